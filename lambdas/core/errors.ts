@@ -1,0 +1,38 @@
+// Named errors. The state machine routes on `name` (ASL ErrorEquals lists these); none starts with "States.".
+
+export class RunbookError extends Error {
+  override name = 'RunbookError';
+}
+
+export interface FieldIssue { path: string; message: string }
+
+/** Bad input: the message and `issues` name every offending field path. */
+export class ValidationError extends RunbookError {
+  override name = 'ValidationError';
+  constructor(message: string, readonly issues: FieldIssue[]) { super(message); }
+}
+
+export class NotFoundError extends RunbookError { override name = 'NotFoundError'; }
+/** A write lost a race or hit an existing record that differs. */
+export class ConflictError extends RunbookError { override name = 'ConflictError'; }
+/** Worth retrying: the ASL Retry lists it. */
+export class TransientError extends RunbookError { override name = 'TransientError'; }
+
+/** Pre-flight: a check failed before anything was touched. */
+export class PreflightCheckFailed extends RunbookError { override name = 'PreflightCheckFailed'; }
+/** PLAN: an approver rejected the change. */
+export class ChangeRejected extends RunbookError { override name = 'ChangeRejected'; }
+/** PLAN: a rollback alarm is already in ALARM, so the change must not start. */
+export class AlarmActive extends RunbookError { override name = 'AlarmActive'; }
+/** ACT/ROLLBACK: a host command ended in failure, timed out or was cancelled. */
+export class HostCommandFailed extends RunbookError { override name = 'HostCommandFailed'; }
+/** Monitoring window: a rollback alarm fired. */
+export class AlarmTriggered extends RunbookError { override name = 'AlarmTriggered'; }
+/** Monitoring window: the closing timer ran before the watch was armed (retried by the ASL). */
+export class MonitorNotArmed extends RunbookError { override name = 'MonitorNotArmed'; }
+/** TEST: a smoke test failed. */
+export class SmokeTestsFailed extends RunbookError { override name = 'SmokeTestsFailed'; }
+/** TEST: the load test breached the p95 or error-rate threshold. */
+export class PerformanceRegression extends RunbookError { override name = 'PerformanceRegression'; }
+/** An operator cancelled the change. */
+export class ChangeCancelled extends RunbookError { override name = 'ChangeCancelled'; }

@@ -1,0 +1,125 @@
+// What the control plane stores about a change: the record, its append-only events, approvals,
+// callback tokens, host-command records and reports. Pure types and small pure helpers.
+import type { ChangeRequest, EnvironmentProfile } from './schemas';
+import type { RiskAssessment } from './risk';
+
+export const STATUSES = [
+  'SUBMITTED', 'PREFLIGHT', 'PREFLIGHT_FAILED', 'AWAITING_APPROVAL', 'REJECTED', 'SCHEDULED', 'BLOCKED',
+  'ACTING', 'MONITORING', 'TESTING', 'REPORTING', 'COMPLETED',
+  'ROLLING_BACK', 'ROLLED_BACK', 'MANUAL_INTERVENTION', 'CANCELLED', 'FAILED', 'INTERRUPTED',
+] as const;
+export type ChangeStatus = (typeof STATUSES)[number];
+
+/** Statuses after which the change holds no environment lock and nothing runs. */
+export const FINAL_STATUSES: readonly ChangeStatus[] = ['PREFLIGHT_FAILED', 'REJECTED', 'BLOCKED', 'COMPLETED', 'MANUAL_INTERVENTION', 'CANCELLED', 'FAILED', 'INTERRUPTED'];
+
+export type Phase = 'SUBMIT' | 'PREFLIGHT' | 'PLAN' | 'ACT' | 'TEST' | 'REPORT' | 'ROLLBACK';
+
+export const ROLES = ['technical', 'business', 'security', 'executive'] as const;
+export type ApprovalRole = (typeof ROLES)[number];
+
+export interface ChangeRecord {
+  id: string;
+  environment: string;
+  title: string;
+  requester: string;
+  status: ChangeStatus;
+  phase: Phase;
+  /** 1 for the first execution; a rollback returns the change to PLAN and the next attempt is attempt + 1. */
+  attempt: number;
+  maxAttempts: number;
+  /** Optimistic-concurrency version: every update is conditional on it. */
+  version: number;
+  request: ChangeRequest;
+  /** The profile as it was when the change was submitted. */
+  profile: EnvironmentProfile;
+  risk: RiskAssessment;
+  requiredApprovals: ApprovalRole[];
+  /** SHA-256 of the canonical submitted body: the same id with the same body is the same change. */
+  bodyHash: string;
+  executionName: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Why the change is in its current status (failure cause, reject comment…). */
+  reason?: string;
+}
+
+export interface ChangeEvent {
+  changeId: string;
+  attempt: number;
+  /** ISO time; events sort by it, then by id. */
+  at: string;
+  id: string;
+  actor: string;
+  type: string;
+  phase?: Phase;
+  status?: ChangeStatus;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface Approval {
+  changeId: string;
+  attempt: number;
+  role: ApprovalRole;
+  decision: 'approve' | 'reject';
+  /** From the authenticated caller, never from a request body. */
+  approver: string;
+  comment?: string;
+  at: string;
+}
+
+export type CallbackKind = 'approval' | 'monitor' | 'command';
+
+/** A Step Functions task token parked until something completes it. */
+export interface CallbackRecord {
+  key: string;
+  kind: CallbackKind;
+  changeId: string;
+  attempt: number;
+  token: string;
+  createdAt: string;
+  /** Set when the window timer closed before the watch was armed. */
+  closed?: boolean;
+  data?: Record<string, unknown>;
+}
+
+export type CommandStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
+
+export interface CommandRecord {
+  commandId: string;
+  changeId: string;
+  attempt: number;
+  phase: Phase;
+  stepName: string;
+  document: string;
+  parameters: Record<string, string>;
+  status: CommandStatus;
+  /** The task token of the waiting state (kept here because SendCommand's comment is too short for one). */
+  taskToken?: string;
+  requestedAt: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** The tail of the command's output. */
+  output?: string;
+  /** The JSON object the document printed on its last line, if any. */
+  result?: Record<string, unknown>;
+}
+
+export interface StoredReport {
+  changeId: string;
+  attempt: number;
+  outcome: string;
+  createdAt: string;
+  report: unknown;
+  qcSummary: string;
+}
+
+export function callbackKey(kind: CallbackKind, changeId: string, attempt: number, suffix = ''): string {
+  return `${kind}#${changeId}#${attempt}${suffix ? `#${suffix}` : ''}`;
+}
+
+/** Execution name of an attempt: the change id for the first one, `<id>-<attempt>` after that. */
+export function executionNameFor(changeId: string, attempt: number): string {
+  return attempt <= 1 ? changeId : `${changeId}-${attempt}`;
+}

@@ -1,0 +1,170 @@
+// Ports: everything the phase logic needs from the outside world. Each engine supplies adapters
+// (AWS: DynamoDB, SSM, CloudWatch, SFN, SNS; embedded: dynalite, local documents, probe, token broker).
+import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CommandRecord, StoredReport } from './core/records';
+import type { CommandStep, EnvironmentProfile, HttpCheck } from './core/schemas';
+
+export interface ChangeStore {
+  /** Conditional put: `created: false` with the existing record when the id is taken. */
+  createChange(change: ChangeRecord): Promise<{ created: true } | { created: false; existing: ChangeRecord }>;
+  getChange(id: string): Promise<ChangeRecord | undefined>;
+  /** Conditional on `expectedVersion`; bumps the version. Throws ConflictError when it moved, NotFoundError when absent. */
+  updateChange(id: string, expectedVersion: number, patch: Partial<Omit<ChangeRecord, 'id' | 'version'>>): Promise<ChangeRecord>;
+  listChanges(filter?: { status?: ChangeStatus; environment?: string }): Promise<ChangeRecord[]>;
+
+  appendEvent(event: Omit<ChangeEvent, 'id'>): Promise<ChangeEvent>;
+  /** In time order. */
+  listEvents(changeId: string): Promise<ChangeEvent[]>;
+
+  /** One approval per (change, attempt, role, approver); a repeat returns the existing one. */
+  putApproval(approval: Approval): Promise<{ created: boolean; existing?: Approval }>;
+  listApprovals(changeId: string, attempt: number): Promise<Approval[]>;
+
+  /** One active change per environment. */
+  acquireLock(environment: string, changeId: string): Promise<{ acquired: true } | { acquired: false; holder: string }>;
+  /** Only the holder releases; releasing a lock not held is a no-op. */
+  releaseLock(environment: string, changeId: string): Promise<void>;
+
+  putCallback(record: CallbackRecord): Promise<void>;
+  getCallback(key: string): Promise<CallbackRecord | undefined>;
+  /** Conditional create: false when a record with that key already exists. */
+  createCallback(record: CallbackRecord): Promise<boolean>;
+  deleteCallback(key: string): Promise<void>;
+
+  putCommand(command: CommandRecord): Promise<void>;
+  getCommand(commandId: string): Promise<CommandRecord | undefined>;
+  listCommands(changeId: string, attempt?: number): Promise<CommandRecord[]>;
+
+  putReport(report: StoredReport): Promise<void>;
+  /** The latest attempt's report when `attempt` is omitted. */
+  getReport(changeId: string, attempt?: number): Promise<StoredReport | undefined>;
+}
+
+export interface SendCommandRequest {
+  changeId: string;
+  attempt: number;
+  step: CommandStep;
+  targets: EnvironmentProfile['targets'];
+  comment: string;
+}
+
+export interface CommandOutcome {
+  status: 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
+  exitCode?: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface HostCommands {
+  /**
+   * Sends one of the project's documents. Parameters are validated against the document's allowedPattern
+   * (ValidationError naming the parameter otherwise). Completion is announced as an SSM
+   * "EC2 Command Status-change Notification" event, not returned here.
+   */
+  send(request: SendCommandRequest): Promise<{ commandId: string }>;
+  outcome(commandId: string): Promise<CommandOutcome>;
+}
+
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+export interface Alarms {
+  states(alarmNames: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string }[]>;
+}
+
+export interface MetricsSnapshot {
+  at: string;
+  /** Over the last `windowSeconds`. Undefined when there were no samples. */
+  p95Ms?: number;
+  errorRate?: number;
+  requests: number;
+  windowSeconds: number;
+  cpuPercent?: number;
+  memoryPercent?: number;
+}
+
+export interface Metrics {
+  snapshot(windowSeconds: number): Promise<MetricsSnapshot>;
+}
+
+export interface Callbacks {
+  /** False (not an error) when the token was already used or expired. */
+  sendTaskSuccess(token: string, output: unknown): Promise<boolean>;
+  sendTaskFailure(token: string, error: string, cause: string): Promise<boolean>;
+}
+
+export type NotificationKind = 'submitted' | 'approval-needed' | 'rejected' | 'preflight-failed' | 'rollback' | 'rolled-back' | 'completed' | 'manual-intervention' | 'ended';
+
+export interface Notification {
+  kind: NotificationKind;
+  severity: 'info' | 'warning' | 'critical';
+  changeId: string;
+  title: string;
+  /** Usually the 12-line QC summary. */
+  text: string;
+  status?: ChangeStatus;
+  durationMs?: number;
+  operator?: string;
+}
+
+export interface Notifier {
+  notify(notification: Notification): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface ParameterSource {
+  /** Which of these names have no value. */
+  missing(names: string[]): Promise<string[]>;
+}
+
+export interface SmokeResult {
+  name: string;
+  suite: HttpCheck['suite'];
+  status: 'PASS' | 'FAIL';
+  durationMs: number;
+  httpStatus?: number;
+  details?: string;
+  error?: string;
+}
+
+export interface LoadSpec {
+  virtualUsers: number;
+  durationSeconds: number;
+  paths: string[];
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  avgMs: number;
+  p95Ms: number;
+  p99Ms: number;
+  durationSeconds: number;
+}
+
+export interface LoadTester {
+  smoke(baseUrl: string, checks: HttpCheck[]): Promise<SmokeResult[]>;
+  load(baseUrl: string, spec: LoadSpec): Promise<LoadResult>;
+}
+
+export interface Logger {
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+/** Everything a handler needs; each engine builds one. */
+export interface Deps {
+  store: ChangeStore;
+  hosts: HostCommands;
+  alarms: Alarms;
+  metrics: Metrics;
+  callbacks: Callbacks;
+  notifier: Notifier;
+  clock: Clock;
+  parameters: ParameterSource;
+  tester: LoadTester;
+  log: Logger;
+}
