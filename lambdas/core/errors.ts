@@ -36,3 +36,5 @@ export class SmokeTestsFailed extends RunbookError { override name = 'SmokeTests
 export class PerformanceRegression extends RunbookError { override name = 'PerformanceRegression'; }
 /** An operator cancelled the change. */
 export class ChangeCancelled extends RunbookError { override name = 'ChangeCancelled'; }
+/** The caller may not do this (self-approval, a role it does not hold). */
+export class ForbiddenError extends RunbookError { override name = 'ForbiddenError'; }
