@@ -155,6 +155,11 @@ export interface Logger {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
+/** Starts an attempt's execution (Step Functions StartExecution; the embedded engine's run). The name makes it idempotent. */
+export interface Executions {
+  start(name: string, input: { changeId: string; attempt: number }): Promise<{ executionId: string; alreadyStarted: boolean }>;
+}
+
 /** Everything a handler needs; each engine builds one. */
 export interface Deps {
   store: ChangeStore;
@@ -166,5 +171,6 @@ export interface Deps {
   clock: Clock;
   parameters: ParameterSource;
   tester: LoadTester;
+  executions: Executions;
   log: Logger;
 }

@@ -38,3 +38,5 @@ export class PerformanceRegression extends RunbookError { override name = 'Perfo
 export class ChangeCancelled extends RunbookError { override name = 'ChangeCancelled'; }
 /** The caller may not do this (self-approval, a role it does not hold). */
 export class ForbiddenError extends RunbookError { override name = 'ForbiddenError'; }
+/** A host-command step that must not run now (its phase is over, or an earlier step failed). */
+export class StepRefused extends RunbookError { override name = 'StepRefused'; }

@@ -94,7 +94,6 @@ export const EnvironmentProfileSchema = z.object({
     slackWebhookSecret: z.string().optional(),
     file: z.string().optional(),
   }).prefault({}),
-  approvals: z.object({ timeoutSeconds: z.number().int().min(1).default(7 * 24 * 3600) }).prefault({}),
   maxAttempts: z.number().int().min(1).max(10).default(3),
 });
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
@@ -142,6 +141,11 @@ export const ChangeRequestSchema = z.object({
     rollback_steps: z.array(WORD).min(1),
     estimated_rollback_time: z.string().optional(),
   }),
+  /** What this change deploys: per-step parameter values that override the profile's (validated by the documents when sent). */
+  deployment: z.object({
+    release: z.string().regex(/^v\d+\.\d+\.\d+(-[a-z0-9]+)?$/).optional(),
+    step_parameters: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+  }).optional(),
   /** Kept as submitted for the record only: approvals are claims until made through the approvals route. */
   approval: z.record(z.string(), z.unknown()).optional(),
 });

@@ -1,0 +1,424 @@
+// ChangeStore on DynamoDB (AWS, or dynalite for the embedded engine): one table, single-item conditional writes
+// with version numbers, no transactions. `ensureTable` creates the table for the local engine.
+import {
+  BatchGetItemCommand,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type QueryCommandInput,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { convertToAttr, marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConflictError, NotFoundError, TransientError } from '../../core/errors';
+import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CommandRecord, StoredReport } from '../../core/records';
+import type { ChangeStore } from '../../ports';
+import {
+  CALLBACK_TTL_SECONDS,
+  GSI1_NAME,
+  GSI1_PARTITION_KEY,
+  GSI1_SORT_KEY,
+  LAYOUT_ATTRIBUTES,
+  PARTITION_KEY,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+  CHANGES_INDEX_PARTITION,
+  changeIndexKeys,
+  createTableInput,
+  keys,
+  monotonicIds,
+  prefixes,
+  type ItemKey,
+} from './table';
+
+type Item = Record<string, AttributeValue>;
+
+/** Records are plain JSON-like data; optional fields left undefined are simply not stored. */
+const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
+
+/**
+ * Errors the SDK gives up on after its own retries but that a later attempt can get past. They become
+ * TransientError, which the state machine's Retry lists; everything else keeps its SDK name.
+ */
+const TRANSIENT_ERROR_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+
+function errorName(err: unknown): string | undefined {
+  return err instanceof Error ? err.name : undefined;
+}
+
+function isConditionFailed(err: unknown): boolean {
+  return errorName(err) === 'ConditionalCheckFailedException';
+}
+
+/** Maps an SDK failure to the error the state machine routes on. */
+export function mapDynamoError(operation: string, err: unknown): unknown {
+  const name = errorName(err);
+  if (name !== undefined && TRANSIENT_ERROR_NAMES.has(name)) {
+    return new TransientError(`DynamoDB ${operation} failed, worth retrying: ${name}: ${(err as Error).message}`, { cause: err });
+  }
+  return err;
+}
+
+async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw mapDynamoError(operation, err);
+  }
+}
+
+/** Runs a conditional write: `undefined` when the condition failed, the SDK output otherwise. */
+async function conditionally<T>(operation: string, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call(operation, run);
+  } catch (err) {
+    if (isConditionFailed(err)) return undefined;
+    throw err;
+  }
+}
+
+function toItem(key: ItemKey, record: object, extra: Record<string, unknown> = {}): Item {
+  return marshall({ ...record, ...extra, [PARTITION_KEY]: key.pk, [SORT_KEY]: key.sk }, MARSHALL_OPTIONS);
+}
+
+function fromItem<T>(item: Item): T {
+  const data = unmarshall(item);
+  for (const attribute of LAYOUT_ATTRIBUTES) delete data[attribute];
+  return data as T;
+}
+
+const keyOf = (key: ItemKey): Item => ({ [PARTITION_KEY]: { S: key.pk }, [SORT_KEY]: { S: key.sk } });
+
+export interface DynamoChangeStoreOptions {
+  /** The store's clock for `updatedAt`, lock times and callback expiry (the handlers' Clock in practice). */
+  now?: () => Date;
+}
+
+export class DynamoChangeStore implements ChangeStore {
+  private readonly nextEventId: () => string;
+  private readonly now: () => Date;
+
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, options: DynamoChangeStoreOptions = {}) {
+    this.now = options.now ?? (() => new Date());
+    this.nextEventId = monotonicIds(() => this.now().getTime());
+  }
+
+  async createChange(change: ChangeRecord): Promise<{ created: true } | { created: false; existing: ChangeRecord }> {
+    const written = await conditionally('PutItem', () => this.client.send(new PutItemCommand({
+      TableName: this.tableName,
+      Item: toItem(keys.change(change.id), change, changeIndexKeys(change)),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    })));
+    if (written) return { created: true };
+    const existing = await this.getChange(change.id);
+    // Changes are never deleted, so a failed attribute_not_exists means the item is there.
+    if (!existing) throw new ConflictError(`change ${change.id}: conditional create failed but no change is stored`);
+    return { created: false, existing };
+  }
+
+  async getChange(id: string): Promise<ChangeRecord | undefined> {
+    return this.getItem<ChangeRecord>(keys.change(id));
+  }
+
+  async updateChange(id: string, expectedVersion: number, patch: Partial<Omit<ChangeRecord, 'id' | 'version'>>): Promise<ChangeRecord> {
+    const fields: Record<string, unknown> = { ...patch, updatedAt: patch.updatedAt ?? this.now().toISOString() };
+    // The type already forbids these; a caller casting around it must not rewrite the identity or the version.
+    delete fields.id;
+    delete fields.version;
+    if (typeof fields.createdAt === 'string') fields[GSI1_SORT_KEY] = changeIndexKeys({ id, createdAt: fields.createdAt }).gsi1sk;
+
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Item = { ':expected': { N: String(expectedVersion) }, ':next': { N: String(expectedVersion + 1) } };
+    const sets = ['#version = :next'];
+    const removes: string[] = [];
+    Object.entries(fields).forEach(([field, value], i) => {
+      names[`#f${i}`] = field;
+      // Patching a field to undefined clears it, as spreading the patch over the record would.
+      if (value === undefined) {
+        removes.push(`#f${i}`);
+      } else {
+        values[`:f${i}`] = convertToAttr(value, MARSHALL_OPTIONS);
+        sets.push(`#f${i} = :f${i}`);
+      }
+    });
+
+    const output = await conditionally('UpdateItem', () => this.client.send(new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: keyOf(keys.change(id)),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    })));
+    if (output?.Attributes) return fromItem<ChangeRecord>(output.Attributes);
+
+    // dynalite does not return the old item on a failed condition (ReturnValuesOnConditionCheckFailure), so read it.
+    const current = await this.getChange(id);
+    if (!current) throw new NotFoundError(`change ${id} not found`);
+    throw new ConflictError(`change ${id} is at version ${current.version}, not ${expectedVersion}: it changed since it was read`);
+  }
+
+  async listChanges(filter: { status?: ChangeStatus; environment?: string } = {}): Promise<ChangeRecord[]> {
+    const conditions: string[] = [];
+    const names: Record<string, string> = { '#gsi1pk': GSI1_PARTITION_KEY };
+    const values: Item = { ':changes': { S: CHANGES_INDEX_PARTITION } };
+    if (filter.status !== undefined) {
+      conditions.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = { S: filter.status };
+    }
+    if (filter.environment !== undefined) {
+      conditions.push('#environment = :environment');
+      names['#environment'] = 'environment';
+      values[':environment'] = { S: filter.environment };
+    }
+    // GSI reads are eventually consistent: a change created a moment ago may be missing from a listing (never from getChange).
+    const items = await this.queryAll({
+      IndexName: GSI1_NAME,
+      KeyConditionExpression: '#gsi1pk = :changes',
+      ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+    });
+    return items.map((item) => fromItem<ChangeRecord>(item));
+  }
+
+  async appendEvent(event: Omit<ChangeEvent, 'id'>): Promise<ChangeEvent> {
+    const stored: ChangeEvent = { ...event, id: this.nextEventId() };
+    await this.putItem(keys.event(stored.changeId, stored.at, stored.id), stored);
+    return stored;
+  }
+
+  async listEvents(changeId: string): Promise<ChangeEvent[]> {
+    return this.queryPartition<ChangeEvent>(changeId, prefixes.events);
+  }
+
+  async putApproval(approval: Approval): Promise<{ created: boolean; existing?: Approval }> {
+    const key = keys.approval(approval.changeId, approval.attempt, approval.role, approval.approver);
+    const written = await conditionally('PutItem', () => this.client.send(new PutItemCommand({
+      TableName: this.tableName,
+      Item: toItem(key, approval),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    })));
+    if (written) return { created: true };
+    const existing = await this.getItem<Approval>(key);
+    return existing ? { created: false, existing } : { created: false };
+  }
+
+  async listApprovals(changeId: string, attempt: number): Promise<Approval[]> {
+    return this.queryPartition<Approval>(changeId, prefixes.approvals(attempt));
+  }
+
+  async acquireLock(environment: string, changeId: string): Promise<{ acquired: true } | { acquired: false; holder: string }> {
+    const key = keys.lock(environment);
+    // A failed condition is followed by a read; the lock may be released in between, so try again a few times.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const written = await conditionally('PutItem', () => this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(key, { environment, holder: changeId, acquiredAt: this.now().toISOString() }),
+        ConditionExpression: 'attribute_not_exists(pk) OR #holder = :holder',
+        ExpressionAttributeNames: { '#holder': 'holder' },
+        ExpressionAttributeValues: { ':holder': { S: changeId } },
+      })));
+      if (written) return { acquired: true };
+      const lock = await this.getItem<{ holder: string }>(key);
+      if (lock && lock.holder !== changeId) return { acquired: false, holder: lock.holder };
+    }
+    throw new TransientError(`lock for environment ${environment}: held and released repeatedly while acquiring`);
+  }
+
+  async releaseLock(environment: string, changeId: string): Promise<void> {
+    // A failed condition means someone else holds it (or nobody does): releasing is then a no-op by contract.
+    await conditionally('DeleteItem', () => this.client.send(new DeleteItemCommand({
+      TableName: this.tableName,
+      Key: keyOf(keys.lock(environment)),
+      ConditionExpression: '#holder = :holder',
+      ExpressionAttributeNames: { '#holder': 'holder' },
+      ExpressionAttributeValues: { ':holder': { S: changeId } },
+    })));
+  }
+
+  async putCallback(record: CallbackRecord): Promise<void> {
+    await this.putItem(keys.callback(record.key), record, this.callbackExpiry(record));
+  }
+
+  async getCallback(key: string): Promise<CallbackRecord | undefined> {
+    return this.getItem<CallbackRecord>(keys.callback(key));
+  }
+
+  async createCallback(record: CallbackRecord): Promise<boolean> {
+    const written = await conditionally('PutItem', () => this.client.send(new PutItemCommand({
+      TableName: this.tableName,
+      Item: toItem(keys.callback(record.key), record, this.callbackExpiry(record)),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    })));
+    return written !== undefined;
+  }
+
+  async deleteCallback(key: string): Promise<void> {
+    await call('DeleteItem', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: keyOf(keys.callback(key)) })));
+  }
+
+  async putCommand(command: CommandRecord): Promise<void> {
+    // Pointer first: if the second write fails the listing skips a dangling pointer, and the caller's retry completes it.
+    const pointer = keys.commandPointer(command.changeId, command.attempt, command.requestedAt, command.commandId);
+    await this.putItem(pointer, { commandId: command.commandId });
+    await this.putItem(keys.command(command.commandId), command);
+  }
+
+  async getCommand(commandId: string): Promise<CommandRecord | undefined> {
+    return this.getItem<CommandRecord>(keys.command(commandId));
+  }
+
+  async listCommands(changeId: string, attempt?: number): Promise<CommandRecord[]> {
+    const pointers = await this.queryPartition<{ commandId: string }>(changeId, prefixes.commandPointers(attempt));
+    const ids = [...new Set(pointers.map((p) => p.commandId))];
+    const found = new Map<string, CommandRecord>();
+    for (let i = 0; i < ids.length; i += 100) {
+      for (const command of await this.batchGet<CommandRecord>(ids.slice(i, i + 100).map((id) => keys.command(id)))) {
+        found.set(command.commandId, command);
+      }
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
+  }
+
+  async putReport(report: StoredReport): Promise<void> {
+    await this.putItem(keys.report(report.changeId, report.attempt), report);
+  }
+
+  async getReport(changeId: string, attempt?: number): Promise<StoredReport | undefined> {
+    if (attempt !== undefined) return this.getItem<StoredReport>(keys.report(changeId, attempt));
+    const output = await call('Query', () => this.client.send(new QueryCommand({
+      ...this.partitionQuery(changeId, prefixes.reports),
+      ScanIndexForward: false,
+      Limit: 1,
+    })));
+    const latest = output.Items?.[0];
+    return latest ? fromItem<StoredReport>(latest) : undefined;
+  }
+
+  private callbackExpiry(record: CallbackRecord): Record<string, number> {
+    const created = Date.parse(record.createdAt);
+    const from = Number.isNaN(created) ? this.now().getTime() : created;
+    return { [TTL_ATTRIBUTE]: Math.floor(from / 1000) + CALLBACK_TTL_SECONDS };
+  }
+
+  private async putItem(key: ItemKey, record: object, extra: Record<string, unknown> = {}): Promise<void> {
+    await call('PutItem', () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(key, record, extra) })));
+  }
+
+  private async getItem<T>(key: ItemKey): Promise<T | undefined> {
+    const output = await call('GetItem', () => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: true })));
+    return output.Item ? fromItem<T>(output.Item) : undefined;
+  }
+
+  private partitionQuery(changeId: string, skPrefix: string): QueryCommandInput {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+      ExpressionAttributeValues: { ':pk': { S: prefixes.changePartition(changeId) }, ':prefix': { S: skPrefix } },
+      ConsistentRead: true,
+    };
+  }
+
+  private async queryPartition<T>(changeId: string, skPrefix: string): Promise<T[]> {
+    const items = await this.queryAll(this.partitionQuery(changeId, skPrefix));
+    return items.map((item) => fromItem<T>(item));
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const output = await call('Query', () => this.client.send(new QueryCommand({
+        ...input,
+        TableName: this.tableName,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      })));
+      items.push(...(output.Items ?? []));
+      start = output.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private async batchGet<T>(itemKeys: ItemKey[]): Promise<T[]> {
+    const results: T[] = [];
+    let pending: Item[] = itemKeys.map(keyOf);
+    // UnprocessedKeys is throttling by another name: back off briefly, then hand it to the state machine's Retry.
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= 5) throw new TransientError(`DynamoDB BatchGetItem left ${pending.length} keys unprocessed`);
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+      const keysNow = pending;
+      const output = await call('BatchGetItem', () => this.client.send(new BatchGetItemCommand({
+        RequestItems: { [this.tableName]: { Keys: keysNow, ConsistentRead: true } },
+      })));
+      results.push(...(output.Responses?.[this.tableName] ?? []).map((item) => fromItem<T>(item)));
+      pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return results;
+  }
+}
+
+function describeMismatch(table: TableDescription): string | undefined {
+  const expected = createTableInput(table.TableName ?? '');
+  const keySchema = (schema: { AttributeName?: string; KeyType?: string }[] | undefined): string =>
+    (schema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
+  if (keySchema(table.KeySchema) !== keySchema(expected.KeySchema)) return `key schema is ${keySchema(table.KeySchema)}, expected ${keySchema(expected.KeySchema)}`;
+  const wanted = expected.GlobalSecondaryIndexes?.[0];
+  const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === wanted?.IndexName);
+  if (!index || keySchema(index.KeySchema) !== keySchema(wanted?.KeySchema)) return `index ${GSI1_NAME} is missing or keyed differently`;
+  return undefined;
+}
+
+async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    const output = await call('DescribeTable', () => client.send(new DescribeTableCommand({ TableName: tableName })));
+    return output.Table;
+  } catch (err) {
+    if (errorName(err) === 'ResourceNotFoundException') return undefined;
+    throw err;
+  }
+}
+
+const isActive = (table: TableDescription | undefined): boolean =>
+  table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+
+/**
+ * Creates the table when missing and waits until it and its index are ACTIVE; safe to call on every start
+ * and from two processes at once. For the local engine: on AWS the CDK data construct owns the table (and its TTL).
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  let table = await describeTable(client, tableName);
+  if (!table) {
+    try {
+      await call('CreateTable', () => client.send(new CreateTableCommand(createTableInput(tableName))));
+    } catch (err) {
+      // Another process created it first: fine, wait for it like for our own.
+      if (errorName(err) !== 'ResourceInUseException') throw err;
+    }
+    table = await describeTable(client, tableName);
+  }
+  // The SDK's waitUntilTableExists polls every 20 s at least; dynalite is ready in milliseconds.
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (let delay = 10; !isActive(table); delay = Math.min(delay * 2, 1000)) {
+    if (Date.now() > deadline) throw new TransientError(`table ${tableName} is not ACTIVE after ${options.timeoutMs ?? 30_000} ms (status ${table?.TableStatus ?? 'missing'})`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    table = await describeTable(client, tableName);
+  }
+  const mismatch = table ? describeMismatch(table) : undefined;
+  if (mismatch) throw new Error(`table ${tableName} exists with another layout (${mismatch}); use another table name or remove the local data directory`);
+}

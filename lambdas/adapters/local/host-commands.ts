@@ -1,0 +1,232 @@
+// The embedded engine's HostCommands: runs the project's SSM documents on this machine the way the SSM agent
+// would (parameters checked by the document, passed only as SSM_<Name> variables, execution timeout, output
+// tail) and announces completion as the same "EC2 Command Status-change Notification" event on the bus.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { NotFoundError, ValidationError } from '../../core/errors';
+import { documentPolicyIssues, environmentFor, parseCommandDocument, scriptOf, validateParameters, type CommandDocument } from '../../core/documents';
+import { ssmCommandStatusEvent, type EventBus, type SsmCommandStatusDetail } from '../../core/events';
+import type { Clock, CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
+
+/** SSM keeps the last 24,000 characters of a command's output in the console and API. */
+export const OUTPUT_LIMIT = 24_000;
+const DOCUMENT_NAME = /^runbook-[A-Za-z0-9]+$/;
+/** How long to wait for output pipes after the shell exits, in case a stray background process holds them. */
+const PIPE_DRAIN_MS = 500;
+
+export interface LocalHostCommandsOptions {
+  documentsDir: string;
+  /** The demo host's root, exposed to scripts as RUNBOOK_HOST_ROOT and used as their working directory. */
+  hostRoot: string;
+  bus: EventBus;
+  clock: Clock;
+  /** Extra variables for every script (SSM_* names are reserved for parameters and ignored here). */
+  env?: Record<string, string>;
+}
+
+interface CommandRun {
+  id: string;
+  documentName: string;
+  parameters: Record<string, string[]>;
+  requestedAt: Date;
+  expireAfter: Date;
+  status: CommandOutcome['status'];
+  exitCode?: number;
+  stdout: string;
+  stderr: string;
+  child?: ChildProcess;
+  timer?: NodeJS.Timeout;
+  drainTimer?: NodeJS.Timeout;
+  timedOut: boolean;
+  finished: boolean;
+  done: Promise<void>;
+  resolveDone: () => void;
+}
+
+/** The document names (file names without .yml) in a documents directory, sorted. */
+export function documentNames(documentsDir: string): string[] {
+  return readdirSync(documentsDir).filter((f) => f.endsWith('.yml')).map((f) => f.slice(0, -'.yml'.length)).filter((n) => DOCUMENT_NAME.test(n)).sort();
+}
+
+export class LocalHostCommands implements HostCommands {
+  private readonly documentsDir: string;
+  private readonly hostRoot: string;
+  private readonly bus: EventBus;
+  private readonly clock: Clock;
+  private readonly extraEnv: Record<string, string>;
+  private readonly documents = new Map<string, CommandDocument>();
+  private readonly runs = new Map<string, CommandRun>();
+  private closed = false;
+
+  constructor(options: LocalHostCommandsOptions) {
+    this.documentsDir = resolve(options.documentsDir);
+    this.hostRoot = resolve(options.hostRoot);
+    this.bus = options.bus;
+    this.clock = options.clock;
+    this.extraEnv = Object.fromEntries(Object.entries(options.env ?? {}).filter(([k]) => !k.startsWith('SSM_')));
+  }
+
+  async send(request: SendCommandRequest): Promise<{ commandId: string }> {
+    if (this.closed) throw new Error('LocalHostCommands is closed');
+    // The local runner can only reach this machine; a tag or instance target run here would hit the wrong host.
+    if (request.targets.kind !== 'local') {
+      throw new ValidationError(`targets: the local runner only runs on this machine (kind local), not ${request.targets.kind}`,
+        [{ path: 'targets', message: `kind ${request.targets.kind} needs the SSM adapter` }]);
+    }
+    const name = request.step.document;
+    const doc = this.load(name);
+    const params = validateParameters(name, doc, request.step.parameters);
+    const requestedAt = this.clock.now();
+    const run = this.newRun(name, params, requestedAt, request.step.timeoutSeconds);
+    this.start(run, scriptOf(doc), environmentFor(doc, params), request.step.timeoutSeconds);
+    return { commandId: run.id };
+  }
+
+  async outcome(commandId: string): Promise<CommandOutcome> {
+    const run = this.runs.get(commandId);
+    if (!run) throw new NotFoundError(`no command ${commandId}`);
+    const outcome: CommandOutcome = { status: run.status, stdout: tail(run.stdout), stderr: tail(run.stderr) };
+    if (run.exitCode !== undefined) outcome.exitCode = run.exitCode;
+    return outcome;
+  }
+
+  /** Kills every command still running (its whole process group) and waits for them to end; no events follow. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const running = [...this.runs.values()].filter((r) => !r.finished);
+    for (const run of running) killGroup(run.child, 'SIGKILL');
+    await Promise.all(running.map((r) => r.done));
+  }
+
+  private load(name: string): CommandDocument {
+    const cached = this.documents.get(name);
+    if (cached) return cached;
+    const file = join(this.documentsDir, `${name}.yml`);
+    if (!DOCUMENT_NAME.test(name) || !existsSync(file)) {
+      throw new ValidationError(`document: no document named ${JSON.stringify(name)} in ${this.documentsDir}`,
+        [{ path: 'document', message: `unknown document ${JSON.stringify(name)}` }]);
+    }
+    const doc = parseCommandDocument(readFileSync(file, 'utf8'));
+    // A document that could splice a value into script text must not run, even if its parameters look fine.
+    const issues = documentPolicyIssues(doc);
+    if (issues.length > 0) {
+      throw new ValidationError(`document ${name} breaks the document rules: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        issues.map((i) => ({ path: `document.${i.path}`, message: i.message })));
+    }
+    this.documents.set(name, doc);
+    return doc;
+  }
+
+  private newRun(documentName: string, params: Record<string, string>, requestedAt: Date, timeoutSeconds: number): CommandRun {
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((r) => { resolveDone = r; });
+    const run: CommandRun = {
+      id: randomUUID(), documentName,
+      parameters: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, [v]])),
+      requestedAt, expireAfter: new Date(requestedAt.getTime() + timeoutSeconds * 1000),
+      status: 'InProgress', stdout: '', stderr: '', timedOut: false, finished: false, done, resolveDone,
+    };
+    this.runs.set(run.id, run);
+    return run;
+  }
+
+  private start(run: CommandRun, script: string, ssmEnv: Record<string, string>, timeoutSeconds: number): void {
+    // Only what the agent would provide: no secrets or settings leak from this process into host scripts.
+    const env: Record<string, string> = {
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
+      HOME: process.env.HOME ?? this.hostRoot,
+      ...this.extraEnv,
+      RUNBOOK_HOST_ROOT: this.hostRoot,
+      ...ssmEnv,
+    };
+    let child: ChildProcess;
+    try {
+      // detached: the script leads its own process group, so a timeout can kill everything it started.
+      child = spawn('bash', ['-c', script], { cwd: this.hostRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      run.stderr = `failed to start: ${(err as Error).message}`;
+      setImmediate(() => this.finish(run, undefined));
+      return;
+    }
+    run.child = child;
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => { run.stdout = keepTail(run.stdout + chunk); });
+    child.stderr?.on('data', (chunk: string) => { run.stderr = keepTail(run.stderr + chunk); });
+    run.timer = setTimeout(() => {
+      run.timedOut = true;
+      killGroup(child, 'SIGKILL');
+    }, timeoutSeconds * 1000);
+
+    let exitCode: number | undefined;
+    child.on('error', (err) => {
+      run.stderr = keepTail(`${run.stderr}failed to run: ${err.message}\n`);
+      this.finish(run, undefined);
+    });
+    child.on('exit', (code) => {
+      exitCode = code ?? undefined;
+      // 'close' waits for the pipes; a background process that kept them open must not hold the command forever.
+      run.drainTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        this.finish(run, exitCode);
+      }, PIPE_DRAIN_MS);
+    });
+    child.on('close', () => this.finish(run, exitCode));
+  }
+
+  private finish(run: CommandRun, exitCode: number | undefined): void {
+    if (run.finished) return;
+    run.finished = true;
+    clearTimeout(run.timer);
+    clearTimeout(run.drainTimer);
+    run.child = undefined;
+    if (run.timedOut) {
+      run.status = 'TimedOut';
+      run.stderr = keepTail(`${run.stderr}\nExecution timed out: killed after ${Math.round((run.expireAfter.getTime() - run.requestedAt.getTime()) / 1000)} s\n`);
+    } else if (this.closed) {
+      run.status = 'Cancelled';
+    } else {
+      run.status = exitCode === 0 ? 'Success' : 'Failed';
+    }
+    if (exitCode !== undefined) run.exitCode = exitCode;
+    run.resolveDone();
+    if (this.closed) return;
+    const detail: SsmCommandStatusDetail = {
+      'command-id': run.id,
+      'document-name': run.documentName,
+      'expire-after': run.expireAfter.toISOString(),
+      parameters: run.parameters,
+      'requested-date-time': run.requestedAt.toISOString(),
+      status: run.status as SsmCommandStatusDetail['status'],
+    };
+    // Always after send() has returned and outside the child's event handlers, as EventBridge delivery would be.
+    setImmediate(() => {
+      try {
+        this.bus.publish(ssmCommandStatusEvent(detail, this.clock.now()));
+      } catch (err) {
+        console.error(`publishing the status of command ${run.id} failed: ${(err as Error).message}`);
+      }
+    });
+  }
+}
+
+function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
+  if (!child?.pid) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+// Bounded memory for chatty scripts: trim in large steps, return exactly the last OUTPUT_LIMIT characters.
+function keepTail(text: string): string {
+  return text.length > 2 * OUTPUT_LIMIT ? text.slice(-OUTPUT_LIMIT) : text;
+}
+
+function tail(text: string): string {
+  return text.length > OUTPUT_LIMIT ? text.slice(-OUTPUT_LIMIT) : text;
+}

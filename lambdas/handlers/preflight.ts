@@ -1,0 +1,17 @@
+// PRE-FLIGHT phase function: start the attempt, the three checks (host commands), record the pass.
+import type { Deps } from '../ports';
+import { preflightPassed, runPreflightCheck, startAttempt } from '../phases/preflight';
+import { parseTaskEvent, requireToken, UnknownStepError } from './task-event';
+
+export async function handle(raw: unknown, deps: Deps): Promise<unknown> {
+  const e = parseTaskEvent(raw);
+  switch (e.step) {
+    case 'start': return startAttempt(deps, e.changeId, e.attempt);
+    case 'system-health':
+    case 'dependencies':
+    case 'backup':
+      return runPreflightCheck(deps, { changeId: e.changeId, attempt: e.attempt, taskToken: requireToken(e), check: e.step });
+    case 'passed': await preflightPassed(deps, e.changeId, e.attempt, e.results); return { passed: true };
+    default: throw new UnknownStepError('preflight', e.step);
+  }
+}

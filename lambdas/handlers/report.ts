@@ -1,0 +1,19 @@
+// REPORT phase function: every way an attempt ends writes its report, status and notification.
+import type { Deps } from '../ports';
+import { endAttempt, type Outcome } from '../phases/report';
+import { parseTaskEvent, UnknownStepError } from './task-event';
+
+const OUTCOMES: Record<string, Outcome> = {
+  'completed': 'completed',
+  'rolled-back': 'rolled-back',
+  'manual-intervention': 'manual-intervention',
+  'preflight-failed': 'preflight-failed',
+  'plan-ended': 'plan-ended',
+};
+
+export async function handle(raw: unknown, deps: Deps): Promise<unknown> {
+  const e = parseTaskEvent(raw);
+  const outcome = OUTCOMES[e.step];
+  if (!outcome) throw new UnknownStepError('report', e.step);
+  return endAttempt(deps, { changeId: e.changeId, attempt: e.attempt, outcome, ...(e.failure ? { failure: e.failure } : {}), ...(e.rollbackFailure ? { rollbackFailure: e.rollbackFailure } : {}) });
+}

@@ -1,0 +1,79 @@
+// ACT: the profile's host-command steps, then the monitoring window, in which a rollback alarm fails
+// the parked watch token at once and a timer closes it when the window passes quietly.
+import { AlarmTriggered, MonitorNotArmed, StepRefused } from '../core/errors';
+import { rollbackAlarmNames } from '../core/events';
+import { callbackKey, type ChangeStatus } from '../core/records';
+import type { Deps } from '../ports';
+import { loadChange, recordEvent, resolveSteps, sendCommandForTask, transition, type ResolvedStep } from './common';
+
+/** Samples over this many seconds make the "before" and "after" metrics of the report. */
+export function metricsWindowSeconds(periodSeconds: number, evaluationPeriods: number): number {
+  return periodSeconds * evaluationPeriods;
+}
+
+export async function beginAct(deps: Deps, changeId: string): Promise<{ steps: ResolvedStep[] }> {
+  const change = await transition(deps, changeId, { status: 'ACTING', phase: 'ACT', message: 'ACT started: running the change steps' });
+  const m = change.profile.monitoring;
+  const before = await deps.metrics.snapshot(metricsWindowSeconds(m.periodSeconds, m.evaluationPeriods));
+  await recordEvent(deps, change, { type: 'metrics.before', phase: 'ACT', message: 'metrics before the change', data: { metrics: before } });
+  return { steps: resolveSteps(change, 'ACT') };
+}
+
+const RUNS_IN: Record<ResolvedStep['phase'], ChangeStatus> = { ACT: 'ACTING', ROLLBACK: 'ROLLING_BACK' };
+
+/**
+ * Sends one step, but only while the change is in the step's phase and every earlier step of that
+ * phase in this attempt succeeded: a step must never run after one before it failed, whatever the engine does.
+ */
+export async function runStep(deps: Deps, input: { changeId: string; attempt: number; taskToken: string; command: ResolvedStep }): Promise<{ commandId: string }> {
+  const change = await loadChange(deps, input.changeId);
+  const phase = input.command.phase;
+  if (change.status !== RUNS_IN[phase] || change.attempt !== input.attempt) {
+    throw new StepRefused(`${input.command.name}: refused, change ${change.id} is ${change.status} (attempt ${change.attempt}), not ${RUNS_IN[phase]}`);
+  }
+  const failed = (await deps.store.listCommands(change.id, input.attempt)).find((c) => c.phase === phase && c.status !== 'Success' && c.status !== 'InProgress' && c.status !== 'Pending');
+  if (failed) throw new StepRefused(`${input.command.name}: refused, ${failed.stepName} already ended ${failed.status}`);
+  return sendCommandForTask(deps, { changeId: input.changeId, attempt: input.attempt, taskToken: input.taskToken, phase: input.command.phase, step: input.command });
+}
+
+export async function armMonitor(deps: Deps, changeId: string, attempt: number, taskToken: string): Promise<void> {
+  const change = await transition(deps, changeId, {
+    status: 'MONITORING', phase: 'ACT',
+    message: `monitoring window open for ${(await loadChange(deps, changeId)).profile.monitoring.windowSeconds}s: watching the rollback alarms`,
+  });
+  await deps.store.putCallback({ key: callbackKey('monitor', changeId, attempt), kind: 'monitor', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
+  // An alarm that went off between the last step and now would have found no token to fail.
+  const names = rollbackAlarmNames(change.environment);
+  const firing = (await deps.alarms.states([names.latency, names.errorRate])).filter((s) => s.state === 'ALARM');
+  if (firing.length > 0) {
+    await failMonitor(deps, changeId, attempt, firing.map((f) => `${f.name}: ${f.reason}`).join('; '));
+  }
+}
+
+/** Fails the parked watch token with AlarmTriggered; false when there was none (window not open or already over). */
+export async function failMonitor(deps: Deps, changeId: string, attempt: number, reason: string): Promise<boolean> {
+  const key = callbackKey('monitor', changeId, attempt);
+  const parked = await deps.store.getCallback(key);
+  if (!parked) return false;
+  const sent = await deps.callbacks.sendTaskFailure(parked.token, AlarmTriggered.name, reason);
+  await deps.store.deleteCallback(key);
+  return sent;
+}
+
+export async function closeMonitor(deps: Deps, changeId: string, attempt: number): Promise<{ closed: boolean }> {
+  const key = callbackKey('monitor', changeId, attempt);
+  const parked = await deps.store.getCallback(key);
+  if (!parked) throw new MonitorNotArmed(`monitoring watch for ${changeId} attempt ${attempt} is not armed yet`);
+  const change = await loadChange(deps, changeId);
+  const names = rollbackAlarmNames(change.environment);
+  const firing = (await deps.alarms.states([names.latency, names.errorRate])).filter((s) => s.state === 'ALARM');
+  if (firing.length > 0) {
+    // The window ends in ALARM even if the state-change event was lost: that is still a rollback.
+    await failMonitor(deps, changeId, attempt, firing.map((f) => `${f.name}: ${f.reason}`).join('; '));
+    return { closed: false };
+  }
+  await recordEvent(deps, change, { type: 'monitor.quiet', phase: 'ACT', message: 'monitoring window passed quietly' }, attempt);
+  await deps.callbacks.sendTaskSuccess(parked.token, { quiet: true });
+  await deps.store.deleteCallback(key);
+  return { closed: true };
+}

@@ -1,0 +1,61 @@
+// Approvals: recorded only from an authenticated caller's identity, never from the submitted document.
+// The last needed approval completes the parked token; a reject fails it. After a rollback, a full
+// set of approvals for the next attempt starts that attempt as a new execution.
+import { assertMayApprove, evaluateApprovals } from '../core/approvals';
+import { ConflictError } from '../core/errors';
+import { callbackKey, executionNameFor, type Approval, type ApprovalRole, type ChangeStatus } from '../core/records';
+import type { Deps } from '../ports';
+import { loadChange, recordEvent, transition } from './common';
+
+const WAITING_FOR_THIS_ATTEMPT: ChangeStatus[] = ['SUBMITTED', 'PREFLIGHT', 'AWAITING_APPROVAL'];
+
+export interface ApprovalResult {
+  approval: Approval;
+  duplicate: boolean;
+  state: 'pending' | 'approved' | 'rejected';
+  missing: ApprovalRole[];
+  /** Set when this approval started the next attempt after a rollback. */
+  startedExecution?: string;
+}
+
+export async function recordApproval(deps: Deps, input: { changeId: string; role: ApprovalRole; decision: 'approve' | 'reject'; approver: string; comment?: string }): Promise<ApprovalResult> {
+  const change = await loadChange(deps, input.changeId);
+  const nextAttempt = change.status === 'ROLLED_BACK';
+  if (!nextAttempt && !WAITING_FOR_THIS_ATTEMPT.includes(change.status)) {
+    throw new ConflictError(`change ${change.id} is ${change.status}: it is not waiting for approvals`);
+  }
+  assertMayApprove({ requester: change.requester, approver: input.approver, role: input.role, required: change.requiredApprovals });
+  const attempt = nextAttempt ? change.attempt + 1 : change.attempt;
+  const approval: Approval = {
+    changeId: change.id, attempt, role: input.role, decision: input.decision, approver: input.approver,
+    ...(input.comment ? { comment: input.comment } : {}), at: deps.clock.now().toISOString(),
+  };
+  const put = await deps.store.putApproval(approval);
+  if (put.created) {
+    await recordEvent(deps, change, {
+      type: `approval.${input.decision}`, phase: 'PLAN', actor: input.approver,
+      message: `${input.role} ${input.decision === 'approve' ? 'approved' : 'rejected'} by ${input.approver}${input.comment ? `: ${input.comment}` : ''}`,
+      data: { role: input.role, decision: input.decision },
+    }, attempt);
+  }
+  const verdict = evaluateApprovals({ required: change.requiredApprovals, approvals: await deps.store.listApprovals(change.id, attempt) });
+  const result: ApprovalResult = { approval: put.existing ?? approval, duplicate: !put.created, state: verdict.state, missing: verdict.missing };
+
+  if (nextAttempt) {
+    if (verdict.state === 'rejected') {
+      await transition(deps, change.id, { status: 'REJECTED', phase: 'PLAN', message: `next attempt rejected by ${input.approver}`, reason: input.comment ?? 'rejected' });
+      await deps.store.releaseLock(change.environment, change.id);
+    } else if (verdict.state === 'approved') {
+      const name = executionNameFor(change.id, attempt);
+      await transition(deps, change.id, { status: 'SUBMITTED', phase: 'PLAN', message: `approved again: attempt ${attempt} starts as ${name}`, patch: { attempt, executionName: name } });
+      await deps.executions.start(name, { changeId: change.id, attempt });
+      result.startedExecution = name;
+    }
+    return result;
+  }
+
+  const parked = await deps.store.getCallback(callbackKey('approval', change.id, attempt));
+  if (parked && verdict.state === 'approved') await deps.callbacks.sendTaskSuccess(parked.token, { approved: true });
+  if (parked && verdict.state === 'rejected') await deps.callbacks.sendTaskFailure(parked.token, 'ChangeRejected', `rejected by ${verdict.rejectedBy?.approver ?? input.approver}${verdict.rejectedBy?.comment ? `: ${verdict.rejectedBy.comment}` : ''}`);
+  return result;
+}

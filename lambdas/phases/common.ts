@@ -1,0 +1,133 @@
+// Shared phase logic: loading a change, moving it to a new status with an event, resolving the
+// host-command steps of an attempt, and sending one of them with its task token parked in the store.
+import { ConflictError, NotFoundError } from '../core/errors';
+import type { ChangeEvent, ChangeRecord, ChangeStatus, Phase } from '../core/records';
+import type { CommandStep, EnvironmentProfile } from '../core/schemas';
+import type { Deps } from '../ports';
+
+export const SYSTEM_ACTOR = 'runbook-control-plane';
+
+export async function loadChange(deps: Pick<Deps, 'store'>, changeId: string): Promise<ChangeRecord> {
+  const change = await deps.store.getChange(changeId);
+  if (!change) throw new NotFoundError(`change ${changeId} not found`);
+  return change;
+}
+
+export interface EventInput {
+  type: string;
+  message: string;
+  phase?: Phase;
+  status?: ChangeStatus;
+  actor?: string;
+  data?: Record<string, unknown>;
+}
+
+export async function recordEvent(deps: Pick<Deps, 'store' | 'clock'>, change: Pick<ChangeRecord, 'id' | 'attempt'>, input: EventInput, attempt = change.attempt): Promise<ChangeEvent> {
+  return deps.store.appendEvent({
+    changeId: change.id,
+    attempt,
+    at: deps.clock.now().toISOString(),
+    actor: input.actor ?? SYSTEM_ACTOR,
+    type: input.type,
+    message: input.message,
+    ...(input.phase ? { phase: input.phase } : {}),
+    ...(input.status ? { status: input.status } : {}),
+    ...(input.data ? { data: input.data } : {}),
+  });
+}
+
+/**
+ * Moves the change to `status` and appends the matching event. Conditional on the version it read;
+ * on a lost race it re-reads and re-applies (the patch is absolute, so re-applying is safe).
+ */
+export async function transition(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  changeId: string,
+  update: { status: ChangeStatus; phase: Phase; message: string; type?: string; reason?: string; actor?: string; data?: Record<string, unknown>; patch?: Partial<ChangeRecord> },
+): Promise<ChangeRecord> {
+  for (let tries = 0; ; tries += 1) {
+    const current = await loadChange(deps, changeId);
+    try {
+      const updated = await deps.store.updateChange(changeId, current.version, {
+        ...update.patch,
+        status: update.status,
+        phase: update.phase,
+        updatedAt: deps.clock.now().toISOString(),
+        ...(update.reason !== undefined ? { reason: update.reason } : {}),
+      });
+      await recordEvent(deps, updated, {
+        type: update.type ?? `status.${update.status.toLowerCase()}`,
+        message: update.message,
+        phase: update.phase,
+        status: update.status,
+        ...(update.actor ? { actor: update.actor } : {}),
+        ...(update.data ? { data: update.data } : {}),
+      });
+      return updated;
+    } catch (err) {
+      if (err instanceof ConflictError && tries < 3) continue;
+      throw err;
+    }
+  }
+}
+
+/** A host-command step as the Map state iterates it. */
+export interface ResolvedStep extends CommandStep {
+  index: number;
+  phase: 'ACT' | 'ROLLBACK';
+}
+
+/** The profile's steps for a phase, with the change's per-step parameter overrides applied (ACT only). */
+export function resolveSteps(change: ChangeRecord, phase: 'ACT' | 'ROLLBACK'): ResolvedStep[] {
+  const steps = phase === 'ACT' ? change.profile.act.steps : change.profile.rollback.steps;
+  const overrides = phase === 'ACT' ? (change.request.deployment?.step_parameters ?? {}) : {};
+  return steps.map((step, index) => ({
+    ...step,
+    parameters: { ...step.parameters, ...(overrides[step.name] ?? {}) },
+    index,
+    phase,
+  }));
+}
+
+/** The step names a change's overrides refer to must exist, or the override would silently do nothing. */
+export function unknownOverrideSteps(profile: EnvironmentProfile, overrides: Record<string, unknown>): string[] {
+  const names = new Set(profile.act.steps.map((s) => s.name));
+  return Object.keys(overrides).filter((n) => !names.has(n));
+}
+
+/**
+ * Sends one host command for a waiting task: the token is kept on the command record, and the
+ * command-status event completes it (see the command-callback handler).
+ */
+export async function sendCommandForTask(
+  deps: Deps,
+  input: { changeId: string; attempt: number; taskToken: string; phase: Phase; step: CommandStep },
+): Promise<{ commandId: string }> {
+  const change = await loadChange(deps, input.changeId);
+  const { commandId } = await deps.hosts.send({
+    changeId: change.id,
+    attempt: input.attempt,
+    step: input.step,
+    targets: change.profile.targets,
+    comment: `${change.id} attempt ${input.attempt} ${input.step.name}`.slice(0, 100),
+  });
+  await deps.store.putCommand({
+    commandId,
+    changeId: change.id,
+    attempt: input.attempt,
+    phase: input.phase,
+    stepName: input.step.name,
+    document: input.step.document,
+    parameters: input.step.parameters,
+    status: 'InProgress',
+    taskToken: input.taskToken,
+    requestedAt: deps.clock.now().toISOString(),
+  });
+  await recordEvent(deps, change, {
+    type: 'command.sent',
+    phase: input.phase,
+    message: `${input.step.name}: ${input.step.document} sent (${commandId})`,
+    data: { commandId, step: input.step.name, document: input.step.document, parameters: input.step.parameters },
+  }, input.attempt);
+  return { commandId };
+}

@@ -1,0 +1,82 @@
+// Event-driven completions: an SSM command status change completes the waiting task's token; a
+// rollback alarm going into ALARM fails the monitoring watch of the environment's active change.
+import { TransientError } from '../core/errors';
+import type { AlarmStateChangeEvent, SsmCommandStatusEvent } from '../core/events';
+import type { CommandRecord } from '../core/records';
+import type { Deps } from '../ports';
+import { failMonitor } from './act';
+import { loadChange, recordEvent } from './common';
+
+const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
+const OUTPUT_TAIL = 4000;
+
+/** The JSON object a document prints on its last stdout line, if it printed one. */
+export function lastLineJson(stdout: string): Record<string, unknown> | undefined {
+  const line = stdout.trimEnd().split('\n').pop()?.trim();
+  if (!line || !line.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent): Promise<{ handled: boolean; reason?: string }> {
+  const { 'command-id': commandId, status } = event.detail;
+  if (!TERMINAL.has(status)) return { handled: false, reason: `status ${status} is not final` };
+  const command = await deps.store.getCommand(commandId);
+  // The status event can overtake the write that records the command: retrying the delivery is the fix.
+  if (!command) throw new TransientError(`command ${commandId} is not recorded yet`);
+  if (TERMINAL.has(command.status)) return { handled: false, reason: 'already completed' };
+
+  const outcome = await deps.hosts.outcome(commandId);
+  const result = lastLineJson(outcome.stdout);
+  const finished: CommandRecord = {
+    ...command,
+    status: status as CommandRecord['status'],
+    finishedAt: deps.clock.now().toISOString(),
+    ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
+    output: `${outcome.stdout}${outcome.stderr ? `\n[stderr]\n${outcome.stderr}` : ''}`.slice(-OUTPUT_TAIL),
+    ...(result ? { result } : {}),
+  };
+  await deps.store.putCommand(finished);
+  const change = await loadChange(deps, command.changeId);
+  await recordEvent(deps, change, {
+    type: 'command.finished', phase: command.phase,
+    message: `${command.stepName}: ${command.document} ${status}${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''}`,
+    data: { commandId, step: command.stepName, status, exitCode: outcome.exitCode, ...(result ? { result } : {}) },
+  }, command.attempt);
+
+  if (!command.taskToken) return { handled: true };
+  if (status === 'Success') {
+    await deps.callbacks.sendTaskSuccess(command.taskToken, { commandId, step: command.stepName, status, ...(result ? { result } : {}) });
+  } else {
+    const tail = (outcome.stderr.trim() || outcome.stdout.trim()).split('\n').slice(-3).join(' | ');
+    await deps.callbacks.sendTaskFailure(command.taskToken, 'HostCommandFailed', `${command.stepName} (${command.document}) ${status}: ${tail}`.slice(0, 32000));
+  }
+  return { handled: true };
+}
+
+/** Rollback alarm names look like runbook-<environment>-p95-latency / -error-rate. */
+export function environmentOfAlarm(alarmName: string): string | undefined {
+  return /^runbook-([a-z0-9][a-z0-9-]*)-(p95-latency|error-rate)$/.exec(alarmName)?.[1];
+}
+
+export async function onAlarmStateChange(deps: Deps, event: AlarmStateChangeEvent): Promise<{ handled: boolean; changeId?: string; reason?: string }> {
+  const { alarmName, state } = event.detail;
+  const environment = environmentOfAlarm(alarmName);
+  if (!environment) return { handled: false, reason: `${alarmName} is not a rollback alarm` };
+  if (state.value !== 'ALARM') return { handled: false, reason: `${alarmName} is ${state.value}` };
+  const active = await deps.store.listChanges({ environment });
+  const watched = active.find((c) => c.status === 'MONITORING');
+  const inFlight = watched ?? active.find((c) => ['ACTING', 'TESTING'].includes(c.status));
+  if (!inFlight) return { handled: false, reason: `no change in flight on ${environment}` };
+  await recordEvent(deps, inFlight, {
+    type: 'alarm.triggered', phase: 'ACT', actor: `alarm:${alarmName}`,
+    message: `${alarmName} is ALARM: ${state.reason}`, data: { alarmName, state },
+  });
+  if (!watched) return { handled: true, changeId: inFlight.id, reason: 'recorded; no monitoring window open' };
+  await failMonitor(deps, watched.id, watched.attempt, `${alarmName}: ${state.reason}`);
+  return { handled: true, changeId: watched.id };
+}

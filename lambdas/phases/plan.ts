@@ -1,0 +1,61 @@
+// PLAN: risk report, approvals by role (recorded only through the approvals route), the change
+// window, and a refusal to start while a rollback alarm is already in ALARM.
+import { evaluateApprovals } from '../core/approvals';
+import { AlarmActive } from '../core/errors';
+import { rollbackAlarmNames } from '../core/events';
+import { callbackKey } from '../core/records';
+import type { RiskAssessment } from '../core/risk';
+import type { Deps } from '../ports';
+import { loadChange, recordEvent, transition } from './common';
+
+export async function assessRiskStep(deps: Deps, changeId: string): Promise<{ level: RiskAssessment['level']; score: number; requiredApprovals: string[] }> {
+  const change = await loadChange(deps, changeId);
+  await recordEvent(deps, change, {
+    type: 'plan.risk-assessed', phase: 'PLAN',
+    message: `risk ${change.risk.level} (score ${change.risk.score}); approvals required: ${change.requiredApprovals.join(', ')}`,
+    data: { risk: change.risk, requiredApprovals: change.requiredApprovals },
+  });
+  return { level: change.risk.level, score: change.risk.score, requiredApprovals: change.requiredApprovals };
+}
+
+/**
+ * Parks the approval token. Approvals given before the token was parked count: if the quorum is
+ * already there (or a reject), the token is completed here and now.
+ */
+export async function awaitApprovals(deps: Deps, changeId: string, attempt: number, taskToken: string): Promise<void> {
+  const before = await loadChange(deps, changeId);
+  const change = await transition(deps, changeId, {
+    status: 'AWAITING_APPROVAL', phase: 'PLAN', message: `waiting for approvals: ${before.requiredApprovals.join(', ')}`,
+  });
+  await deps.store.putCallback({ key: callbackKey('approval', changeId, attempt), kind: 'approval', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
+  const verdict = evaluateApprovals({ required: change.requiredApprovals, approvals: await deps.store.listApprovals(changeId, attempt) });
+  if (verdict.state === 'approved') {
+    await deps.callbacks.sendTaskSuccess(taskToken, { approved: true });
+    return;
+  }
+  if (verdict.state === 'rejected') {
+    await deps.callbacks.sendTaskFailure(taskToken, 'ChangeRejected', `rejected by ${verdict.rejectedBy?.approver ?? 'an approver'}`);
+    return;
+  }
+  await deps.notifier.notify({
+    kind: 'approval-needed', severity: 'info', changeId, status: 'AWAITING_APPROVAL',
+    title: `Approval needed: ${changeId} ${change.title}`,
+    text: `Risk ${change.risk.level}. Missing approvals: ${verdict.missing.join(', ')}.`,
+  });
+}
+
+export async function scheduleStep(deps: Deps, changeId: string): Promise<void> {
+  const change = await loadChange(deps, changeId);
+  await transition(deps, changeId, { status: 'SCHEDULED', phase: 'PLAN', message: `approved; change window opens ${change.request.timeline.planned_start}` });
+}
+
+export async function checkAlarms(deps: Deps, changeId: string): Promise<void> {
+  const change = await loadChange(deps, changeId);
+  const names = rollbackAlarmNames(change.environment);
+  const states = await deps.alarms.states([names.latency, names.errorRate]);
+  const firing = states.filter((s) => s.state === 'ALARM');
+  if (firing.length > 0) {
+    throw new AlarmActive(`rollback alarm already in ALARM: ${firing.map((f) => `${f.name} (${f.reason})`).join('; ')}`);
+  }
+  await recordEvent(deps, change, { type: 'plan.alarms-clear', phase: 'PLAN', message: 'rollback alarms clear; starting ACT', data: { alarms: states } });
+}

@@ -1,0 +1,93 @@
+// PRE-FLIGHT: system health, dependencies and backup, each a host command from the project's
+// documents; a failed check stops the change before anything is touched.
+import { PreflightCheckFailed } from '../core/errors';
+import type { ChangeRecord } from '../core/records';
+import type { CommandStep } from '../core/schemas';
+import type { Deps } from '../ports';
+import { loadChange, recordEvent, sendCommandForTask, transition } from './common';
+
+/** What the state machine needs from the profile and the request for this attempt. */
+export interface RunSettings {
+  environment: string;
+  /** RFC 3339 UTC: the Wait state's TimestampPath. */
+  plannedStart: string;
+  monitorWindowSeconds: number;
+}
+
+export function runSettings(change: ChangeRecord): RunSettings {
+  const { profile, request } = change;
+  return {
+    environment: change.environment,
+    plannedStart: new Date(request.timeline.planned_start).toISOString(),
+    monitorWindowSeconds: profile.monitoring.windowSeconds,
+  };
+}
+
+export async function startAttempt(deps: Deps, changeId: string, attempt: number): Promise<RunSettings> {
+  const change = await transition(deps, changeId, {
+    status: 'PREFLIGHT', phase: 'PREFLIGHT', type: 'attempt.started',
+    message: `attempt ${attempt} started: pre-flight checks`,
+    patch: { attempt },
+  });
+  return runSettings(change);
+}
+
+export function systemHealthStep(change: ChangeRecord): CommandStep {
+  const p = change.profile;
+  return {
+    name: 'preflight-system-health', document: 'runbook-SystemHealth', timeoutSeconds: 300,
+    parameters: {
+      ServiceManager: p.serviceManager,
+      Services: p.services.join(','),
+      CpuMaxPercent: String(p.thresholds.cpuPercent),
+      MemoryMaxPercent: String(p.thresholds.memoryPercent),
+      DiskMaxPercent: String(p.thresholds.diskPercent),
+    },
+  };
+}
+
+export function dependenciesStep(change: ChangeRecord): CommandStep | undefined {
+  const p = change.profile;
+  const endpoints = [...new Set([...p.endpoints, ...p.dependencies.filter((d) => d.required).map((d) => d.url)])];
+  if (endpoints.length === 0) return undefined;
+  return { name: 'preflight-dependencies', document: 'runbook-Dependencies', timeoutSeconds: 300, parameters: { Endpoints: endpoints.join(',') } };
+}
+
+export function backupStep(change: ChangeRecord): CommandStep {
+  const b = change.profile.backup;
+  return {
+    name: 'preflight-backup', document: 'runbook-Backup', timeoutSeconds: 3000,
+    parameters: {
+      BackupDirectory: b.directory,
+      DatabaseUrl: b.database ?? '',
+      ConfigFiles: b.configFiles.join(','),
+      Environment: change.environment,
+      BackupType: 'pre-flight',
+      ServiceManager: change.profile.serviceManager,
+      Services: change.profile.services.join(','),
+    },
+  };
+}
+
+export async function runPreflightCheck(deps: Deps, input: { changeId: string; attempt: number; taskToken: string; check: 'system-health' | 'dependencies' | 'backup' }): Promise<{ commandId?: string; skipped?: boolean }> {
+  const change = await loadChange(deps, input.changeId);
+  if (input.check === 'dependencies') {
+    const missing = await deps.parameters.missing(change.profile.requiredParameters);
+    if (missing.length > 0) {
+      await recordEvent(deps, change, { type: 'preflight.parameters-missing', phase: 'PREFLIGHT', message: `required parameters not set: ${missing.join(', ')}`, data: { missing } });
+      throw new PreflightCheckFailed(`required parameters not set: ${missing.join(', ')}`);
+    }
+  }
+  const step = input.check === 'system-health' ? systemHealthStep(change) : input.check === 'backup' ? backupStep(change) : dependenciesStep(change);
+  if (!step) {
+    await recordEvent(deps, change, { type: 'preflight.skipped', phase: 'PREFLIGHT', message: `${input.check}: nothing to check in this profile` });
+    await deps.callbacks.sendTaskSuccess(input.taskToken, { skipped: true, check: input.check });
+    return { skipped: true };
+  }
+  return sendCommandForTask(deps, { changeId: change.id, attempt: input.attempt, taskToken: input.taskToken, phase: 'PREFLIGHT', step });
+}
+
+export async function preflightPassed(deps: Deps, changeId: string, attempt: number, results: unknown): Promise<void> {
+  const change = await loadChange(deps, changeId);
+  await recordEvent(deps, change, { type: 'preflight.passed', phase: 'PREFLIGHT', message: 'pre-flight checks passed: system health, dependencies, backup', data: { results } }, attempt);
+}

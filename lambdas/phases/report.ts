@@ -1,0 +1,170 @@
+// REPORT: every way an attempt ends (completed, rolled back, manual intervention, stopped at pre-flight,
+// ended in PLAN) builds the seed's report and QC summary from the change's events, stores them with the
+// change, sets the final status, releases the environment lock when the change is over, and notifies.
+import { buildReport, qcSummary, type ReportInput, type ReportIssue, type ReportStatus, type ReportTest } from '../core/report';
+import type { ChangeEvent, ChangeRecord, ChangeStatus, CommandRecord } from '../core/records';
+import type { Deps, LoadResult, MetricsSnapshot, NotificationKind, SmokeResult } from '../ports';
+import { metricsWindowSeconds } from './act';
+import { loadChange, transition } from './common';
+import type { Failure } from './rollback';
+
+export type Outcome = 'completed' | 'rolled-back' | 'manual-intervention' | 'preflight-failed' | 'plan-ended';
+
+interface Verdict {
+  status: ChangeStatus;
+  reportStatus: ReportStatus;
+  releaseLock: boolean;
+  kind: NotificationKind;
+  severity: 'info' | 'warning' | 'critical';
+  attemptsExhausted: boolean;
+}
+
+const describe = (f: Failure | undefined): string | undefined => (f ? `${f.Error}: ${f.Cause ?? ''}`.trim() : undefined);
+
+/** How PLAN ended, from the error that ended it. */
+export function planEndStatus(failure: Failure | undefined): ChangeStatus {
+  switch (failure?.Error) {
+    case 'ChangeRejected': return 'REJECTED';
+    case 'ChangeCancelled':
+    case 'States.Timeout': return 'CANCELLED';
+    case 'AlarmActive': return 'BLOCKED';
+    default: return 'FAILED';
+  }
+}
+
+export function verdictFor(outcome: Outcome, change: ChangeRecord, attempt: number, failure: Failure | undefined): Verdict {
+  switch (outcome) {
+    case 'completed':
+      return { status: 'COMPLETED', reportStatus: 'SUCCESS', releaseLock: true, kind: 'completed', severity: 'info', attemptsExhausted: false };
+    case 'rolled-back': {
+      const exhausted = attempt >= change.maxAttempts;
+      // Back in PLAN, the change keeps its environment: the next attempt needs it.
+      return { status: exhausted ? 'FAILED' : 'ROLLED_BACK', reportStatus: 'ROLLED_BACK', releaseLock: exhausted, kind: 'rolled-back', severity: 'warning', attemptsExhausted: exhausted };
+    }
+    case 'manual-intervention':
+      // The environment is in an unknown state: nothing else may start on it until an operator clears it.
+      return { status: 'MANUAL_INTERVENTION', reportStatus: 'MANUAL_INTERVENTION', releaseLock: false, kind: 'manual-intervention', severity: 'critical', attemptsExhausted: false };
+    case 'preflight-failed':
+      return { status: 'PREFLIGHT_FAILED', reportStatus: 'PREFLIGHT_FAILED', releaseLock: true, kind: 'preflight-failed', severity: 'warning', attemptsExhausted: false };
+    case 'plan-ended': {
+      const status = planEndStatus(failure);
+      const reportStatus: ReportStatus = status === 'REJECTED' || status === 'CANCELLED' || status === 'BLOCKED' ? status : 'FAILED';
+      return { status, reportStatus, releaseLock: true, kind: status === 'REJECTED' ? 'rejected' : 'ended', severity: 'warning', attemptsExhausted: false };
+    }
+  }
+}
+
+const dataOf = <T>(e: ChangeEvent | undefined, key: string): T | undefined => (e?.data?.[key] as T | undefined);
+const last = (events: ChangeEvent[], type: string): ChangeEvent | undefined => [...events].reverse().find((e) => e.type === type);
+
+function endpointHealth(endpoints: Record<string, string> | undefined, scheme: string): string {
+  if (!endpoints) return 'Unknown';
+  const hit = Object.entries(endpoints).find(([url]) => url.startsWith(scheme));
+  return hit ? hit[1] : 'Not configured';
+}
+
+/** Everything the report says is read back from what the attempt recorded. */
+export function reportInputFrom(input: {
+  change: ChangeRecord; attempt: number; verdict: Verdict; events: ChangeEvent[]; commands: CommandRecord[];
+  failure?: Failure; rollbackFailure?: Failure; metricsAfter?: MetricsSnapshot; now: string;
+}): ReportInput {
+  const { change, events, commands } = input;
+  const tests: ReportTest[] = [];
+  for (const e of events.filter((ev) => ev.type === 'test.smoke')) {
+    for (const r of dataOf<SmokeResult[]>(e, 'results') ?? []) {
+      tests.push({ type: 'smoke', name: r.name, status: r.status, durationMs: r.durationMs, ...(r.details ? { details: r.details } : {}), ...(r.error ? { error: r.error } : {}) });
+    }
+  }
+  const perf = last(events, 'test.performance');
+  const load = dataOf<LoadResult>(perf, 'result');
+  if (perf && load) {
+    tests.push({
+      type: 'performance', name: `Load test (${change.profile.tests.performance.virtualUsers} VUs)`,
+      status: dataOf<boolean>(perf, 'pass') ? 'PASS' : 'FAIL', durationMs: Math.round(load.durationSeconds * 1000),
+      details: `p95 ${load.p95Ms} ms, error rate ${(load.errorRate * 100).toFixed(2)} %, ${load.requests} requests`,
+    });
+  }
+
+  const issues: ReportIssue[] = [];
+  const rolledBack = input.verdict.reportStatus === 'ROLLED_BACK' || input.verdict.reportStatus === 'MANUAL_INTERVENTION';
+  for (const e of events.filter((ev) => ev.type === 'alarm.triggered')) issues.push({ severity: 'CRITICAL', phase: 'ACT', message: e.message });
+  if (input.failure && input.verdict.reportStatus !== 'SUCCESS') {
+    issues.push({ severity: rolledBack ? 'CRITICAL' : 'HIGH', phase: input.failure.Error === 'PreflightCheckFailed' || input.verdict.status === 'PREFLIGHT_FAILED' ? 'PREFLIGHT' : rolledBack ? 'ACT' : 'PLAN', message: describe(input.failure) ?? '' });
+  }
+  if (input.rollbackFailure) issues.push({ severity: 'CRITICAL', phase: 'ROLLBACK', message: `rollback failed: ${describe(input.rollbackFailure)}` });
+
+  const started = last(events, 'attempt.started');
+  const rollbackStarted = last(events, 'rollback.started');
+  const submitted = events.find((e) => e.type === 'change.submitted');
+  const dependencies = commands.filter((c) => c.document === 'runbook-Dependencies').pop();
+  const healthChecks = commands.filter((c) => c.document === 'runbook-HealthCheck');
+  const lastHealth = healthChecks[healthChecks.length - 1];
+  const endpoints = dependencies?.result?.endpoints as Record<string, string> | undefined;
+
+  return {
+    changeId: change.id,
+    system: change.profile.system,
+    attempt: input.attempt,
+    status: input.verdict.reportStatus,
+    startTime: started?.at ?? change.createdAt,
+    endTime: input.now,
+    operator: submitted?.actor ?? change.requester,
+    metricsBefore: dataOf<MetricsSnapshot>(last(events, 'metrics.before'), 'metrics'),
+    metricsAfter: input.metricsAfter,
+    tests,
+    issues,
+    rollback: {
+      executed: rolledBack,
+      ...(rolledBack && input.failure ? { reason: describe(input.failure) as string } : {}),
+      ...(rolledBack && rollbackStarted ? { durationMs: Date.parse(input.now) - Date.parse(rollbackStarted.at) } : {}),
+    },
+    health: {
+      api: lastHealth ? (lastHealth.status === 'Success' ? 'HEALTHY' : `UNHEALTHY (${lastHealth.status})`) : 'Unknown',
+      database: endpointHealth(endpoints, 'postgresql://'),
+      cache: endpointHealth(endpoints, 'redis://'),
+    },
+  };
+}
+
+export async function endAttempt(
+  deps: Deps,
+  input: { changeId: string; attempt: number; outcome: Outcome; failure?: Failure; rollbackFailure?: Failure },
+): Promise<{ status: ChangeStatus; attemptsExhausted: boolean }> {
+  const change = await loadChange(deps, input.changeId);
+  const verdict = verdictFor(input.outcome, change, input.attempt, input.failure);
+  if (input.outcome === 'completed') {
+    await transition(deps, change.id, { status: 'REPORTING', phase: 'REPORT', message: 'REPORT: writing the report' });
+  }
+  const touched = input.outcome === 'completed' || input.outcome === 'rolled-back' || input.outcome === 'manual-intervention';
+  const m = change.profile.monitoring;
+  const metricsAfter = touched ? await deps.metrics.snapshot(metricsWindowSeconds(m.periodSeconds, m.evaluationPeriods)) : undefined;
+  const events = (await deps.store.listEvents(change.id)).filter((e) => e.attempt === input.attempt || e.type === 'change.submitted');
+  const commands = await deps.store.listCommands(change.id, input.attempt);
+  const now = deps.clock.now().toISOString();
+  const reportInput = reportInputFrom({
+    change, attempt: input.attempt, verdict, events, commands, now,
+    ...(input.failure ? { failure: input.failure } : {}),
+    ...(input.rollbackFailure ? { rollbackFailure: input.rollbackFailure } : {}),
+    ...(metricsAfter ? { metricsAfter } : {}),
+  });
+  const report = buildReport(reportInput);
+  const qc = qcSummary(reportInput, report);
+  await deps.store.putReport({ changeId: change.id, attempt: input.attempt, outcome: verdict.status, createdAt: now, report, qcSummary: qc });
+
+  const reason = describe(input.rollbackFailure) ?? describe(input.failure);
+  await transition(deps, change.id, {
+    status: verdict.status,
+    phase: input.outcome === 'rolled-back' && !verdict.attemptsExhausted ? 'PLAN' : 'REPORT',
+    type: 'report.stored',
+    message: `${verdict.status}: report stored${reason ? ` (${reason})` : ''}${verdict.attemptsExhausted ? `; attempts exhausted (${input.attempt}/${change.maxAttempts})` : ''}`,
+    ...(reason ? { reason } : {}),
+    data: { outcome: input.outcome, attempt: input.attempt, attemptsExhausted: verdict.attemptsExhausted },
+  });
+  if (verdict.releaseLock) await deps.store.releaseLock(change.environment, change.id);
+  await deps.notifier.notify({
+    kind: verdict.kind, severity: verdict.severity, changeId: change.id, status: verdict.status,
+    title: `${verdict.status}: ${change.id} ${change.title}`, text: qc,
+    durationMs: Date.parse(reportInput.endTime) - Date.parse(reportInput.startTime), operator: reportInput.operator,
+  });
+  return { status: verdict.status, attemptsExhausted: verdict.attemptsExhausted };
+}

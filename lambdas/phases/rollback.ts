@@ -1,0 +1,21 @@
+// ROLLBACK: the profile's rollback steps (ending with a health check); the report and the return to PLAN
+// are in the report phase.
+import type { Deps } from '../ports';
+import { recordEvent, resolveSteps, transition, type ResolvedStep } from './common';
+
+export interface Failure { Error: string; Cause?: string }
+
+export async function beginRollback(deps: Deps, changeId: string, failure: Failure | undefined): Promise<{ steps: ResolvedStep[] }> {
+  const reason = failure ? `${failure.Error}: ${failure.Cause ?? ''}`.trim() : 'unknown failure';
+  const change = await transition(deps, changeId, {
+    status: 'ROLLING_BACK', phase: 'ROLLBACK', reason, type: 'rollback.started',
+    message: `rolling back: ${reason}`, data: { failure },
+  });
+  await deps.notifier.notify({
+    kind: 'rollback', severity: 'warning', changeId, status: 'ROLLING_BACK',
+    title: `Rollback started: ${changeId}`, text: reason,
+  });
+  const steps = resolveSteps(change, 'ROLLBACK');
+  await recordEvent(deps, change, { type: 'rollback.steps', phase: 'ROLLBACK', message: `rollback steps: ${steps.map((s) => s.name).join(', ')}` });
+  return { steps };
+}

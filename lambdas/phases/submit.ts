@@ -1,0 +1,77 @@
+// Submission: validate, assess risk, take the environment lock, write the change once (same id and
+// body = same change), and start the first attempt's execution named after the change id.
+import { createHash } from 'node:crypto';
+import { ConflictError, ValidationError } from '../core/errors';
+import { executionNameFor, type ChangeRecord } from '../core/records';
+import { assessRisk, requiredApprovals } from '../core/risk';
+import type { ChangeRequest, EnvironmentProfile } from '../core/schemas';
+import type { Deps } from '../ports';
+import { recordEvent, unknownOverrideSteps } from './common';
+
+/** Key order must not change the hash: the same document re-submitted is the same change. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function bodyHash(request: ChangeRequest, profileName: string): string {
+  return createHash('sha256').update(canonical({ request, profileName })).digest('hex');
+}
+
+export interface SubmitResult {
+  change: ChangeRecord;
+  /** False when this exact change had been submitted before. */
+  created: boolean;
+  executionName: string;
+}
+
+export async function submitChange(deps: Deps, input: { request: ChangeRequest; profile: EnvironmentProfile; submittedBy: string }): Promise<SubmitResult> {
+  const { request, profile } = input;
+  const environment = request.change_request.environment ?? profile.name;
+  if (environment !== profile.name) {
+    throw new ValidationError(`change_request.environment: ${environment} does not match the profile ${profile.name}`, [{ path: 'change_request.environment', message: `expected ${profile.name}` }]);
+  }
+  const unknown = unknownOverrideSteps(profile, request.deployment?.step_parameters ?? {});
+  if (unknown.length > 0) {
+    throw new ValidationError(`deployment.step_parameters: no ACT step named ${unknown.join(', ')} in profile ${profile.name}`, unknown.map((u) => ({ path: `deployment.step_parameters.${u}`, message: 'no such ACT step' })));
+  }
+  const id = request.change_request.id;
+  const hash = bodyHash(request, profile.name);
+  const existing = await deps.store.getChange(id);
+  if (existing) {
+    if (existing.bodyHash !== hash) throw new ConflictError(`change ${id} already exists with a different body`);
+    return { change: existing, created: false, executionName: existing.executionName };
+  }
+
+  // Lock first: a change record never exists without its environment lock (nothing half-written).
+  const lock = await deps.store.acquireLock(environment, id);
+  if (!lock.acquired) throw new ConflictError(`environment ${environment} already has an active change: ${lock.holder}`);
+
+  const risk = assessRisk(request);
+  const now = deps.clock.now().toISOString();
+  const change: ChangeRecord = {
+    id, environment, title: request.change_request.title, requester: request.requester.name,
+    status: 'SUBMITTED', phase: 'SUBMIT', attempt: 1, maxAttempts: profile.maxAttempts, version: 1,
+    request, profile, risk, requiredApprovals: requiredApprovals(risk), bodyHash: hash,
+    executionName: executionNameFor(id, 1), createdAt: now, updatedAt: now,
+  };
+  const created = await deps.store.createChange(change);
+  if (!created.created) {
+    // Lost a race with an identical submission: that one holds the lock and started the run.
+    if (created.existing.bodyHash !== hash) {
+      throw new ConflictError(`change ${id} already exists with a different body`);
+    }
+    return { change: created.existing, created: false, executionName: created.existing.executionName };
+  }
+  await recordEvent(deps, change, {
+    type: 'change.submitted', phase: 'SUBMIT', status: 'SUBMITTED', actor: input.submittedBy,
+    message: `submitted by ${input.submittedBy}: risk ${risk.level}, approvals required: ${change.requiredApprovals.join(', ')}`,
+    data: { risk, claimedApprovals: request.approval ?? null },
+  });
+  await deps.notifier.notify({ kind: 'submitted', severity: 'info', changeId: id, status: 'SUBMITTED', title: `Change submitted: ${id} ${change.title}`, text: `Risk ${risk.level}; approvals required: ${change.requiredApprovals.join(', ')}` });
+  await deps.executions.start(change.executionName, { changeId: id, attempt: 1 });
+  return { change, created: true, executionName: change.executionName };
+}

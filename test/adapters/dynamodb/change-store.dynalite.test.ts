@@ -1,0 +1,179 @@
+// DynamoChangeStore on a real dynalite from startDynalite: the shared ChangeStore contract, persistence across a
+// restart, ensureTable, and a client that ignores whatever AWS configuration the machine has.
+import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoChangeStore, ensureTable } from '../../../lambdas/adapters/dynamodb/change-store';
+import { startDynalite, type EmbeddedDynamo } from '../../../lambdas/embedded/dynalite';
+import { changeRecord, describeChangeStoreContract } from '../change-store.contract';
+
+describe('DynamoChangeStore on dynalite', () => {
+  let dynamo: EmbeddedDynamo;
+  let tables = 0;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  // A fresh table per test keeps the tests independent on one server.
+  describeChangeStoreContract(async () => {
+    const tableName = `changes-${++tables}`;
+    await ensureTable(dynamo.client, tableName);
+    return new DynamoChangeStore(dynamo.client, tableName);
+  });
+
+  it('should stamp updatedAt from the injected clock', async () => {
+    // Prepare
+    await ensureTable(dynamo.client, 'clock-test');
+    const store = new DynamoChangeStore(dynamo.client, 'clock-test', { now: () => new Date('2025-06-01T10:30:00.000Z') });
+    await store.createChange(changeRecord());
+
+    // Act
+    const updated = await store.updateChange('CR-2025-001', 1, { status: 'PREFLIGHT' });
+
+    // Assess
+    expect(updated.updatedAt).toBe('2025-06-01T10:30:00.000Z');
+  });
+});
+
+describe('ensureTable', () => {
+  let dynamo: EmbeddedDynamo;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite({ createTableMs: 150 });
+  });
+
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  it('should create a missing table and return only once it and its index are ACTIVE', async () => {
+    // Act
+    await ensureTable(dynamo.client, 'slow-to-create');
+
+    // Assess
+    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: 'slow-to-create' }));
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.IndexStatus])).toEqual([['gsi1', 'ACTIVE']]);
+  });
+
+  it('should be idempotent, also when two callers race to create the same table', async () => {
+    // Act
+    await Promise.all([ensureTable(dynamo.client, 'raced'), ensureTable(dynamo.client, 'raced')]);
+    await ensureTable(dynamo.client, 'raced');
+
+    // Assess
+    const { TableNames } = await dynamo.client.send(new ListTablesCommand({}));
+    expect(TableNames?.filter((n) => n === 'raced')).toHaveLength(1);
+  });
+});
+
+describe('startDynalite', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'runbook-dynalite-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should keep the data on disk across a restart on the same path', async () => {
+    // Prepare
+    const path = join(dir, 'data');
+    const first = await startDynalite({ path });
+    await ensureTable(first.client, 'runbook');
+    const written = new DynamoChangeStore(first.client, 'runbook');
+    await written.createChange(changeRecord());
+    const event = await written.appendEvent({ changeId: 'CR-2025-001', attempt: 1, at: '2025-06-01T10:00:00.000Z', actor: 'cli', type: 'submitted', message: 'submitted' });
+    await written.acquireLock('staging', 'CR-2025-001');
+    await first.close();
+
+    // Act
+    const second = await startDynalite({ path });
+    try {
+      await ensureTable(second.client, 'runbook');
+      const reopened = new DynamoChangeStore(second.client, 'runbook');
+
+      // Assess
+      expect(await reopened.getChange('CR-2025-001')).toEqual(changeRecord());
+      expect(await reopened.listEvents('CR-2025-001')).toEqual([event]);
+      expect(await reopened.acquireLock('staging', 'CR-2025-002')).toEqual({ acquired: false, holder: 'CR-2025-001' });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('should refuse a data path that is already open, instead of crashing on the first request', async () => {
+    // Prepare
+    const path = join(dir, 'data');
+    const first = await startDynalite({ path });
+
+    try {
+      // Act
+      const second = startDynalite({ path });
+
+      // Assess
+      await expect(second).rejects.toThrow(/in use by process/);
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('should take over a data path whose pid file was left by a dead process', async () => {
+    // Prepare
+    const path = join(dir, 'data');
+    const first = await startDynalite({ path });
+    await first.close();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(path, 'runbook-dynalite.pid'), '2147483646');
+
+    // Act
+    const second = await startDynalite({ path });
+
+    // Assess
+    await expect(second.client.send(new ListTablesCommand({}))).resolves.toBeDefined();
+    await second.close();
+  });
+
+  it('should use its own region, credentials and settings whatever the AWS environment says', async () => {
+    // Prepare: each of these, if the SDK read it, would fail the request or change the client's settings
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_PROFILE: 'runbook-test-profile-that-does-not-exist',
+      AWS_CONFIG_FILE: join(dir, 'no-such-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-such-credentials'),
+      AWS_REGION: 'eu-west-9',
+      AWS_DEFAULTS_MODE: 'not-a-mode',
+      AWS_MAX_ATTEMPTS: 'not-a-number',
+      AWS_RETRY_MODE: 'not-a-mode',
+      AWS_USE_FIPS_ENDPOINT: 'true',
+      AWS_USE_DUALSTACK_ENDPOINT: 'true',
+      AWS_ACCOUNT_ID_ENDPOINT_MODE: 'not-a-mode',
+    });
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    const dynamo = await startDynalite();
+
+    try {
+      // Act
+      const tables = await dynamo.client.send(new ListTablesCommand({}));
+
+      // Assess
+      expect(tables.TableNames).toEqual([]);
+      expect(await dynamo.client.config.region()).toBe('local');
+      expect(await dynamo.client.config.maxAttempts()).toBe(3);
+      expect(await dynamo.client.config.useFipsEndpoint()).toBe(false);
+      expect(await dynamo.client.config.credentials()).toMatchObject({ accessKeyId: 'local' });
+    } finally {
+      await dynamo.close();
+      process.env = saved;
+    }
+  });
+});

@@ -1,0 +1,386 @@
+// Local probe: periods → datapoints → CloudWatch alarm transitions on the bus; a fake clock and fetch for the rules,
+// a real node:http server on 127.0.0.1 for the end-to-end path.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LocalProbe, type LocalProbeOptions } from '../../../lambdas/adapters/local/probe';
+import { rollbackAlarmDefinitions, type AlarmDefinition } from '../../../lambdas/core/alarm-evaluator';
+import { rollbackAlarmNames, type AlarmStateChangeEvent, type EventBridgeEvent } from '../../../lambdas/core/events';
+import type { EnvironmentProfile } from '../../../lambdas/core/schemas';
+import type { Logger } from '../../../lambdas/ports';
+
+const ENV = 'kis-test';
+const NAMES = rollbackAlarmNames(ENV);
+const T0 = Date.UTC(2025, 8, 22, 14, 30, 0); // on a period boundary
+
+/** The seed's monitoring values with a short period, so a test can run a few periods. */
+function monitoring(overrides: Partial<EnvironmentProfile['monitoring']> = {}): EnvironmentProfile['monitoring'] {
+  return {
+    p95Ms: 2100, errorRate: 0.01, windowSeconds: 1800, rollbackFactor: 1.5,
+    periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2,
+    probePaths: ['/api/v1/health'], probeIntervalMs: 100, ...overrides,
+  };
+}
+
+function alarms(overrides: Partial<EnvironmentProfile['monitoring']> = {}): AlarmDefinition[] {
+  return rollbackAlarmDefinitions({ name: ENV, monitoring: monitoring(overrides) });
+}
+
+class FakeClock {
+  constructor(public ms = T0) {}
+  now(): Date { return new Date(this.ms); }
+  advance(ms: number): void { this.ms += ms; }
+}
+
+class RecordingBus {
+  readonly events: AlarmStateChangeEvent[] = [];
+  publish(event: EventBridgeEvent): void { this.events.push(event as AlarmStateChangeEvent); }
+  transitions(alarmName: string): string[] {
+    return this.events.filter((e) => e.detail.alarmName === alarmName).map((e) => `${e.detail.previousState.value}->${e.detail.state.value}`);
+  }
+}
+
+type Answer = { status: number; headers?: Record<string, string> } | 'network-error';
+
+/** A fetch that answers from `answer(n)` for the n-th request and can take `latencyMs` of fake time. */
+function fakeFetch(clock: FakeClock, answer: (n: number, url: string) => Answer, latencyMs = 0) {
+  let n = 0;
+  const calls: string[] = [];
+  const fn = (async (input: string | URL | Request) => {
+    const url = String(input);
+    calls.push(url);
+    const a = answer(n++, url);
+    clock.advance(latencyMs);
+    if (a === 'network-error') throw new TypeError('fetch failed');
+    return new Response('{}', { status: a.status, headers: a.headers });
+  }) as typeof fetch;
+  return { fn, calls };
+}
+
+function newProbe(clock: FakeClock, bus: RecordingBus, fetchFn: typeof fetch, extra: Partial<LocalProbeOptions> = {}): LocalProbe {
+  return new LocalProbe({
+    baseUrl: 'http://target.test', paths: ['/api/v1/health'], intervalMs: 100,
+    alarms: alarms(), bus, clock, fetch: fetchFn, ...extra,
+  });
+}
+
+/** `count` probe rounds, intervalMs of fake time apart (including any fake latency). */
+async function rounds(probe: LocalProbe, clock: FakeClock, count: number, intervalMs = 100): Promise<void> {
+  for (let i = 0; i < count; i += 1) {
+    const started = clock.ms;
+    await probe.tick();
+    clock.ms = started + intervalMs;
+  }
+}
+
+const healthy = (): Answer => ({ status: 200 });
+/** 3 of every 10 answers are 500s. */
+const thirtyPercentErrors = (n: number): Answer => ({ status: n % 10 < 3 ? 500 : 200 });
+
+describe('LocalProbe with a fake clock and fetch', () => {
+  it('should move the error-rate alarm OK → ALARM once 30 % of answers fail, publishing one ALARM event', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    let failing = false;
+    const { fn } = fakeFetch(clock, (n) => (failing ? thirtyPercentErrors(n) : healthy()));
+    const probe = newProbe(clock, bus, fn);
+    await rounds(probe, clock, 30); // three healthy periods
+
+    // Act
+    failing = true;
+    await rounds(probe, clock, 30);
+
+    // Assess
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK', 'OK->ALARM']);
+    expect(bus.transitions(NAMES.latency)).toEqual(['INSUFFICIENT_DATA->OK']);
+    const [state] = await probe.states([NAMES.errorRate]);
+    expect(state?.state).toBe('ALARM');
+  });
+
+  it('should publish the CloudWatch Alarm State Change event EventBridge would deliver', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    let failing = false;
+    const { fn } = fakeFetch(clock, (n) => (failing ? thirtyPercentErrors(n) : healthy()));
+    const probe = newProbe(clock, bus, fn);
+    await rounds(probe, clock, 30);
+    failing = true;
+
+    // Act
+    await rounds(probe, clock, 21); // two failing periods (M = 2 of N = 3), and the round that closes the second
+
+    // Assess
+    const alarmEvents = bus.events.filter((e) => e.detail.state.value === 'ALARM');
+    expect(alarmEvents).toHaveLength(1);
+    const event = alarmEvents[0] as AlarmStateChangeEvent;
+    expect(event).toMatchObject({
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      resources: [`arn:aws:cloudwatch:local:000000000000:alarm:${NAMES.errorRate}`],
+      time: new Date(T0 + 5000).toISOString(),
+      detail: { alarmName: NAMES.errorRate, state: { value: 'ALARM' }, previousState: { value: 'OK' } },
+    });
+    expect(event.detail.state.reason).toMatch(/^Threshold Crossed: 2 out of the last 3 datapoints \[0,0\.3,0\.3\] were greater than the threshold \(0\.015\)/);
+    expect(JSON.parse(event.detail.state.reasonData ?? '{}')).toMatchObject({ recentDatapoints: [0, 0.3, 0.3], period: 1 });
+    expect(probe.datapoints().slice(-3).map((d) => d.errorRate)).toEqual([0, 0.3, 0.3]);
+  });
+
+  it('should drop 503 answers marked X-Maintenance: 1 as missing data, not count them as errors', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    const { fn, calls } = fakeFetch(clock, () => ({ status: 503, headers: { 'X-Maintenance': '1' } }));
+    const probe = newProbe(clock, bus, fn);
+
+    // Act
+    await rounds(probe, clock, 41);
+
+    // Assess
+    expect(calls).toHaveLength(41);
+    expect(probe.datapoints().map((d) => d.requests)).toEqual([0, 0, 0, 0]);
+    expect(probe.datapoints().every((d) => d.errorRate === undefined)).toBe(true);
+    expect((await probe.snapshot(60)).requests).toBe(0);
+    // notBreaching: a quiet target is no reason to roll back
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK']);
+  });
+
+  it('should count a 503 without the maintenance header, a network error and a timeout as errors', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    const answers: Answer[] = [{ status: 503 }, 'network-error', { status: 200 }, { status: 404 }];
+    const { fn } = fakeFetch(clock, (n) => answers[n % answers.length] as Answer);
+    const hanging = (async (_input: string | URL | Request, init?: RequestInit) => new Promise<Response>((_resolve, reject) => {
+      init?.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+    })) as typeof fetch;
+    const probe = newProbe(clock, bus, fn);
+    const slowProbe = newProbe(clock, bus, hanging, { timeoutMs: 20 });
+
+    // Act
+    await rounds(probe, clock, 4);
+    await slowProbe.tick();
+
+    // Assess: 404 is the client's problem, not the service failing
+    const snapshot = await probe.snapshot(60);
+    expect(snapshot).toMatchObject({ requests: 4, errorRate: 0.5 });
+    expect(await slowProbe.snapshot(60)).toMatchObject({ requests: 1, errorRate: 1 });
+  });
+
+  it('should move the latency alarm to ALARM when p95 stays above 150 % of the threshold', async () => {
+    // Prepare: every answer takes 200 ms of fake time against a 100 ms × 1.5 limit
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    const { fn } = fakeFetch(clock, healthy, 200);
+    const probe = newProbe(clock, bus, fn, { alarms: alarms({ p95Ms: 100, periodSeconds: 2 }), intervalMs: 500 });
+
+    // Act
+    await rounds(probe, clock, 13, 500);
+
+    // Assess
+    // One slow period of three is not yet M = 2: the alarm is OK first, as CloudWatch's would be
+    expect(bus.transitions(NAMES.latency)).toEqual(['INSUFFICIENT_DATA->OK', 'OK->ALARM']);
+    expect(probe.datapoints().slice(-2).map((d) => d.p95LatencyMs)).toEqual([200, 200]);
+  });
+
+  it('should sample the paths in turn', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const { fn, calls } = fakeFetch(clock, healthy);
+    const probe = newProbe(clock, new RecordingBus(), fn, { paths: ['/a', '/b', '/c'] });
+
+    // Act
+    await rounds(probe, clock, 4);
+
+    // Assess
+    expect(calls).toEqual(['http://target.test/a', 'http://target.test/b', 'http://target.test/c', 'http://target.test/a']);
+  });
+
+  it('should answer states() for its alarms and INSUFFICIENT_DATA with a reason for an unknown name', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const probe = newProbe(clock, new RecordingBus(), fakeFetch(clock, healthy).fn);
+
+    // Act
+    const states = await probe.states([NAMES.latency, 'no-such-alarm']);
+
+    // Assess
+    expect(states).toEqual([
+      { name: NAMES.latency, state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation' },
+      { name: 'no-such-alarm', state: 'INSUFFICIENT_DATA', reason: expect.stringContaining('Unknown alarm') },
+    ]);
+  });
+
+  it('should snapshot only the samples of the last window', async () => {
+    // Prepare: 10 healthy samples, then 10 failing ones one second later
+    const clock = new FakeClock();
+    const { fn } = fakeFetch(clock, (n) => ({ status: n < 10 ? 200 : 500 }));
+    const probe = newProbe(clock, new RecordingBus(), fn);
+    await rounds(probe, clock, 20);
+    clock.advance(-50); // between two rounds, so no sample sits on the window's edge
+
+    // Act
+    const lastSecond = await probe.snapshot(1);
+    const lastMinute = await probe.snapshot(60);
+
+    // Assess
+    expect(lastSecond).toMatchObject({ requests: 10, errorRate: 1, p95Ms: 0, windowSeconds: 1, at: clock.now().toISOString() });
+    expect(lastMinute).toMatchObject({ requests: 20, errorRate: 0.5 });
+  });
+
+  it('should give an empty snapshot before any sample', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const probe = newProbe(clock, new RecordingBus(), fakeFetch(clock, healthy).fn);
+
+    // Act
+    const snapshot = await probe.snapshot(60);
+
+    // Assess
+    expect(snapshot).toEqual({ at: clock.now().toISOString(), windowSeconds: 60, requests: 0, p95Ms: undefined, errorRate: undefined });
+  });
+
+  it('should keep delivering transitions when a subscriber throws, and log the failure', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const errors: string[] = [];
+    const log: Logger = { info: () => undefined, warn: () => undefined, error: (message) => errors.push(message) };
+    let failing = false;
+    const { fn } = fakeFetch(clock, () => ({ status: failing ? 500 : 200 }));
+    const seen: string[] = [];
+    const bus = { publish: (e: EventBridgeEvent) => { seen.push((e as AlarmStateChangeEvent).detail.state.value); throw new Error('subscriber broke'); } };
+    const probe = newProbe(clock, new RecordingBus(), fn, { bus, log, alarms: alarms().slice(1) });
+
+    // Act
+    await rounds(probe, clock, 11);
+    failing = true;
+    await rounds(probe, clock, 20);
+
+    // Assess
+    expect(seen).toEqual(['OK', 'ALARM']);
+    expect(errors).toHaveLength(2);
+  });
+
+  it('should refuse alarms that do not share one period', () => {
+    // Prepare
+    const clock = new FakeClock();
+    const [latency, errorRate] = alarms();
+
+    // Act
+    const build = () => newProbe(clock, new RecordingBus(), fakeFetch(clock, healthy).fn, {
+      alarms: [latency as AlarmDefinition, { ...(errorRate as AlarmDefinition), periodSeconds: 60 }],
+    });
+
+    // Assess
+    expect(build).toThrow(/share one period/);
+  });
+
+  it('should let stop() wait for the request in flight', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    let release: () => void = () => undefined;
+    const slow = (async () => {
+      await new Promise<void>((resolve) => { release = resolve; });
+      return new Response('ok', { status: 200 });
+    }) as typeof fetch;
+    const probe = newProbe(clock, new RecordingBus(), slow, { intervalMs: 60_000 });
+    probe.start();
+
+    // Act
+    const stopped = probe.stop();
+    release();
+    await stopped;
+
+    // Assess
+    expect((await probe.snapshot(60)).requests).toBe(1);
+  });
+});
+
+describe('LocalProbe against a real server on 127.0.0.1', () => {
+  let server: Server;
+  let baseUrl: string;
+  let mode: 'healthy' | 'failing' | 'maintenance' = 'healthy';
+  let served = 0;
+
+  beforeEach(async () => {
+    mode = 'healthy';
+    served = 0;
+    server = createServer((_req, res) => {
+      const n = served++;
+      if (mode === 'maintenance') {
+        res.writeHead(503, { 'X-Maintenance': '1', 'Content-Type': 'application/json' }).end('{"status":"maintenance"}');
+      } else if (mode === 'failing' && n % 10 < 3) {
+        res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"boom"}');
+      } else {
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"healthy"}');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  /** Polls until `condition` holds; the deadline only guards against a hang. */
+  async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  const realClock = { now: () => new Date() };
+
+  it('should go OK → ALARM on the error-rate alarm when the server starts failing 30 % of requests, with exactly one event', async () => {
+    // Prepare
+    const bus = new RecordingBus();
+    const probe = new LocalProbe({
+      baseUrl, paths: ['/api/v1/health', '/api/v1/estimates'], intervalMs: 10,
+      alarms: alarms({ periodSeconds: 0.2 }), bus, clock: realClock,
+    });
+    const errorState = async () => (await probe.states([NAMES.errorRate]))[0]?.state;
+    probe.start();
+    try {
+      await until(async () => (await errorState()) === 'OK', 'the error-rate alarm to be OK');
+
+      // Act
+      mode = 'failing';
+      await until(async () => (await errorState()) === 'ALARM', 'the error-rate alarm to fire');
+    } finally {
+      await probe.stop();
+    }
+
+    // Assess
+    const alarmEvents = bus.events.filter((e) => e.detail.alarmName === NAMES.errorRate && e.detail.state.value === 'ALARM');
+    expect(alarmEvents).toHaveLength(1);
+    expect(alarmEvents[0]?.detail).toMatchObject({ alarmName: NAMES.errorRate, previousState: { value: 'OK' }, state: { value: 'ALARM' } });
+    expect(alarmEvents[0]?.detail.state.reason).toMatch(/greater than the threshold \(0\.015\)/);
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK', 'OK->ALARM']);
+    expect(bus.transitions(NAMES.latency)).not.toContain('OK->ALARM');
+    expect(served).toBeGreaterThan(0);
+  });
+
+  it('should drop the server\'s maintenance 503s: no datapoints, no errors, no alarm', async () => {
+    // Prepare
+    mode = 'maintenance';
+    const bus = new RecordingBus();
+    const probe = new LocalProbe({ baseUrl, paths: ['/api/v1/health'], intervalMs: 10, alarms: alarms({ periodSeconds: 0.2 }), bus, clock: realClock });
+
+    // Act
+    probe.start();
+    try {
+      await until(() => probe.datapoints().length >= 2 && served >= 10, 'two completed periods');
+    } finally {
+      await probe.stop();
+    }
+
+    // Assess
+    expect(probe.datapoints().every((d) => d.requests === 0 && d.errorRate === undefined)).toBe(true);
+    expect(await probe.snapshot(60)).toMatchObject({ requests: 0 });
+    expect(bus.events.some((e) => e.detail.state.value === 'ALARM')).toBe(false);
+  });
+});

@@ -1,0 +1,110 @@
+// In-memory stand-ins for the ports whose real adapters touch hosts or the network, so the state
+// machine's paths can run on the local engine in milliseconds with the real handlers.
+import { alarmStateChangeEvent, rollbackAlarmNames, ssmCommandStatusEvent, type EventBus } from '../../lambdas/core/events';
+import { NotFoundError } from '../../lambdas/core/errors';
+import type {
+  AlarmStateValue, Alarms, Clock, CommandOutcome, HostCommands, LoadResult, LoadSpec, LoadTester, Logger, Metrics,
+  MetricsSnapshot, Notification, Notifier, ParameterSource, SendCommandRequest, SmokeResult,
+} from '../../lambdas/ports';
+import type { HttpCheck } from '../../lambdas/core/schemas';
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export const silentLog: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export type StepBehaviour = { status: 'Success' | 'Failed' | 'TimedOut'; stdout?: string; stderr?: string; exitCode?: number };
+
+/** Completes every command asynchronously with what `behaviour` says, publishing the SSM status event. */
+export class FakeHostCommands implements HostCommands {
+  readonly sent: SendCommandRequest[] = [];
+  private readonly outcomes = new Map<string, CommandOutcome>();
+  private next = 0;
+
+  constructor(private readonly bus: EventBus, private readonly behaviour: (req: SendCommandRequest) => StepBehaviour = () => ({ status: 'Success' })) {}
+
+  async send(req: SendCommandRequest): Promise<{ commandId: string }> {
+    this.next += 1;
+    const commandId = `cmd-${String(this.next).padStart(4, '0')}`;
+    this.sent.push(req);
+    this.outcomes.set(commandId, { status: 'InProgress', stdout: '', stderr: '' });
+    const b = this.behaviour(req);
+    setTimeout(() => {
+      this.outcomes.set(commandId, { status: b.status, exitCode: b.exitCode ?? (b.status === 'Success' ? 0 : 1), stdout: b.stdout ?? '', stderr: b.stderr ?? '' });
+      this.bus.publish(ssmCommandStatusEvent({
+        'command-id': commandId, 'document-name': req.step.document, 'expire-after': new Date(Date.now() + 3600e3).toISOString(),
+        parameters: Object.fromEntries(Object.entries(req.step.parameters).map(([k, v]) => [k, [v]])),
+        'requested-date-time': new Date().toISOString(), status: b.status,
+      }, new Date()));
+    }, 1);
+    return { commandId };
+  }
+
+  async outcome(commandId: string): Promise<CommandOutcome> {
+    const o = this.outcomes.get(commandId);
+    if (!o) throw new NotFoundError(`no command ${commandId}`);
+    return o;
+  }
+
+  stepNames(): string[] {
+    return this.sent.map((s) => s.step.name);
+  }
+}
+
+/** Alarm states the test sets; `fire` also publishes the state-change event as CloudWatch would. */
+export class FakeAlarms implements Alarms, Metrics {
+  readonly state = new Map<string, AlarmStateValue>();
+  constructor(private readonly bus: EventBus, private readonly snapshotValue: Omit<MetricsSnapshot, 'at' | 'windowSeconds'> = { p95Ms: 120, errorRate: 0.001, requests: 200 }) {}
+
+  async states(names: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string }[]> {
+    return names.map((name) => ({ name, state: this.state.get(name) ?? 'OK', reason: 'set by test' }));
+  }
+
+  async snapshot(windowSeconds: number): Promise<MetricsSnapshot> {
+    return { ...this.snapshotValue, at: new Date().toISOString(), windowSeconds };
+  }
+
+  fire(environment: string, which: 'latency' | 'errorRate' = 'errorRate'): void {
+    const name = rollbackAlarmNames(environment)[which];
+    const previous = this.state.get(name) ?? 'OK';
+    this.state.set(name, 'ALARM');
+    const now = new Date().toISOString();
+    this.bus.publish(alarmStateChangeEvent({
+      alarmName: name,
+      state: { value: 'ALARM', reason: 'Threshold Crossed: 2 out of the last 2 datapoints were greater than the threshold', timestamp: now },
+      previousState: { value: previous, reason: 'set by test', timestamp: now },
+      configuration: {},
+    }, new Date()));
+  }
+}
+
+export class FakeTester implements LoadTester {
+  smokeFails = new Set<string>();
+  load_: Partial<LoadResult> = {};
+  async smoke(_baseUrl: string, checks: HttpCheck[]): Promise<SmokeResult[]> {
+    return checks.map((c) => ({ name: c.name, suite: c.suite, status: this.smokeFails.has(c.name) ? 'FAIL' : 'PASS', durationMs: 3, httpStatus: this.smokeFails.has(c.name) ? 500 : c.expectedStatus }));
+  }
+  async load(_baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
+    return { requests: 1000, errors: 0, errorRate: 0, avgMs: 20, p95Ms: 45, p99Ms: 60, durationSeconds: spec.durationSeconds, ...this.load_ };
+  }
+}
+
+export class RecordingNotifier implements Notifier {
+  readonly sent: Notification[] = [];
+  async notify(n: Notification): Promise<void> { this.sent.push(n); }
+}
+
+export class FakeParameters implements ParameterSource {
+  constructor(private readonly absent: string[] = []) {}
+  async missing(names: string[]): Promise<string[]> { return names.filter((n) => this.absent.includes(n)); }
+}
+
+/** Polls until `predicate` holds (the engine runs on the same event loop, so this yields to it). */
+export async function eventually<T>(probe: () => Promise<T>, predicate: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (predicate(v)) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
