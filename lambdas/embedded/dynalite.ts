@@ -100,8 +100,11 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
       closing ??= (async () => {
         // Destroying the client first drops its keep-alive sockets, which would otherwise hold server.close open.
         client.destroy();
-        await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-        await release();
+        try {
+          await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+        } finally {
+          await release();
+        }
       })();
       return closing;
     },

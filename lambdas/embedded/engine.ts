@@ -28,6 +28,8 @@ export interface HistoryEvent {
   cause?: string;
   /** For events inside a Map iteration or Parallel branch. */
   parentState?: string;
+  /** The host-command step a Map iteration runs. */
+  step?: string;
   index?: number;
 }
 
@@ -197,7 +199,7 @@ export class EmbeddedEngine implements Executions {
 
   private async collect(name: string, logs: AsyncGenerator<Record<string, unknown>>, history: HistoryEvent[]): Promise<void> {
     for await (const raw of logs) {
-      const state = raw.state as { name?: string; type?: string } | undefined;
+      const state = raw.state as { name?: string; type?: string; input?: { command?: { name?: string } } } | undefined;
       // The engine forwards nested state events without their parent: the definition knows it.
       const parent = (raw.parentState as { name?: string } | undefined) ?? (state?.name ? { name: this.parentOf.get(state.name) } : undefined);
       const error = raw.error as { name?: string; message?: string } | string | undefined;
@@ -208,6 +210,7 @@ export class EmbeddedEngine implements Executions {
         ...(state?.type ? { stateType: state.type } : {}),
         ...(parent?.name ? { parentState: parent.name } : {}),
         ...(typeof raw.index === 'number' ? { index: raw.index } : {}),
+        ...(typeof state?.input?.command?.name === 'string' ? { step: state.input.command.name } : {}),
         ...(typeof raw.Error === 'string' ? { error: raw.Error } : {}),
         ...(typeof raw.Cause === 'string' ? { cause: raw.Cause } : {}),
         ...(error && typeof error === 'object' ? { error: error.name, cause: error.message } : {}),

@@ -39,9 +39,9 @@ export function systemHealthStep(change: ChangeRecord): CommandStep {
     parameters: {
       ServiceManager: p.serviceManager,
       Services: p.services.join(','),
-      CpuMaxPercent: String(p.thresholds.cpuPercent),
-      MemoryMaxPercent: String(p.thresholds.memoryPercent),
-      DiskMaxPercent: String(p.thresholds.diskPercent),
+      MaxCpuPercent: String(Math.round(p.thresholds.cpuPercent)),
+      MaxMemoryPercent: String(Math.round(p.thresholds.memoryPercent)),
+      MaxDiskPercent: String(Math.round(p.thresholds.diskPercent)),
     },
   };
 }
@@ -58,13 +58,14 @@ export function backupStep(change: ChangeRecord): CommandStep {
   return {
     name: 'preflight-backup', document: 'runbook-Backup', timeoutSeconds: 3000,
     parameters: {
-      BackupDirectory: b.directory,
+      BackupRoot: b.directory,
       DatabaseUrl: b.database ?? '',
       ConfigFiles: b.configFiles.join(','),
       Environment: change.environment,
       BackupType: 'pre-flight',
       ServiceManager: change.profile.serviceManager,
       Services: change.profile.services.join(','),
+      StateSnapshot: String(b.stateSnapshot),
     },
   };
 }

@@ -19,6 +19,11 @@ export interface LocalProbeOptions {
   /** How long samples are kept for `snapshot()`; the alarms' evaluation range is always kept. */
   retentionSeconds?: number;
   log?: Logger;
+  /**
+   * True while the host has user traffic blocked (the demo's maintenance flag): users reach nothing then,
+   * so no sample is taken, as CloudWatch gets no datapoint from a target taken out of service.
+   */
+  trafficBlocked?: () => boolean;
 }
 
 /** One period's statistics; the metrics are undefined when the period had no (non-maintenance) samples. */
@@ -101,6 +106,7 @@ export class LocalProbe implements Alarms, Metrics {
    */
   async tick(): Promise<void> {
     this.evaluateDue();
+    if (this.options.trafficBlocked?.()) return;
     const path = this.options.paths[this.nextPath % this.options.paths.length] ?? '/';
     this.nextPath += 1;
     const run = this.sample(path).then(() => this.evaluateDue());

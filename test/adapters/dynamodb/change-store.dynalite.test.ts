@@ -1,7 +1,7 @@
 // DynamoChangeStore on a real dynalite from startDynalite: the shared ChangeStore contract, persistence across a
 // restart, ensureTable, and a client that ignores whatever AWS configuration the machine has.
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoChangeStore, ensureTable } from '../../../lambdas/adapters/dynamodb/change-store';
@@ -131,7 +131,6 @@ describe('startDynalite', () => {
     const path = join(dir, 'data');
     const first = await startDynalite({ path });
     await first.close();
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(path, 'runbook-dynalite.pid'), '2147483646');
 
     // Act
@@ -144,8 +143,7 @@ describe('startDynalite', () => {
 
   it('should use its own region, credentials and settings whatever the AWS environment says', async () => {
     // Prepare: each of these, if the SDK read it, would fail the request or change the client's settings
-    const saved = { ...process.env };
-    Object.assign(process.env, {
+    const hostile: Record<string, string> = {
       AWS_PROFILE: 'runbook-test-profile-that-does-not-exist',
       AWS_CONFIG_FILE: join(dir, 'no-such-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-such-credentials'),
@@ -156,9 +154,11 @@ describe('startDynalite', () => {
       AWS_USE_FIPS_ENDPOINT: 'true',
       AWS_USE_DUALSTACK_ENDPOINT: 'true',
       AWS_ACCOUNT_ID_ENDPOINT_MODE: 'not-a-mode',
-    });
-    delete process.env.AWS_ACCESS_KEY_ID;
-    delete process.env.AWS_SECRET_ACCESS_KEY;
+    };
+    const unset = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+    const saved = new Map([...Object.keys(hostile), ...unset].map((name) => [name, process.env[name]]));
+    Object.assign(process.env, hostile);
+    for (const name of unset) delete process.env[name];
     const dynamo = await startDynalite();
 
     try {
@@ -173,7 +173,10 @@ describe('startDynalite', () => {
       expect(await dynamo.client.config.credentials()).toMatchObject({ accessKeyId: 'local' });
     } finally {
       await dynamo.close();
-      process.env = saved;
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
 });

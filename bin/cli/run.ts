@@ -1,0 +1,284 @@
+// `runbook run` (behind `npm start`): lays out the local demo host, starts the demo service on a free
+// 127.0.0.1 port through the project's own documents, submits the example change, approves it through the
+// same code path an approver uses, follows the execution phase by phase, and checks the outcome for real.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, killDemoService, prepareDemoHost, type DemoHost } from '../../demo/host';
+import { LocalHostCommands } from '../../lambdas/adapters/local/host-commands';
+import { ValidationError } from '../../lambdas/core/errors';
+import type { AlarmStateChangeEvent } from '../../lambdas/core/events';
+import { FINAL_STATUSES, type ApprovalRole, type ChangeRecord, type ChangeStatus } from '../../lambdas/core/records';
+import { reportToMarkdown, type DeploymentReport } from '../../lambdas/core/report';
+import { parseDocumentText, validate, ChangeRequestSchema, EnvironmentProfileSchema, type ChangeRequest, type EnvironmentProfile } from '../../lambdas/core/schemas';
+import type { HistoryEvent } from '../../lambdas/embedded/engine';
+import { LocalEventBus } from '../../lambdas/embedded/event-bus';
+import { DOCUMENTS_DIR, startLocalRuntime, type LocalRuntime } from '../../lambdas/embedded/runtime';
+import { recordApproval } from '../../lambdas/phases/approvals';
+import { transition } from '../../lambdas/phases/common';
+import { submitChange } from '../../lambdas/phases/submit';
+import type { Logger } from '../../lambdas/ports';
+
+export const SCENARIOS = ['happy', 'bad-release'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export const EXIT = { OK: 0, UNEXPECTED_OUTCOME: 1, USAGE: 2, ENVIRONMENT: 3, INTERRUPTED: 130 } as const;
+
+const ROOT = resolve(__dirname, '..', '..');
+const EXAMPLES = join(ROOT, 'examples');
+const PREVIOUS_RELEASE = 'v2.3.1';
+const NEW_RELEASE = 'v2.4.0';
+const BAD_RELEASE = 'v2.4.0-bad';
+
+interface Expectation { status: ChangeStatus; release: string; rollbackExecuted: boolean }
+const EXPECTED: Record<Scenario, Expectation> = {
+  'happy': { status: 'COMPLETED', release: NEW_RELEASE, rollbackExecuted: false },
+  'bad-release': { status: 'ROLLED_BACK', release: PREVIOUS_RELEASE, rollbackExecuted: true },
+};
+
+export interface RunResult {
+  exitCode: number;
+  scenario: Scenario;
+  changeId?: string;
+  status?: ChangeStatus;
+  releaseAfter?: string;
+  reportPath?: string;
+  qcSummary?: string;
+  problems: string[];
+}
+
+export interface RunOptions {
+  scenario: Scenario;
+  home: string;
+  json?: boolean;
+  write?: (line: string) => void;
+  /** Identity of the operator running the demo (default: the OS user). */
+  operator?: string;
+}
+
+const PHASE_OF: [RegExp, string][] = [
+  [/^(Start Attempt|PreFlight)/, 'PRE-FLIGHT'], [/^Plan /, 'PLAN'], [/^(Act |Monitor )/, 'ACT'], [/^Test /, 'TEST'],
+  [/^Rollback |^Report Rollback|^Attempts Left|^Rolled Back/, 'ROLLBACK'], [/^Report |^Change |^How Plan|Failed$|Rejected$|Cancelled$|Alarm$|Required$|Exhausted$/, 'REPORT'],
+];
+const phaseOf = (state: string): string => PHASE_OF.find(([re]) => re.test(state))?.[1] ?? 'REPORT';
+
+/** The demo profile with its `{{port}}` placeholders filled, validated. */
+export function loadDemoProfile(port: number): EnvironmentProfile {
+  const text = readFileSync(join(EXAMPLES, 'local-demo.profile.yml'), 'utf8').split('{{port}}').join(String(port));
+  return validate(EnvironmentProfileSchema, parseDocumentText(text, 'local-demo profile'), 'local-demo profile');
+}
+
+/** The example change with the next free id of this year, deploying the scenario's release. */
+export function demoChangeRequest(id: string, scenario: Scenario): ChangeRequest {
+  const raw = parseDocumentText(readFileSync(join(EXAMPLES, 'CR-2026-101.change.yml'), 'utf8'), 'example change') as Record<string, Record<string, unknown>>;
+  const release = scenario === 'bad-release' ? BAD_RELEASE : NEW_RELEASE;
+  raw.change_request = { ...raw.change_request, id };
+  raw.deployment = { release, step_parameters: { deploy: { Release: release } } };
+  return validate(ChangeRequestSchema, raw, 'example change');
+}
+
+export function nextChangeId(existing: string[], year: number): string {
+  const prefix = `CR-${year}-`;
+  const used = existing.filter((id) => id.startsWith(prefix)).map((id) => Number(id.slice(prefix.length))).filter(Number.isFinite);
+  return `${prefix}${String(Math.max(100, ...used) + 1).padStart(3, '0')}`;
+}
+
+async function releaseOf(host: DemoHost): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${host.baseUrl}/api/v1/health`, { signal: AbortSignal.timeout(3000) });
+    const body = (await res.json()) as { release?: string | { version?: string } };
+    return typeof body.release === 'string' ? body.release : body.release?.version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs one document outside any change (setting the demo host up or down) and waits for it. */
+async function hostCommand(hosts: LocalHostCommands, document: string, parameters: Record<string, string>): Promise<{ ok: boolean; output: string }> {
+  const { commandId } = await hosts.send({ changeId: 'CR-0000-000', attempt: 1, step: { name: 'demo-setup', document, parameters, timeoutSeconds: 60 }, targets: { kind: 'local' }, comment: 'demo host setup' });
+  for (;;) {
+    const o = await hosts.outcome(commandId);
+    if (o.status !== 'InProgress') return { ok: o.status === 'Success', output: `${o.stdout}\n${o.stderr}`.trim() };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function runDemo(options: RunOptions): Promise<RunResult> {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const say = options.json ? () => undefined : write;
+  const home = resolve(options.home);
+  const operator = options.operator ?? userInfo().username;
+  const expected = EXPECTED[options.scenario];
+  const result: RunResult = { exitCode: EXIT.ENVIRONMENT, scenario: options.scenario, problems: [] };
+  const log: Logger = {
+    info: () => undefined,
+    warn: (m) => say(`  ! ${m}`),
+    error: (m, d) => say(`  ✖ ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
+  };
+
+  const hostRoot = join(home, 'host');
+  killDemoService(hostRoot);
+  rmSync(hostRoot, { recursive: true, force: true });
+  const port = await freePort();
+  const host = prepareDemoHost({ root: hostRoot, port, release: PREVIOUS_RELEASE });
+  let profile: EnvironmentProfile;
+  try {
+    profile = loadDemoProfile(port);
+  } catch (err) {
+    write(`runbook: ${(err as Error).message}`);
+    return { ...result, exitCode: EXIT.USAGE };
+  }
+
+  const setupHosts = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot, bus: new LocalEventBus({ log }), clock: { now: () => new Date() } });
+  let runtime: LocalRuntime | undefined;
+  let currentExecution: string | undefined;
+  let changeId: string | undefined;
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    say('\n  ✖ interrupted: stopping the execution');
+    if (runtime && currentExecution) runtime.engine.abort(currentExecution);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    say(`Runbook Control Plane — embedded engine, scenario "${options.scenario}"`);
+    say(`  demo service estimator-service on ${host.baseUrl} (host files under ${hostRoot})`);
+    const started = await hostCommand(setupHosts, 'runbook-ServiceControl', { Action: 'start', Services: host.service, ServiceManager: 'pidfile', WaitSeconds: '15' });
+    if (!started.ok) {
+      write(`runbook: the demo service did not start:\n${started.output}`);
+      return result;
+    }
+    say(`  demo service running release ${await releaseOf(host)}`);
+
+    let lastPhase = '';
+    const enteredAt = new Map<string, number>();
+    const failedKeys = new Set<string>();
+    const onHistoryEvent = (_execution: string, e: HistoryEvent): void => {
+      if (!e.stateName || e.stateType === 'Map' || e.stateType === 'Parallel') return;
+      const label = e.step ? `${e.stateName}: ${e.step}` : e.stateName;
+      const key = `${e.stateName}#${e.index ?? ''}`;
+      if (e.type === 'StateEntered') {
+        const phase = phaseOf(e.stateName);
+        if (phase !== lastPhase) { say(`\n━━ ${phase} ━━`); lastPhase = phase; }
+        enteredAt.set(key, e.timestamp);
+        failedKeys.delete(key);
+        if (e.stateType === 'Wait') say(`  … ${label}`);
+      } else if (e.type === 'StateExited' && e.stateType !== 'Wait' && e.stateType !== 'Choice' && !failedKeys.has(key)) {
+        say(`  ✔ ${label} (${((e.timestamp - (enteredAt.get(key) ?? e.timestamp)) / 1000).toFixed(1)}s)`);
+      } else if (e.type === 'StateFailed') {
+        failedKeys.add(key);
+        say(`  ✖ ${label}: ${e.error ?? 'failed'}${e.cause ? ` — ${e.cause.split('\n')[0]?.slice(0, 160)}` : ''}`);
+      }
+    };
+
+    try {
+      runtime = await startLocalRuntime({
+        home, profile, hostRoot, log,
+        trafficBlocked: () => existsSync(host.maintenanceFlag),
+        engine: { onHistoryEvent },
+      });
+    } catch (err) {
+      write(`runbook: cannot open the local store under ${join(home, 'data')} (is another runbook process using it?): ${(err as Error).message}`);
+      return result;
+    }
+    const rt = runtime;
+    rt.bus.route('CloudWatch Alarm State Change', async (event) => {
+      const d = (event as AlarmStateChangeEvent).detail;
+      if (d.state.value === 'ALARM') say(`  🚨 ${d.alarmName} → ALARM: ${d.state.reason}`);
+    });
+    rt.probe.start();
+
+    // An embedded run that died left its change in flight: that process is gone, so say so and free the lock.
+    for (const stale of await rt.store.listChanges({ environment: profile.name })) {
+      if ((FINAL_STATUSES as readonly string[]).includes(stale.status)) continue;
+      const superseded = stale.status === 'ROLLED_BACK';
+      await transition(rt.engine.deps, stale.id, {
+        status: superseded ? 'CANCELLED' : 'INTERRUPTED', phase: stale.phase, actor: operator,
+        message: superseded ? 'cancelled: superseded by a new demo run' : 'interrupted: the embedded run that owned it ended without finishing',
+      });
+      await rt.store.releaseLock(stale.environment, stale.id);
+      say(`  ${stale.id} was ${stale.status}: marked ${superseded ? 'CANCELLED' : 'INTERRUPTED'}`);
+    }
+
+    changeId = nextChangeId((await rt.store.listChanges()).map((c) => c.id), new Date().getUTCFullYear());
+    const request = demoChangeRequest(changeId, options.scenario);
+    const submitted = await submitChange(rt.engine.deps, { request, profile, submittedBy: operator });
+    currentExecution = submitted.executionName;
+    result.changeId = changeId;
+    say(`\n${changeId} "${request.change_request.title}" submitted by ${operator}: deploys ${request.deployment?.release}, risk ${submitted.change.risk.level}`);
+    say(`  approvals required: ${submitted.change.requiredApprovals.join(', ')} (the document's own approval block is a claim, not an approval)`);
+
+    // The demo's approvers act through the same function the approvals route calls, with their own identities.
+    const approvals = (async () => {
+      for (;;) {
+        const c = await rt.store.getChange(changeId as string);
+        if (!c || c.status === 'AWAITING_APPROVAL') break;
+        if ((FINAL_STATUSES as readonly string[]).includes(c.status)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const role of submitted.change.requiredApprovals as ApprovalRole[]) {
+        const approver = `demo-${role}-approver`;
+        const r = await recordApproval(rt.engine.deps, { changeId: changeId as string, role, decision: 'approve', approver, comment: 'approved in the local demo' });
+        say(`  ✔ ${role} approval by ${approver}${r.state === 'approved' ? ' — all approvals in' : ` (missing: ${r.missing.join(', ')})`}`);
+      }
+    })();
+
+    const outcome = await rt.engine.wait(submitted.executionName);
+    await approvals;
+    await rt.bus.drain();
+    if (interrupted) {
+      await transition(rt.engine.deps, changeId, { status: 'INTERRUPTED', phase: 'ACT', actor: operator, message: 'interrupted by the operator (signal)' }).catch(() => undefined);
+      return { ...result, exitCode: EXIT.INTERRUPTED };
+    }
+
+    const change = (await rt.store.getChange(changeId)) as ChangeRecord;
+    const stored = await rt.store.getReport(changeId);
+    const releaseAfter = await releaseOf(host);
+    mkdirSync(join(home, 'reports'), { recursive: true });
+    mkdirSync(join(home, 'executions'), { recursive: true });
+    const reportPath = join(home, 'reports', `${change.executionName}.json`);
+    if (stored) {
+      writeFileSync(reportPath, `${JSON.stringify({ changeId, attempt: stored.attempt, outcome: stored.outcome, report: stored.report, qcSummary: stored.qcSummary }, null, 2)}\n`);
+      writeFileSync(reportPath.replace(/\.json$/, '.md'), reportToMarkdown(stored.report as DeploymentReport, stored.qcSummary));
+    }
+    writeFileSync(join(home, 'executions', `${outcome.name}.json`), `${JSON.stringify(outcome, null, 2)}\n`);
+
+    const problems: string[] = [];
+    if (change.status !== expected.status) problems.push(`status is ${change.status}, expected ${expected.status}`);
+    if (releaseAfter !== expected.release) problems.push(`the service reports release ${releaseAfter ?? 'nothing'}, expected ${expected.release}`);
+    const rollbackExecuted = (stored?.report as DeploymentReport | undefined)?.rollback.executed ?? false;
+    if (rollbackExecuted !== expected.rollbackExecuted) problems.push(`report says rollback executed = ${rollbackExecuted}, expected ${expected.rollbackExecuted}`);
+    if (!stored) problems.push('no report was stored');
+
+    say(`\n${stored?.qcSummary ?? '(no QC summary)'}`);
+    say(`\n${changeId}: ${change.status}${change.status === 'ROLLED_BACK' ? ' — back in PLAN; a new approval starts attempt ' + (change.attempt + 1) : ''}; execution ${outcome.name} ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`);
+    say(`  service now reports release ${releaseAfter ?? 'nothing'}`);
+    say(`  report: ${reportPath}`);
+    say(`  events: ${(await rt.store.listEvents(changeId)).length} recorded; execution history: ${join(home, 'executions', `${outcome.name}.json`)}`);
+    const final: RunResult = {
+      exitCode: problems.length === 0 ? EXIT.OK : EXIT.UNEXPECTED_OUTCOME, scenario: options.scenario, changeId, status: change.status,
+      ...(releaseAfter ? { releaseAfter } : {}), reportPath, ...(stored ? { qcSummary: stored.qcSummary } : {}), problems,
+    };
+    if (problems.length > 0) say(`\n✖ scenario "${options.scenario}" did not end as expected: ${problems.join('; ')}`);
+    else say(`\n✔ scenario "${options.scenario}" ended as expected`);
+    if (options.json) write(JSON.stringify(final));
+    return final;
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      write(`runbook: ${err.message}`);
+      return { ...result, exitCode: EXIT.USAGE };
+    }
+    write(`runbook: ${(err as Error).stack ?? String(err)}`);
+    return result;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    if (runtime) await runtime.probe.stop();
+    const stopped = await hostCommand(setupHosts, 'runbook-ServiceControl', { Action: 'stop', Services: host.service, ServiceManager: 'pidfile', WaitSeconds: '10' }).catch(() => ({ ok: false, output: '' }));
+    if (!stopped.ok) killDemoService(hostRoot);
+    await setupHosts.close();
+    if (runtime) await runtime.close();
+  }
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `runbook` CLI entry: registers tsx's CommonJS loader so the TypeScript sources run as they are.
+// The SDK warns on Node 20 about releases after January 2027; the pinned versions here run on Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+require('tsx/cjs');
+require('./runbook.ts');

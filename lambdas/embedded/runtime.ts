@@ -1,0 +1,94 @@
+// Wires the embedded engine with the local adapters: dynalite-backed store (data under .runbook/),
+// the project's SSM documents run on this machine, the endpoint probe feeding the rollback alarms,
+// the HTTP load tester, and console/file notifications. One call builds it, one call tears it down.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoChangeStore, ensureTable } from '../adapters/dynamodb/change-store';
+import { HttpLoadTester } from '../adapters/http/load-tester';
+import { LocalHostCommands } from '../adapters/local/host-commands';
+import { LocalNotifier } from '../adapters/local/notifier';
+import { LocalParameterSource } from '../adapters/local/parameters';
+import { LocalProbe } from '../adapters/local/probe';
+import { rollbackAlarmDefinitions } from '../core/alarm-evaluator';
+import type { EnvironmentProfile } from '../core/schemas';
+import type { Clock, Logger } from '../ports';
+import { startDynalite, type EmbeddedDynamo } from './dynalite';
+import { EmbeddedEngine, routeEvents, type EngineOptions } from './engine';
+import { LocalEventBus } from './event-bus';
+
+export const LOCAL_TABLE_NAME = 'runbook-local';
+export const DOCUMENTS_DIR = join(__dirname, '..', '..', 'documents');
+
+export interface LocalRuntimeOptions {
+  /** The embedded engine's home: data/, notifications.jsonl, reports/, executions/ (default .runbook). */
+  home: string;
+  profile: EnvironmentProfile;
+  /** Where the host commands run (RUNBOOK_HOST_ROOT); the demo host's root. */
+  hostRoot: string;
+  /** Keep dynalite's data on disk under home/data (false: in memory, for tests). */
+  persist?: boolean;
+  log: Logger;
+  clock?: Clock;
+  /** Console output of notifications (default: none; the CLI prints its own progress). */
+  writeNotification?: (text: string) => void;
+  slackWebhookUrl?: string;
+  /** While true the probe takes no samples (traffic is blocked on the host). */
+  trafficBlocked?: () => boolean;
+  engine?: Pick<EngineOptions, 'waitTimeOverrides' | 'retryIntervalOverrides' | 'onHistoryEvent' | 'onExecutionEnd'>;
+}
+
+export interface LocalRuntime {
+  engine: EmbeddedEngine;
+  store: DynamoChangeStore;
+  hosts: LocalHostCommands;
+  probe: LocalProbe;
+  bus: LocalEventBus;
+  dynamo: EmbeddedDynamo;
+  close(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const clock = options.clock ?? { now: () => new Date() };
+  mkdirSync(options.home, { recursive: true });
+  const dynamo = await startDynalite(options.persist === false ? {} : { path: join(options.home, 'data') });
+  try {
+    await ensureTable(dynamo.client, LOCAL_TABLE_NAME);
+  } catch (err) {
+    await dynamo.close();
+    throw err;
+  }
+  const store = new DynamoChangeStore(dynamo.client, LOCAL_TABLE_NAME, { now: () => clock.now() });
+  const bus = new LocalEventBus({ log: options.log });
+  const hosts = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot: options.hostRoot, bus, clock });
+  const { profile } = options;
+  const probe = new LocalProbe({
+    baseUrl: profile.tests.baseUrl, paths: profile.monitoring.probePaths, intervalMs: profile.monitoring.probeIntervalMs,
+    alarms: rollbackAlarmDefinitions(profile), bus, clock, log: options.log,
+    ...(options.trafficBlocked ? { trafficBlocked: options.trafficBlocked } : {}),
+  });
+  const notifier = new LocalNotifier({
+    write: options.writeNotification ?? (() => undefined),
+    file: join(options.home, 'notifications.jsonl'),
+    system: profile.system, clock, log: options.log,
+    ...(options.slackWebhookUrl ? { slackWebhookUrl: options.slackWebhookUrl } : {}),
+  });
+  const engine = new EmbeddedEngine({
+    deps: {
+      store, hosts, alarms: probe, metrics: probe, notifier, clock, log: options.log,
+      parameters: new LocalParameterSource({ file: join(options.home, 'parameters.json') }),
+      tester: new HttpLoadTester(),
+    },
+    ...options.engine,
+  });
+  routeEvents(bus, engine);
+  return {
+    engine, store, hosts, probe, bus, dynamo,
+    async close() {
+      for (const name of engine.executionNames()) engine.abort(name);
+      await probe.stop();
+      await hosts.close();
+      await bus.close();
+      await dynamo.close();
+    },
+  };
+}

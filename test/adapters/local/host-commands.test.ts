@@ -1,0 +1,275 @@
+// LocalHostCommands: runs a document's script the way the SSM agent would and announces the end as an SSM
+// "Command Status-change" event. Uses small test documents so each behaviour is quick and isolated.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NotFoundError, ValidationError } from '../../../lambdas/core/errors';
+import { LocalHostCommands, OUTPUT_LIMIT, documentNames } from '../../../lambdas/adapters/local/host-commands';
+import { DOCUMENTS_DIR } from '../../../documents';
+import { RecordingBus, commandRequest, isRunning, runToEnd } from './harness';
+
+const NOW = new Date('2025-09-23T02:00:00.000Z');
+const clock = { now: () => NOW };
+
+// Message admits `$`, `(`, `)` and spaces on purpose: an allowed value must still never be evaluated.
+const PROBE_DOCUMENT = `
+schemaVersion: "2.2"
+description: Test document for the local runner.
+parameters:
+  Mode:
+    type: String
+    allowedValues: [echo, env, flood, sleepchild, background]
+    interpolationType: ENV_VAR
+  Message:
+    type: String
+    default: hello
+    allowedPattern: "^[A-Za-z0-9 $();/_.-]{1,100}$"
+    interpolationType: ENV_VAR
+  ExitCode:
+    type: String
+    default: "0"
+    allowedPattern: "^[0-9]{1,3}$"
+    interpolationType: ENV_VAR
+  SleepSeconds:
+    type: String
+    default: "0"
+    allowedPattern: "^[0-9]{1,2}$"
+    interpolationType: ENV_VAR
+mainSteps:
+  - action: aws:runShellScript
+    name: probe
+    inputs:
+      runCommand:
+        - set -euo pipefail
+        - |
+          case "$SSM_Mode" in
+            echo) printf 'message=%s\\n' "$SSM_Message"; echo "to stderr" >&2 ;;
+            env) env | sort ;;
+            flood) head -c 60000 /dev/zero | tr '\\0' 'x'; echo; echo END ;;
+            sleepchild) sleep "$SSM_SleepSeconds" & echo $! > "$RUNBOOK_HOST_ROOT/child.pid"; wait ;;
+            background) sleep 30 & echo $! > "$RUNBOOK_HOST_ROOT/background.pid"; echo started ;;
+          esac
+        - exit "$SSM_ExitCode"
+`;
+const TEXT_INTERPOLATING_DOCUMENT = `
+schemaVersion: "2.2"
+parameters:
+  Name: { type: String, allowedPattern: "^[a-z]+$", interpolationType: ENV_VAR }
+mainSteps:
+  - { action: aws:runShellScript, name: s, inputs: { runCommand: ["echo {{ Name }}"] } }
+`;
+
+describe('LocalHostCommands', () => {
+  let dir: string;
+  let documentsDir: string;
+  let hostRoot: string;
+  let bus: RecordingBus;
+  let hosts: LocalHostCommands;
+  const stray: number[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'runbook-hc-'));
+    documentsDir = join(dir, 'documents');
+    hostRoot = join(dir, 'host');
+    mkdirSync(documentsDir);
+    mkdirSync(hostRoot);
+    writeFileSync(join(documentsDir, 'runbook-Probe.yml'), PROBE_DOCUMENT);
+    writeFileSync(join(documentsDir, 'runbook-Interpolating.yml'), TEXT_INTERPOLATING_DOCUMENT);
+    bus = new RecordingBus();
+    hosts = new LocalHostCommands({ documentsDir, hostRoot, bus, clock, env: { EXTRA_SETTING: 'on', SSM_Mode: 'forged' } });
+  });
+
+  afterEach(async () => {
+    await hosts.close();
+    for (const pid of stray.splice(0)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should return a command id at once and publish Success with the SSM event detail after the script ends', async () => {
+    // Act
+    const { commandId } = await hosts.send(commandRequest('runbook-Probe', { Mode: 'echo' }, 30));
+    const publishedBeforeReturn = bus.events.length;
+    const event = await bus.waitFor(commandId);
+
+    // Assess
+    expect(commandId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(publishedBeforeReturn).toBe(0);
+    expect(event).toMatchObject({ 'detail-type': 'EC2 Command Status-change Notification', source: 'aws.ssm', time: NOW.toISOString() });
+    expect(event.detail).toEqual({
+      'command-id': commandId,
+      'document-name': 'runbook-Probe',
+      status: 'Success',
+      parameters: { Mode: ['echo'], Message: ['hello'], ExitCode: ['0'], SleepSeconds: ['0'] },
+      'requested-date-time': '2025-09-23T02:00:00.000Z',
+      'expire-after': '2025-09-23T02:00:30.000Z',
+    });
+    expect(await hosts.outcome(commandId)).toEqual({ status: 'Success', exitCode: 0, stdout: 'message=hello\n', stderr: 'to stderr\n' });
+  });
+
+  it('should report InProgress while the script runs', async () => {
+    // Act
+    const { commandId } = await hosts.send(commandRequest('runbook-Probe', { Mode: 'sleepchild', SleepSeconds: '1' }));
+    const during = await hosts.outcome(commandId);
+    await bus.waitFor(commandId);
+
+    // Assess
+    expect(during.status).toBe('InProgress');
+    expect(during.exitCode).toBeUndefined();
+  });
+
+  it('should publish Failed with the exit code when the script fails', async () => {
+    // Act
+    const { event, outcome } = await runToEnd(hosts, bus, 'runbook-Probe', { Mode: 'echo', ExitCode: '3' });
+
+    // Assess
+    expect(event.detail.status).toBe('Failed');
+    expect(outcome).toMatchObject({ status: 'Failed', exitCode: 3 });
+  });
+
+  it('should kill the whole process group and publish TimedOut when the execution timeout passes', async () => {
+    // Act
+    const started = Date.now();
+    const { event, outcome } = await runToEnd(hosts, bus, 'runbook-Probe', { Mode: 'sleepchild', SleepSeconds: '30' }, 1);
+    const child = Number(readFileSync(join(hostRoot, 'child.pid'), 'utf8'));
+
+    // Assess
+    expect(event.detail.status).toBe('TimedOut');
+    expect(event.detail['expire-after']).toBe('2025-09-23T02:00:01.000Z');
+    expect(outcome.status).toBe('TimedOut');
+    expect(outcome.stderr).toMatch(/timed out/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(isRunning(child)).toBe(false);
+  });
+
+  it('should pass parameters only as SSM_<Name> variables in a clean environment', async () => {
+    // Prepare
+    process.env.RUNBOOK_TEST_LEAK = 'must-not-reach-scripts';
+
+    // Act
+    const { outcome } = await runToEnd(hosts, bus, 'runbook-Probe', { Mode: 'env', Message: 'hi there' });
+    delete process.env.RUNBOOK_TEST_LEAK;
+    const env = Object.fromEntries(outcome.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+
+    // Assess
+    expect(env).toMatchObject({ SSM_Mode: 'env', SSM_Message: 'hi there', SSM_ExitCode: '0', RUNBOOK_HOST_ROOT: hostRoot, EXTRA_SETTING: 'on', PWD: hostRoot });
+    expect(env.RUNBOOK_TEST_LEAK).toBeUndefined();
+    const bashOwn = ['PWD', 'SHLVL', '_', 'OLDPWD'];
+    const unexpected = Object.keys(env).filter((k) => !k.startsWith('SSM_') && !['PATH', 'HOME', 'RUNBOOK_HOST_ROOT', 'EXTRA_SETTING', ...bashOwn].includes(k));
+    expect(unexpected).toEqual([]);
+  });
+
+  it('should never evaluate an allowed value that looks like a command substitution', async () => {
+    // Act
+    const { outcome } = await runToEnd(hosts, bus, 'runbook-Probe', { Mode: 'echo', Message: '$(touch pwned)' });
+
+    // Assess
+    expect(outcome.stdout).toBe('message=$(touch pwned)\n');
+    expect(existsSync(join(hostRoot, 'pwned'))).toBe(false);
+  });
+
+  it('should refuse a value outside the pattern before running anything, naming the parameter', async () => {
+    // Act
+    const send = hosts.send(commandRequest('runbook-Probe', { Mode: 'echo', ExitCode: '$(touch pwned)' }));
+
+    // Assess
+    await expect(send).rejects.toThrow(ValidationError);
+    await expect(send).rejects.toMatchObject({ issues: [{ path: 'parameters.ExitCode' }] });
+    expect(existsSync(join(hostRoot, 'pwned'))).toBe(false);
+    expect(bus.events).toEqual([]);
+  });
+
+  it('should refuse an injection into a project document, naming the parameter', async () => {
+    // Prepare
+    const real = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot, bus, clock });
+
+    // Act
+    const send = real.send(commandRequest('runbook-DeployRelease', { Release: 'v2.4.0; rm -rf /', Method: 'artifact', Services: 'estimator-service' }));
+
+    // Assess
+    await expect(send).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'parameters.Release' }] });
+    await real.close();
+  });
+
+  it('should refuse an unknown document, naming document', async () => {
+    // Act
+    const unknown = hosts.send(commandRequest('runbook-Nope', {}));
+    const traversal = hosts.send(commandRequest('../documents/runbook-Probe', { Mode: 'echo' }));
+
+    // Assess
+    await expect(unknown).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'document' }] });
+    await expect(traversal).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'document' }] });
+  });
+
+  it('should refuse to run a document that interpolates parameters into its script text', async () => {
+    // Act
+    const send = hosts.send(commandRequest('runbook-Interpolating', { Name: 'abc' }));
+
+    // Assess
+    await expect(send).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'document.mainSteps.0.inputs.runCommand.0' }] });
+  });
+
+  it('should refuse targets other than this machine', async () => {
+    // Prepare
+    const request = { ...commandRequest('runbook-Probe', { Mode: 'echo' }), targets: { kind: 'tag' as const, key: 'Environment', values: ['production'] } };
+
+    // Act
+    const send = hosts.send(request);
+
+    // Assess
+    await expect(send).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'targets' }] });
+  });
+
+  it('should keep only the last 24,000 characters of output, as SSM does', async () => {
+    // Act
+    const { outcome } = await runToEnd(hosts, bus, 'runbook-Probe', { Mode: 'flood' });
+
+    // Assess
+    expect(outcome.stdout).toHaveLength(OUTPUT_LIMIT);
+    expect(outcome.stdout.endsWith('\nEND\n')).toBe(true);
+  });
+
+  it('should finish a command whose background process still holds its output', async () => {
+    // Act
+    const { event, outcome } = await runToEnd(hosts, bus, 'runbook-Probe', { Mode: 'background' }, 20);
+    stray.push(Number(readFileSync(join(hostRoot, 'background.pid'), 'utf8')));
+
+    // Assess
+    expect(event.detail.status).toBe('Success');
+    expect(outcome.stdout).toBe('started\n');
+  });
+
+  it('should throw NotFoundError for an unknown command id', async () => {
+    // Act
+    const outcome = hosts.outcome('00000000-0000-0000-0000-000000000000');
+
+    // Assess
+    await expect(outcome).rejects.toThrow(NotFoundError);
+  });
+
+  it('should kill running commands on close and publish nothing for them', async () => {
+    // Prepare
+    const { commandId } = await hosts.send(commandRequest('runbook-Probe', { Mode: 'sleepchild', SleepSeconds: '30' }));
+    const childPidFile = join(hostRoot, 'child.pid');
+    for (let i = 0; i < 50 && !existsSync(childPidFile); i += 1) await new Promise((r) => setTimeout(r, 20));
+    const child = Number(readFileSync(childPidFile, 'utf8'));
+
+    // Act
+    await hosts.close();
+    await new Promise((r) => setTimeout(r, 50));
+
+    // Assess
+    expect((await hosts.outcome(commandId)).status).toBe('Cancelled');
+    expect(isRunning(child)).toBe(false);
+    expect(bus.events).toEqual([]);
+  });
+
+  it('should list the document names in a directory', () => {
+    // Act
+    const names = documentNames(documentsDir);
+
+    // Assess
+    expect(names).toEqual(['runbook-Interpolating', 'runbook-Probe']);
+  });
+});
