@@ -26,6 +26,7 @@ const maintenanceFlag = join(hostRoot, 'var', 'maintenance');
 const tokens = new Set();
 let served = 0;
 let estimateSeq = 0;
+let shuttingDown = false;
 
 function readRelease(file) {
   const raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -52,7 +53,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function send(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  // While draining, ask keep-alive clients (the monitoring probe) to reconnect, so the server can go idle and exit.
+  const closing = shuttingDown ? { Connection: 'close' } : {};
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...closing, ...headers });
   res.end(text);
 }
 
@@ -137,6 +140,8 @@ server.listen(port, '127.0.0.1', () => {
 });
 
 function shutdown(signal) {
+  if (shuttingDown) return;
+  shuttingDown = true;
   console.log(`${new Date().toISOString()} ${serviceName} ${signal}: closing`);
   server.close(() => process.exit(0));
   server.closeIdleConnections();

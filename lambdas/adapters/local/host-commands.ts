@@ -15,6 +15,8 @@ export const OUTPUT_LIMIT = 24_000;
 const DOCUMENT_NAME = /^runbook-[A-Za-z0-9]+$/;
 /** How long to wait for output pipes after the shell exits, in case a stray background process holds them. */
 const PIPE_DRAIN_MS = 500;
+/** Finished commands kept for outcome(); a long-lived `runbook serve` must not grow without bound. */
+const KEEP_FINISHED = 1000;
 
 export interface LocalHostCommandsOptions {
   documentsDir: string;
@@ -193,6 +195,7 @@ export class LocalHostCommands implements HostCommands {
     }
     if (exitCode !== undefined) run.exitCode = exitCode;
     run.resolveDone();
+    this.evictOldFinished();
     if (this.closed) return;
     const detail: SsmCommandStatusDetail = {
       'command-id': run.id,
@@ -210,6 +213,15 @@ export class LocalHostCommands implements HostCommands {
         console.error(`publishing the status of command ${run.id} failed: ${(err as Error).message}`);
       }
     });
+  }
+
+  private evictOldFinished(): void {
+    let excess = [...this.runs.values()].filter((r) => r.finished).length - KEEP_FINISHED;
+    // Map iteration is insertion order, so the oldest commands go first.
+    for (const [id, run] of this.runs) {
+      if (excess <= 0) break;
+      if (run.finished) { this.runs.delete(id); excess -= 1; }
+    }
   }
 }
 
