@@ -1,0 +1,54 @@
+// The Lambda functions' environment, parsed once with zod. The CDK constructs type each function's
+// `environment` from these same schemas, so a missing variable is a compile error, not a cold-start crash.
+import { z } from 'zod';
+
+/** Every function: where the records live and how it logs. */
+const Common = z.object({
+  TABLE_NAME: z.string().min(1),
+  POWERTOOLS_SERVICE_NAME: z.string().default('runbook-control-plane'),
+  POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+/** Functions that notify, send host commands, read alarms and metrics (the phase functions). */
+const Operating = Common.extend({
+  /** The profile's environment name (this stack serves one environment). */
+  ENVIRONMENT_NAME: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
+  /** SSM parameter holding the environment profile as JSON. */
+  PROFILE_PARAMETER_NAME: z.string().startsWith('/'),
+  TOPIC_ARN: z.string().startsWith('arn:'),
+  /** Secrets Manager secret with the Slack webhook URL; empty: no Slack. */
+  SLACK_SECRET_ARN: z.string().default(''),
+  /** SSM document names are `<prefix><document>` (e.g. kis-core-v3-runbook-ServiceControl). */
+  DOCUMENT_NAME_PREFIX: z.string().default(''),
+  /** CloudWatch Logs group for full host-command output. */
+  COMMAND_LOG_GROUP: z.string().min(1),
+  METRICS_NAMESPACE: z.string().default('RunbookControlPlane'),
+});
+
+export const FUNCTION_NAMES = ['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'api', 'scheduled-check'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export const FunctionEnvSchemas = {
+  'preflight': Operating,
+  'plan': Operating,
+  'act': Operating,
+  'test': Operating,
+  'report': Operating,
+  'rollback': Operating,
+  'command-status': Operating,
+  'alarm': Operating,
+  'api': Operating.extend({ STATE_MACHINE_ARN: z.string().startsWith('arn:') }),
+  'scheduled-check': Operating,
+} as const satisfies Record<FunctionName, z.ZodObject>;
+
+/** What CDK must set for a function (defaults may be left out). */
+export type FunctionEnvInput<F extends FunctionName> = z.input<(typeof FunctionEnvSchemas)[F]>;
+export type FunctionEnv<F extends FunctionName> = z.output<(typeof FunctionEnvSchemas)[F]>;
+
+export function parseEnv<F extends FunctionName>(fn: F, env: Record<string, string | undefined> = process.env): FunctionEnv<F> {
+  const result = FunctionEnvSchemas[fn].safeParse(env);
+  if (!result.success) {
+    throw new Error(`${fn}: environment invalid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return result.data as FunctionEnv<F>;
+}
