@@ -145,6 +145,26 @@ describe('LocalProbe with a fake clock and fetch', () => {
     expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK']);
   });
 
+  it('should take no sample while traffic is blocked on the host, so a stopped service raises no alarm', async () => {
+    // Prepare: the service is down (every request fails) but the host has traffic blocked.
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    const { fn, calls } = fakeFetch(clock, () => ({ status: 500 }));
+    let blocked = true;
+    const probe = newProbe(clock, bus, fn, { trafficBlocked: () => blocked });
+
+    // Act
+    await rounds(probe, clock, 41);
+    const callsWhileBlocked = calls.length;
+    blocked = false;
+    await rounds(probe, clock, 41);
+
+    // Assess
+    expect(callsWhileBlocked).toBe(0);
+    expect(calls.length).toBe(41);
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK', 'OK->ALARM']);
+  });
+
   it('should count a 503 without the maintenance header, a network error and a timeout as errors', async () => {
     // Prepare
     const clock = new FakeClock();

@@ -1,0 +1,172 @@
+// Alarms and Metrics on AWS: the rollback alarms' states from CloudWatch, and the environment's p95 latency and
+// error rate over a window from the same metrics those alarms watch. ALARM_METRICS is the one definition of those
+// metrics: the CDK alarms construct imports it, so the alarms and this reader cannot drift apart.
+import {
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  type CloudWatchClient,
+  type MetricDataQuery,
+  type MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
+import type { ProbeMetric } from '../../core/alarm-evaluator';
+import type { AlarmStateValue, Alarms, Clock, Metrics, MetricsSnapshot } from '../../ports';
+import { callAws } from './errors';
+
+export interface AlarmMetric {
+  metricName: string;
+  /** A CloudWatch statistic or extended statistic (p95). */
+  statistic: string;
+  unit: 'Milliseconds' | 'None' | 'Count';
+}
+
+/**
+ * What the target publishes (or an EMF-emitting proxy/canary publishes for it), per environment:
+ * - `Latency` in milliseconds, one value per request; the alarm and the snapshot read its p95. A percentile is the
+ *   statistic, not the metric, so that CloudWatch computes it over any period from the raw distribution.
+ * - `ErrorRate`, one 0 (ok) or 1 (error) per request; its Average is the error rate as a fraction (0.01 = 1 %), the
+ *   same unit as the profile's thresholds, and its SampleCount is the number of requests.
+ * Keys are the core's alarm metrics (`rollbackAlarmDefinitions(profile)[i].metric`).
+ */
+export const ALARM_METRICS = {
+  namespace: 'RunbookControlPlane/Target',
+  /** Every metric has this one dimension, valued with the profile's environment name. */
+  dimensionName: 'Environment',
+  metrics: {
+    p95LatencyMs: { metricName: 'Latency', statistic: 'p95', unit: 'Milliseconds' },
+    errorRate: { metricName: 'ErrorRate', statistic: 'Average', unit: 'None' },
+  } satisfies Record<ProbeMetric, AlarmMetric>,
+  requests: { metricName: 'ErrorRate', statistic: 'SampleCount', unit: 'Count' } satisfies AlarmMetric,
+} as const;
+
+export function alarmMetricDimensions(environment: string): Record<string, string> {
+  return { [ALARM_METRICS.dimensionName]: environment };
+}
+
+/** DescribeAlarms takes at most 100 names per call. */
+const NAMES_PER_CALL = 100;
+const STATES: readonly AlarmStateValue[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
+
+export interface CloudWatchAlarmsOptions {
+  /** The profile's environment name: the metrics' dimension value. */
+  environment: string;
+  clock?: Clock;
+}
+
+export class CloudWatchAlarms implements Alarms, Metrics {
+  private readonly clock: Clock;
+
+  constructor(private readonly client: CloudWatchClient, private readonly options: CloudWatchAlarmsOptions) {
+    this.clock = options.clock ?? { now: () => new Date() };
+  }
+
+  async states(alarmNames: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string }[]> {
+    const found = new Map<string, { state: AlarmStateValue; reason: string }>();
+    const unique = [...new Set(alarmNames)];
+    for (let i = 0; i < unique.length; i += NAMES_PER_CALL) {
+      let nextToken: string | undefined;
+      do {
+        const page = await callAws('CloudWatch DescribeAlarms', () => this.client.send(new DescribeAlarmsCommand({
+          AlarmNames: unique.slice(i, i + NAMES_PER_CALL),
+          // Without AlarmTypes only metric alarms come back; a rollback alarm may be a composite one.
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+          MaxRecords: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        })));
+        for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+          if (!alarm.AlarmName) continue;
+          const state = STATES.find((s) => s === alarm.StateValue) ?? 'INSUFFICIENT_DATA';
+          found.set(alarm.AlarmName, { state, reason: alarm.StateReason ?? '' });
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+    }
+    // A missing alarm is not OK: nothing is watching, which the PLAN alarm check must not read as "clear".
+    return alarmNames.map((name) => ({ name, ...(found.get(name) ?? { state: 'INSUFFICIENT_DATA' as const, reason: 'alarm not found' }) }));
+  }
+
+  async snapshot(windowSeconds: number): Promise<MetricsSnapshot> {
+    const end = this.clock.now();
+    // One period spanning the window, so each statistic is computed by CloudWatch over the whole window.
+    const period = Math.max(60, Math.ceil(windowSeconds / 60) * 60);
+    const start = new Date(end.getTime() - period * 1000);
+    const queries: MetricDataQuery[] = [
+      this.query('p95', ALARM_METRICS.metrics.p95LatencyMs, period),
+      this.query('errorRate', ALARM_METRICS.metrics.errorRate, period),
+      this.query('requests', ALARM_METRICS.requests, period),
+    ];
+    const results = new Map<string, { timestamps: number[]; values: number[] }>();
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws('CloudWatch GetMetricData', () => this.client.send(new GetMetricDataCommand({
+        MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: 'TimestampDescending',
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      })));
+      for (const r of page.MetricDataResults ?? []) collect(results, r);
+      nextToken = page.NextToken;
+    } while (nextToken);
+
+    const p95 = results.get('p95')?.values ?? [];
+    const requests = results.get('requests');
+    const rates = results.get('errorRate');
+    const snapshot: MetricsSnapshot = {
+      at: end.toISOString(),
+      requests: Math.round(sum(requests?.values ?? [])),
+      windowSeconds,
+    };
+    // Unaligned start/end can split the window into two periods: the higher p95 is the one to worry about,
+    // and the error rate is weighted by each period's requests.
+    if (p95.length > 0) snapshot.p95Ms = Math.max(...p95);
+    const errorRate = weightedRate(rates, requests);
+    if (errorRate !== undefined) snapshot.errorRate = errorRate;
+    return snapshot;
+  }
+
+  private query(id: string, metric: AlarmMetric, period: number): MetricDataQuery {
+    return {
+      Id: id,
+      MetricStat: {
+        Metric: {
+          Namespace: ALARM_METRICS.namespace,
+          MetricName: metric.metricName,
+          Dimensions: [{ Name: ALARM_METRICS.dimensionName, Value: this.options.environment }],
+        },
+        Period: period,
+        Stat: metric.statistic,
+      },
+      ReturnData: true,
+    };
+  }
+}
+
+function collect(results: Map<string, { timestamps: number[]; values: number[] }>, r: MetricDataResult): void {
+  if (!r.Id) return;
+  const entry = results.get(r.Id) ?? { timestamps: [], values: [] };
+  (r.Values ?? []).forEach((value, i) => {
+    if (!Number.isFinite(value)) return;
+    entry.values.push(value);
+    entry.timestamps.push(r.Timestamps?.[i]?.getTime() ?? Number.NaN);
+  });
+  results.set(r.Id, entry);
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function weightedRate(
+  rates: { timestamps: number[]; values: number[] } | undefined,
+  requests: { timestamps: number[]; values: number[] } | undefined,
+): number | undefined {
+  if (!rates || rates.values.length === 0) return undefined;
+  if (rates.values.length === 1) return rates.values[0];
+  let weighted = 0;
+  let total = 0;
+  rates.values.forEach((rate, i) => {
+    const at = rates.timestamps[i];
+    const index = requests?.timestamps.indexOf(at ?? Number.NaN) ?? -1;
+    const count = index >= 0 ? requests?.values[index] ?? 0 : 0;
+    weighted += rate * count;
+    total += count;
+  });
+  return total > 0 ? weighted / total : sum(rates.values) / rates.values.length;
+}

@@ -1,0 +1,267 @@
+// HostCommands on AWS: sends the project's SSM Command documents with Run Command (targets by tag or instance id,
+// rate control, output to CloudWatch Logs) after checking parameters against the same document files the embedded
+// engine runs, and reads a command's outcome back aggregated over every instance it ran on.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  SendCommandCommand,
+  type CommandInvocation,
+  type SendCommandCommandInput,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import { documentPolicyIssues, parseCommandDocument, validateParameters, type CommandDocument } from '../../core/documents';
+import { ValidationError } from '../../core/errors';
+import type { CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
+import { callAws, errorName, truncate } from './errors';
+
+/** SSM returns at most the first 24,000 characters of a plugin's stdout (GetCommandInvocation). */
+export const OUTPUT_LIMIT = 24_000;
+/** SendCommand's Comment field limit. */
+export const COMMENT_LIMIT = 100;
+/** SendCommand TimeoutSeconds bounds (delivery timeout). */
+const MIN_DELIVERY_TIMEOUT = 30;
+const MAX_DELIVERY_TIMEOUT = 2_592_000;
+/**
+ * With an absolute MaxConcurrency and tag targets the fleet size is unknown when sending; the delivery timeout then
+ * assumes this many batches. Erring long is safe: the waiting Task's own TimeoutSeconds still bounds the step.
+ */
+const UNKNOWN_FLEET_BATCHES = 10;
+/** The parameter AWS-RunShellScript-style documents use for the agent's execution timeout. */
+export const EXECUTION_TIMEOUT_PARAMETER = 'executionTimeout';
+/** How the agent separates stderr from stdout in ListCommandInvocations plugin output. */
+const ERROR_MARKER = '----------ERROR-------';
+const DOCUMENT_NAME = /^runbook-[A-Za-z0-9]+$/;
+const MAX_CONCURRENCY = /^(?:[1-9][0-9]*|(?:[1-9][0-9]?|100)%)$/;
+
+const IN_FLIGHT = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+
+export interface SsmHostCommandsOptions {
+  /** The project's documents by name (see {@link loadDocuments}); nothing else can be sent. */
+  documents: Record<string, CommandDocument>;
+  /** SSM document names are `<prefix><name>` (the stack prefixes them to keep several environments apart). */
+  documentNamePrefix?: string;
+  /** CloudWatch Logs group that receives the full output (the API keeps only the first 24,000 characters). */
+  logGroupName: string;
+  /** Run Command rate control: "50%" (default) or a number of instances at a time. */
+  maxConcurrency?: string;
+  /** Listing retries when the invocations are not visible yet right after SendCommand (default 3). */
+  listRetries?: number;
+  /** First backoff delay; doubles on each retry (default 250 ms). */
+  retryDelayMs?: number;
+  /** Instances whose full stdout/stderr is fetched with GetCommandInvocation, failed ones first (default 10). */
+  fullOutputInstances?: number;
+  /** Injected so tests do not wait. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Reads and checks every `runbook-*.yml` document in a directory, as the local runner does: a document that breaks
+ * the project's rules (a parameter spliced into script text, an unanchored pattern) is refused at load, not at send.
+ */
+export function loadDocuments(dir: string): Record<string, CommandDocument> {
+  const documents: Record<string, CommandDocument> = {};
+  const names = readdirSync(dir).filter((f) => f.endsWith('.yml')).map((f) => f.slice(0, -'.yml'.length)).filter((n) => DOCUMENT_NAME.test(n)).sort();
+  for (const name of names) {
+    const doc = parseCommandDocument(readFileSync(join(dir, `${name}.yml`), 'utf8'));
+    const issues = documentPolicyIssues(doc);
+    if (issues.length > 0) {
+      throw new ValidationError(`document ${name} breaks the document rules: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        issues.map((i) => ({ path: `document.${i.path}`, message: i.message })));
+    }
+    documents[name] = doc;
+  }
+  return documents;
+}
+
+/** How many rounds rate control needs, so that queued instances are not dropped by the delivery timeout. */
+export function deliveryTimeoutSeconds(executionSeconds: number, maxConcurrency: string, targets: SendCommandRequest['targets']): number {
+  let batches: number;
+  if (maxConcurrency.endsWith('%')) {
+    batches = Math.ceil(100 / Number(maxConcurrency.slice(0, -1)));
+  } else if (targets.kind === 'instances') {
+    batches = Math.ceil(targets.ids.length / Number(maxConcurrency));
+  } else {
+    batches = UNKNOWN_FLEET_BATCHES;
+  }
+  return Math.min(MAX_DELIVERY_TIMEOUT, Math.max(MIN_DELIVERY_TIMEOUT, executionSeconds * Math.max(1, batches)));
+}
+
+interface InstanceOutput {
+  instanceId: string;
+  status: string;
+  exitCode?: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class SsmHostCommands implements HostCommands {
+  private readonly documents: Record<string, CommandDocument>;
+  private readonly prefix: string;
+  private readonly maxConcurrency: string;
+  private readonly listRetries: number;
+  private readonly retryDelayMs: number;
+  private readonly fullOutputInstances: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly client: SSMClient, private readonly options: SsmHostCommandsOptions) {
+    this.documents = options.documents;
+    this.prefix = options.documentNamePrefix ?? '';
+    this.maxConcurrency = options.maxConcurrency ?? '50%';
+    if (!MAX_CONCURRENCY.test(this.maxConcurrency)) throw new RangeError(`maxConcurrency must be a count or 1%-100%, got ${JSON.stringify(this.maxConcurrency)}`);
+    this.listRetries = options.listRetries ?? 3;
+    this.retryDelayMs = options.retryDelayMs ?? 250;
+    this.fullOutputInstances = options.fullOutputInstances ?? 10;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async send(request: SendCommandRequest): Promise<{ commandId: string }> {
+    const { step, targets } = request;
+    if (targets.kind === 'local') {
+      throw new ValidationError('targets: kind local means "this machine" and has no meaning on AWS; use tag or instances',
+        [{ path: 'targets', message: 'kind local needs the embedded engine' }]);
+    }
+    const doc = Object.hasOwn(this.documents, step.document) ? this.documents[step.document] : undefined;
+    if (!doc) {
+      throw new ValidationError(`document: no document named ${JSON.stringify(step.document)}`,
+        [{ path: 'document', message: `unknown document ${JSON.stringify(step.document)}` }]);
+    }
+    const given = { ...step.parameters };
+    // The local runner kills a step at timeoutSeconds; on AWS only a document that exposes the agent's
+    // execution timeout as a parameter can be told the same.
+    if (Object.hasOwn(doc.parameters, EXECUTION_TIMEOUT_PARAMETER) && !Object.hasOwn(given, EXECUTION_TIMEOUT_PARAMETER)) {
+      given[EXECUTION_TIMEOUT_PARAMETER] = String(step.timeoutSeconds);
+    }
+    const resolved = validateParameters(step.document, doc, given);
+    const input: SendCommandCommandInput = {
+      DocumentName: `${this.prefix}${step.document}`,
+      // The bundled copy that just validated the parameters is the version this stack deployed last.
+      DocumentVersion: '$LATEST',
+      Parameters: Object.fromEntries(Object.entries(resolved).map(([name, value]) =>
+        [name, doc.parameters[name]?.type === 'StringList' ? value.split(',') : [value]])),
+      ...(targets.kind === 'tag'
+        ? { Targets: [{ Key: `tag:${targets.key}`, Values: targets.values }] }
+        : { InstanceIds: targets.ids }),
+      MaxConcurrency: this.maxConcurrency,
+      // One failed host stops the rollout: the change then rolls back instead of spreading a bad release.
+      MaxErrors: '0',
+      TimeoutSeconds: deliveryTimeoutSeconds(step.timeoutSeconds, this.maxConcurrency, targets),
+      CloudWatchOutputConfig: { CloudWatchOutputEnabled: true, CloudWatchLogGroupName: this.options.logGroupName },
+      Comment: truncate(request.comment, COMMENT_LIMIT),
+    };
+    const response = await callAws('SSM SendCommand', () => this.client.send(new SendCommandCommand(input)));
+    const commandId = response.Command?.CommandId;
+    if (!commandId) throw new Error(`SSM SendCommand for ${step.document} returned no command id`);
+    return { commandId };
+  }
+
+  async outcome(commandId: string): Promise<CommandOutcome> {
+    const invocations = await this.invocationsWithRetry(commandId);
+    // Right after SendCommand the invocations may not be listed yet: the command is not failed, just not visible.
+    if (invocations.length === 0) return { status: 'InProgress', stdout: '', stderr: '' };
+    const outputs = await this.outputs(commandId, invocations);
+    return aggregate(outputs);
+  }
+
+  private async invocationsWithRetry(commandId: string): Promise<CommandInvocation[]> {
+    for (let attempt = 0; ; attempt += 1) {
+      const invocations = await this.listInvocations(commandId);
+      if (invocations.length > 0 || attempt >= this.listRetries) return invocations;
+      await this.sleep(this.retryDelayMs * 2 ** attempt);
+    }
+  }
+
+  private async listInvocations(commandId: string): Promise<CommandInvocation[]> {
+    const all: CommandInvocation[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws('SSM ListCommandInvocations', () => this.client.send(new ListCommandInvocationsCommand({
+        CommandId: commandId, Details: true, MaxResults: 50, ...(nextToken ? { NextToken: nextToken } : {}),
+      })));
+      all.push(...(page.CommandInvocations ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return all;
+  }
+
+  /**
+   * The listing's plugin output is short; GetCommandInvocation gives the first 24,000 characters of stdout, which
+   * is where a document's last-line JSON result is. Fetched for finished instances, failed ones first.
+   */
+  private async outputs(commandId: string, invocations: CommandInvocation[]): Promise<InstanceOutput[]> {
+    const fromListing = invocations.map(listedOutput);
+    const finished = fromListing
+      .map((o, index) => ({ o, index }))
+      .filter(({ o }) => !IN_FLIGHT.has(o.status))
+      .sort((a, b) => Number(a.o.status === 'Success') - Number(b.o.status === 'Success'))
+      .slice(0, this.fullOutputInstances);
+    await Promise.all(finished.map(async ({ o, index }) => {
+      const full = await this.invocationOutput(commandId, o.instanceId);
+      if (full) fromListing[index] = { ...o, ...full, ...(full.exitCode === undefined && o.exitCode !== undefined ? { exitCode: o.exitCode } : {}) };
+    }));
+    return fromListing;
+  }
+
+  private async invocationOutput(commandId: string, instanceId: string): Promise<Omit<InstanceOutput, 'instanceId' | 'status'> | undefined> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const r = await callAws('SSM GetCommandInvocation', () => this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId })));
+        return {
+          stdout: r.StandardOutputContent ?? '',
+          stderr: r.StandardErrorContent ?? '',
+          ...(r.ResponseCode !== undefined && r.ResponseCode >= 0 ? { exitCode: r.ResponseCode } : {}),
+        };
+      } catch (err) {
+        // Listed but not yet readable (eventual consistency): retry, then settle for the listing's short output.
+        if (errorName(err) !== 'InvocationDoesNotExist') throw err;
+        if (attempt >= this.listRetries) return undefined;
+        await this.sleep(this.retryDelayMs * 2 ** attempt);
+      }
+    }
+  }
+}
+
+function listedOutput(invocation: CommandInvocation): InstanceOutput {
+  const plugin = invocation.CommandPlugins?.[0];
+  const output = plugin?.Output ?? '';
+  const marker = output.indexOf(ERROR_MARKER);
+  const code = plugin?.ResponseCode;
+  return {
+    instanceId: invocation.InstanceId ?? 'unknown',
+    status: invocation.Status ?? 'Pending',
+    ...(code !== undefined && code >= 0 ? { exitCode: code } : {}),
+    stdout: marker < 0 ? output : output.slice(0, marker).trimEnd(),
+    stderr: marker < 0 ? '' : output.slice(marker + ERROR_MARKER.length).trim(),
+  };
+}
+
+/** Success only when every instance succeeded; still in progress while any instance is. */
+function overallStatus(statuses: string[]): CommandOutcome['status'] {
+  if (statuses.some((s) => IN_FLIGHT.has(s))) return 'InProgress';
+  if (statuses.every((s) => s === 'Success')) return 'Success';
+  if (statuses.includes('TimedOut') && !statuses.includes('Failed')) return 'TimedOut';
+  if (statuses.includes('Cancelled') && !statuses.includes('Failed')) return 'Cancelled';
+  return 'Failed';
+}
+
+function aggregate(outputs: InstanceOutput[]): CommandOutcome {
+  const status = overallStatus(outputs.map((o) => o.status));
+  const [only] = outputs;
+  if (outputs.length === 1 && only) {
+    return { status, ...(only.exitCode !== undefined ? { exitCode: only.exitCode } : {}), stdout: tail(only.stdout), stderr: tail(only.stderr) };
+  }
+  // Several hosts: one section each, so an operator sees which host said what; the tail is kept because a
+  // document's result is its last stdout line.
+  const header = (o: InstanceOutput): string => `--- ${o.instanceId} ${o.status}${o.exitCode !== undefined ? ` (exit ${o.exitCode})` : ''} ---`;
+  const stdout = outputs.map((o) => `${header(o)}\n${o.stdout}`).join('\n');
+  const stderr = outputs.filter((o) => o.stderr !== '').map((o) => `${header(o)}\n${o.stderr}`).join('\n');
+  const codes = outputs.map((o) => o.exitCode);
+  const failedCode = codes.find((c) => c !== undefined && c !== 0);
+  const exitCode = failedCode ?? (codes.every((c) => c === 0) ? 0 : undefined);
+  return { status, ...(exitCode !== undefined ? { exitCode } : {}), stdout: tail(stdout), stderr: tail(stderr) };
+}
+
+function tail(text: string): string {
+  return text.length > OUTPUT_LIMIT ? text.slice(-OUTPUT_LIMIT) : text;
+}

@@ -1,0 +1,129 @@
+// The host commands: one SSM Command document per documents/*.yml (named <env>-<document>), the log group their
+// full output goes to, and the rights to send them only to this environment's instances and to read the results.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { parse as parseYaml } from 'yaml';
+import { DOCUMENTS_DIR, DOCUMENT_NAMES, type DocumentName } from '../documents';
+import { documentPolicyIssues, parseCommandDocument } from '../lambdas/core/documents';
+import type { EnvironmentProfile } from '../lambdas/core/schemas';
+
+/** Document names carry the environment, so two environments' stacks can share an account and region. */
+export const documentNamePrefix = (environment: string): string => `${environment}-`;
+
+export interface HostCommandsProps {
+  profile: EnvironmentProfile;
+  logRetention?: logs.RetentionDays;
+}
+
+export class HostCommands extends Construct {
+  readonly prefix: string;
+  /** Deployed document name by project document name. */
+  readonly documentNames: Record<DocumentName, string>;
+  readonly documentArns: string[];
+  readonly commandLogGroup: logs.LogGroup;
+  private readonly targets: EnvironmentProfile['targets'];
+  private resultsPolicy: iam.Policy | undefined;
+
+  constructor(scope: Construct, id: string, props: HostCommandsProps) {
+    super(scope, id);
+    const { profile } = props;
+    this.targets = profile.targets;
+    this.prefix = documentNamePrefix(profile.name);
+    const names = {} as Record<DocumentName, string>;
+    this.documentArns = DOCUMENT_NAMES.map((docName) => {
+      const text = readFileSync(join(DOCUMENTS_DIR, `${docName}.yml`), 'utf8');
+      // The project's own rules (every parameter constrained, ENV_VAR only, no {{ }} in scripts) fail the synth,
+      // not the first send: a document that breaks them must never reach an account.
+      const issues = documentPolicyIssues(parseCommandDocument(text));
+      if (issues.length > 0) {
+        throw new Error(`documents/${docName}.yml breaks the document policy: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      }
+      const name = `${this.prefix}${docName}`;
+      const doc = new ssm.CfnDocument(this, docName, {
+        name,
+        documentType: 'Command',
+        documentFormat: 'YAML',
+        // Deployed as written in the file (not the schema-defaulted copy), so the agent runs what was reviewed.
+        content: parseYaml(text) as unknown,
+        // A named document cannot be replaced in place; a content change becomes its new default version.
+        updateMethod: 'NewVersion',
+      });
+      names[docName] = doc.ref;
+      return Stack.of(this).formatArn({ service: 'ssm', resource: 'document', resourceName: name });
+    });
+    this.documentNames = names;
+    this.commandLogGroup = new logs.LogGroup(this, 'CommandOutput', {
+      logGroupName: `/runbook/${profile.name}/commands`,
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** The literal document names (for event patterns, which cannot hold tokens that are not strings). */
+  get literalDocumentNames(): string[] {
+    return DOCUMENT_NAMES.map((d) => `${this.prefix}${d}`);
+  }
+
+  /**
+   * ssm:SendCommand on these documents and on the environment's instances only. SendCommand is authorized against
+   * the document and each instance separately, so the tag condition sits on an instance-only statement: on the
+   * document statement it would never match (documents do not carry the tag) and deny every send.
+   */
+  grantSend(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SendRunbookDocuments', actions: ['ssm:SendCommand'], resources: this.documentArns,
+    }));
+    const stack = Stack.of(this);
+    switch (this.targets.kind) {
+      case 'tag':
+        principal.addToPrincipalPolicy(new iam.PolicyStatement({
+          sid: 'SendToEnvironmentInstances',
+          actions: ['ssm:SendCommand'],
+          resources: [
+            stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
+            stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' }),
+          ],
+          conditions: { StringEquals: { [`ssm:resourceTag/${this.targets.key}`]: this.targets.values } },
+        }));
+        break;
+      case 'instances':
+        principal.addToPrincipalPolicy(new iam.PolicyStatement({
+          sid: 'SendToEnvironmentInstances',
+          actions: ['ssm:SendCommand'],
+          resources: this.targets.ids.map((id) => id.startsWith('mi-')
+            ? stack.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: id })
+            : stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: id })),
+        }));
+        break;
+      case 'local':
+        // A `local` profile has no AWS hosts: the documents may be sent nowhere.
+        break;
+    }
+  }
+
+  /** The command results (status-change events carry only the id); these two calls take no resource ARN. */
+  grantResults(grantee: iam.IGrantable & { role?: iam.IRole }): void {
+    if (!this.resultsPolicy) {
+      this.resultsPolicy = new iam.Policy(this, 'CommandResultsPolicy', {
+        statements: [new iam.PolicyStatement({
+          sid: 'ReadCommandResults',
+          actions: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations'],
+          resources: ['*'],
+        })],
+      });
+      Validations.of(this.resultsPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ssm:GetCommandInvocation and ssm:ListCommandInvocations support no resource-level permissions (Service Authorization Reference); they only read the status and output of commands.',
+      });
+    }
+    const role = grantee.role;
+    if (!role) throw new Error('grantResults needs a grantee with a role');
+    this.resultsPolicy.attachToRole(role);
+  }
+}

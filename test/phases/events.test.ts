@@ -1,0 +1,48 @@
+// Event-driven completions and the step guard, on the real handlers over in-memory adapters.
+import { environmentOfAlarm, lastLineJson, onCommandStatus } from '../../lambdas/phases/events';
+import { runStep } from '../../lambdas/phases/act';
+import { ssmCommandStatusEvent } from '../../lambdas/core/events';
+import { StepRefused, TransientError } from '../../lambdas/core/errors';
+import { submitChange } from '../../lambdas/phases/submit';
+import { transition } from '../../lambdas/phases/common';
+import { eventually } from '../support/fakes';
+import { createHarness, testChange, testProfile, type Harness } from '../support/harness';
+
+const statusEvent = (id: string) => ssmCommandStatusEvent({ 'command-id': id, 'document-name': 'runbook-HealthCheck', 'expire-after': '', parameters: {}, 'requested-date-time': '', status: 'Success' }, new Date());
+
+describe('event handling', () => {
+  let h: Harness;
+  beforeEach(() => { h = createHarness(); });
+  afterEach(async () => { await h.close(); });
+
+  it('should read the JSON a document prints on its last line, and nothing else', () => {
+    expect(lastLineJson('checking…\n{"cpuPercent":12.5}\n')).toEqual({ cpuPercent: 12.5 });
+    expect(lastLineJson('{"a":1}\ndone')).toBeUndefined();
+    expect(lastLineJson('[1,2]')).toBeUndefined();
+    expect(lastLineJson('{not json')).toBeUndefined();
+  });
+
+  it('should find the environment of a rollback alarm and ignore other alarms', () => {
+    expect(environmentOfAlarm('runbook-kis-core-v3-p95-latency')).toBe('kis-core-v3');
+    expect(environmentOfAlarm('runbook-local-demo-error-rate')).toBe('local-demo');
+    expect(environmentOfAlarm('some-other-alarm')).toBeUndefined();
+  });
+
+  it('should ask for a redelivery when the status event overtakes the command record', async () => {
+    await expect(onCommandStatus(h.engine.deps, statusEvent('cmd-unknown'))).rejects.toThrow(TransientError);
+  });
+
+  it('should refuse an ACT step unless the change is ACTING and no earlier step failed', async () => {
+    // Prepare
+    await submitChange(h.engine.deps, { request: testChange('CR-2026-960'), profile: testProfile(), submittedBy: 'ops' });
+    await eventually(() => h.store.getChange('CR-2026-960'), (c) => c?.status === 'AWAITING_APPROVAL');
+    const step = { name: 'deploy', document: 'runbook-DeployRelease', parameters: { Release: 'v2.4.0' }, timeoutSeconds: 60, index: 1, phase: 'ACT' as const };
+
+    // Act + Assess: the change is waiting for approvals, not ACTING.
+    await expect(runStep(h.engine.deps, { changeId: 'CR-2026-960', attempt: 1, taskToken: 't', command: step })).rejects.toThrow(StepRefused);
+    await transition(h.engine.deps, 'CR-2026-960', { status: 'ACTING', phase: 'ACT', message: 'test' });
+    await h.store.putCommand({ commandId: 'c-1', changeId: 'CR-2026-960', attempt: 1, phase: 'ACT', stepName: 'block-traffic', document: 'runbook-TrafficControl', parameters: {}, status: 'Failed', requestedAt: new Date().toISOString() });
+    await expect(runStep(h.engine.deps, { changeId: 'CR-2026-960', attempt: 1, taskToken: 't', command: step })).rejects.toThrow(/block-traffic already ended Failed/);
+    expect(h.hosts.stepNames().filter((n) => n === 'deploy')).toEqual([]);
+  });
+});
