@@ -1,6 +1,6 @@
 // Ports: everything the phase logic needs from the outside world. Each engine supplies adapters
 // (AWS: DynamoDB, SSM, CloudWatch, SFN, SNS; embedded: dynalite, local documents, probe, token broker).
-import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CommandRecord, StoredReport } from './core/records';
+import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from './core/records';
 import type { CommandStep, EnvironmentProfile, HttpCheck } from './core/schemas';
 
 export interface ChangeStore {
@@ -37,6 +37,15 @@ export interface ChangeStore {
   putReport(report: StoredReport): Promise<void>;
   /** The latest attempt's report when `attempt` is omitted. */
   getReport(changeId: string, attempt?: number): Promise<StoredReport | undefined>;
+
+  putCheckResult(result: CheckResult): Promise<void>;
+  /** Newest first. */
+  listCheckResults(environment: string, limit: number): Promise<CheckResult[]>;
+}
+
+/** Custom metrics (CloudWatch EMF on AWS, a JSON-lines file locally). */
+export interface MetricsPublisher {
+  publish(name: string, value: number, unit: 'Count' | 'Milliseconds', dimensions: Record<string, string>): Promise<void>;
 }
 
 export interface SendCommandRequest {

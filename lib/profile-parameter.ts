@@ -42,12 +42,24 @@ export class ProfileParameter extends Construct {
     this.pathArn = Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path.slice(1)}/*` });
   }
 
-  /** Read access to the environment's parameters (the profile and the required-parameter checks of PRE-FLIGHT). */
-  grantRead(grantee: iam.IGrantable): void {
+  /** The profile itself: every function reads it (the notifier's footer, the api's submissions). */
+  grantReadProfile(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadEnvironmentParameters',
-      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-      resources: [this.pathArn],
+      sid: 'ReadProfile', actions: ['ssm:GetParameter'], resources: [this.parameter.parameterArn],
+    }));
+  }
+
+  /**
+   * PRE-FLIGHT's required-parameter check (GetParameters by name): everything under /runbook/<env>/, plus the
+   * profile's requiredParameters by exact name, since profiles name them as they are (DATABASE_URL, not a path).
+   */
+  grantRequiredParameters(grantee: iam.IGrantable, names: readonly string[]): void {
+    const stack = Stack.of(this);
+    const exact = [...new Set(names)].map((name) => stack.formatArn({
+      service: 'ssm', resource: 'parameter', resourceName: name.startsWith('/') ? name.slice(1) : name,
+    }));
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadRequiredParameters', actions: ['ssm:GetParameters'], resources: [this.pathArn, ...exact],
     }));
   }
 }

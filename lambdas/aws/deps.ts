@@ -16,9 +16,8 @@ import { SnsSlackNotifier } from '../adapters/aws/sns-notifier';
 import { SsmHostCommands, loadDocuments } from '../adapters/aws/ssm-host-commands';
 import { SsmParameterSource, cachedProfileLoader } from '../adapters/aws/ssm-parameters';
 import { DynamoChangeStore } from '../adapters/dynamodb/change-store';
-import { HttpLoadTester } from '../adapters/http/load-tester';
 import type { EnvironmentProfile } from '../core/schemas';
-import type { Clock, Deps, Executions } from '../ports';
+import type { Clock, Deps, Executions, LoadTester } from '../ports';
 import type { FunctionEnv } from './env';
 
 /** Every function's environment has at least what the phase functions need; the api function adds the state machine. */
@@ -64,6 +63,20 @@ class NoExecutions implements Executions {
   }
 }
 
+/**
+ * Only the TEST function generates load; its entry passes the HTTP load tester. Importing it here would put
+ * autocannon and its dependencies (~350 KB minified) into every other function's bundle.
+ */
+class NoLoadTester implements LoadTester {
+  async smoke(): Promise<never> {
+    throw new Error('smoke tests run in the test function only');
+  }
+
+  async load(): Promise<never> {
+    throw new Error('load tests run in the test function only');
+  }
+}
+
 export interface AwsRuntime {
   deps: Deps;
   log: PowertoolsLoggerAdapter;
@@ -76,6 +89,8 @@ export interface AwsRuntimeOptions {
   clients?: AwsClients;
   documentsDir?: string;
   clock?: Clock;
+  /** The TEST function's load tester; the other functions never test. */
+  tester?: LoadTester;
 }
 
 export function awsRuntime(env: AwsEnv, options: AwsRuntimeOptions = {}): AwsRuntime {
@@ -104,7 +119,7 @@ export function awsRuntime(env: AwsEnv, options: AwsRuntimeOptions = {}): AwsRun
     }),
     clock,
     parameters: new SsmParameterSource(clients.ssm),
-    tester: new HttpLoadTester(),
+    tester: options.tester ?? new NoLoadTester(),
     executions: env.STATE_MACHINE_ARN ? new SfnExecutions(clients.sfn, env.STATE_MACHINE_ARN) : new NoExecutions(),
     log,
   };

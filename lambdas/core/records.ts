@@ -115,6 +115,16 @@ export interface StoredReport {
   qcSummary: string;
 }
 
+/** One scheduled pre-flight check of an environment (kept as history; TTL on AWS). */
+export interface CheckResult {
+  environment: string;
+  id: string;
+  at: string;
+  passed: boolean;
+  durationMs: number;
+  checks: { name: string; status: 'PASS' | 'FAIL'; details: string; result?: Record<string, unknown> }[];
+}
+
 export function callbackKey(kind: CallbackKind, changeId: string, attempt: number, suffix = ''): string {
   return `${kind}#${changeId}#${attempt}${suffix ? `#${suffix}` : ''}`;
 }

@@ -5,7 +5,7 @@ import type { AlarmStateChangeEvent, SsmCommandStatusEvent } from '../core/event
 import type { CommandRecord } from '../core/records';
 import type { Deps } from '../ports';
 import { failMonitor } from './act';
-import { loadChange, recordEvent } from './common';
+import { recordEvent } from './common';
 
 const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
 const OUTPUT_TAIL = 4000;
@@ -41,8 +41,9 @@ export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent):
     ...(result ? { result } : {}),
   };
   await deps.store.putCommand(finished);
-  const change = await loadChange(deps, command.changeId);
-  await recordEvent(deps, change, {
+  // Scheduled checks send commands outside any change: their record is updated, there is no change to tell.
+  const change = await deps.store.getChange(command.changeId);
+  if (change) await recordEvent(deps, change, {
     type: 'command.finished', phase: command.phase,
     message: `${command.stepName}: ${command.document} ${status}${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''}`,
     data: { commandId, step: command.stepName, status, exitCode: outcome.exitCode, ...(result ? { result } : {}) },

@@ -2,7 +2,7 @@
 // documents; a failed check stops the change before anything is touched.
 import { PreflightCheckFailed } from '../core/errors';
 import type { ChangeRecord } from '../core/records';
-import type { CommandStep } from '../core/schemas';
+import type { CommandStep, EnvironmentProfile } from '../core/schemas';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, sendCommandForTask, transition } from './common';
 
@@ -32,8 +32,7 @@ export async function startAttempt(deps: Deps, changeId: string, attempt: number
   return runSettings(change);
 }
 
-export function systemHealthStep(change: ChangeRecord): CommandStep {
-  const p = change.profile;
+export function systemHealthStep(p: EnvironmentProfile): CommandStep {
   return {
     name: 'preflight-system-health', document: 'runbook-SystemHealth', timeoutSeconds: 300,
     parameters: {
@@ -46,25 +45,24 @@ export function systemHealthStep(change: ChangeRecord): CommandStep {
   };
 }
 
-export function dependenciesStep(change: ChangeRecord): CommandStep | undefined {
-  const p = change.profile;
+export function dependenciesStep(p: EnvironmentProfile): CommandStep | undefined {
   const endpoints = [...new Set([...p.endpoints, ...p.dependencies.filter((d) => d.required).map((d) => d.url)])];
   if (endpoints.length === 0) return undefined;
   return { name: 'preflight-dependencies', document: 'runbook-Dependencies', timeoutSeconds: 300, parameters: { Endpoints: endpoints.join(',') } };
 }
 
-export function backupStep(change: ChangeRecord): CommandStep {
-  const b = change.profile.backup;
+export function backupStep(p: EnvironmentProfile): CommandStep {
+  const b = p.backup;
   return {
     name: 'preflight-backup', document: 'runbook-Backup', timeoutSeconds: 3000,
     parameters: {
       BackupRoot: b.directory,
       DatabaseUrl: b.database ?? '',
       ConfigFiles: b.configFiles.join(','),
-      Environment: change.environment,
+      Environment: p.name,
       BackupType: 'pre-flight',
-      ServiceManager: change.profile.serviceManager,
-      Services: change.profile.services.join(','),
+      ServiceManager: p.serviceManager,
+      Services: p.services.join(','),
       StateSnapshot: String(b.stateSnapshot),
     },
   };
@@ -79,7 +77,8 @@ export async function runPreflightCheck(deps: Deps, input: { changeId: string; a
       throw new PreflightCheckFailed(`required parameters not set: ${missing.join(', ')}`);
     }
   }
-  const step = input.check === 'system-health' ? systemHealthStep(change) : input.check === 'backup' ? backupStep(change) : dependenciesStep(change);
+  const p = change.profile;
+  const step = input.check === 'system-health' ? systemHealthStep(p) : input.check === 'backup' ? backupStep(p) : dependenciesStep(p);
   if (!step) {
     await recordEvent(deps, change, { type: 'preflight.skipped', phase: 'PREFLIGHT', message: `${input.check}: nothing to check in this profile` });
     await deps.callbacks.sendTaskSuccess(input.taskToken, { skipped: true, check: input.check });

@@ -1,6 +1,6 @@
 // The ChangeStore behaviour every adapter must have, as one suite: the memory and the DynamoDB (dynalite) tests run it.
 import { ConflictError, NotFoundError } from '../../lambdas/core/errors';
-import type { Approval, CallbackRecord, ChangeRecord, CommandRecord, StoredReport } from '../../lambdas/core/records';
+import type { Approval, CallbackRecord, ChangeRecord, CheckResult, CommandRecord, StoredReport } from '../../lambdas/core/records';
 import { assessRisk, requiredApprovals } from '../../lambdas/core/risk';
 import { ChangeRequestSchema, EnvironmentProfileSchema } from '../../lambdas/core/schemas';
 import type { ChangeStore } from '../../lambdas/ports';
@@ -588,6 +588,25 @@ export function describeChangeStoreContract(newStore: () => Promise<ChangeStore>
         // Assess
         expect(latest).toBeUndefined();
         expect(await store.getReport('CR-2025-001', 1)).toBeUndefined();
+      });
+    });
+
+    describe('scheduled check results', () => {
+      const result = (at: string, passed: boolean, environment = 'staging'): CheckResult =>
+        ({ environment, id: `chk-${at}`, at, passed, durationMs: 1200, checks: [{ name: 'system-health', status: passed ? 'PASS' : 'FAIL', details: 'x' }] });
+
+      it('should list an environment\'s results newest first, up to the limit, and no other environment\'s', async () => {
+        // Prepare
+        for (const at of ['2025-06-01T10:00:00.000Z', '2025-06-01T12:00:00.000Z', '2025-06-01T11:00:00.000Z']) await store.putCheckResult(result(at, at.includes('12:')));
+        await store.putCheckResult(result('2025-06-01T13:00:00.000Z', true, 'production'));
+
+        // Act
+        const latest = await store.listCheckResults('staging', 2);
+
+        // Assess
+        expect(latest.map((r) => r.at)).toEqual(['2025-06-01T12:00:00.000Z', '2025-06-01T11:00:00.000Z']);
+        expect(latest[0]).toEqual(result('2025-06-01T12:00:00.000Z', true));
+        expect(await store.listCheckResults('nowhere', 5)).toEqual([]);
       });
     });
   });

@@ -16,10 +16,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { convertToAttr, marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, NotFoundError, TransientError } from '../../core/errors';
-import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CommandRecord, StoredReport } from '../../core/records';
+import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
 import type { ChangeStore } from '../../ports';
 import {
   CALLBACK_TTL_SECONDS,
+  CHECK_RESULT_TTL_SECONDS,
   GSI1_NAME,
   GSI1_PARTITION_KEY,
   GSI1_SORT_KEY,
@@ -308,6 +309,24 @@ export class DynamoChangeStore implements ChangeStore {
     })));
     const latest = output.Items?.[0];
     return latest ? fromItem<StoredReport>(latest) : undefined;
+  }
+
+  async putCheckResult(result: CheckResult): Promise<void> {
+    const at = Date.parse(result.at);
+    const from = Number.isNaN(at) ? this.now().getTime() : at;
+    await this.putItem(keys.checkResult(result.environment, result.at, result.id), result, { [TTL_ATTRIBUTE]: Math.floor(from / 1000) + CHECK_RESULT_TTL_SECONDS });
+  }
+
+  async listCheckResults(environment: string, limit: number): Promise<CheckResult[]> {
+    const output = await call('Query', () => this.client.send(new QueryCommand({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      ExpressionAttributeValues: { ':pk': { S: keys.checkResult(environment, '', '').pk } },
+      ScanIndexForward: false,
+      Limit: limit,
+    })));
+    return (output.Items ?? []).map((item) => fromItem<CheckResult>(item));
   }
 
   private callbackExpiry(record: CallbackRecord): Record<string, number> {

@@ -24,6 +24,8 @@ export const CHANGES_INDEX_PARTITION = 'CHANGES';
  * Callback tokens outlive any wait they serve: a Standard execution lasts at most one year, so a token older
  * than that can only belong to a dead execution and TTL may collect it.
  */
+/** Scheduled check results are history, not records: they expire after 90 days on AWS. */
+export const CHECK_RESULT_TTL_SECONDS = 90 * 24 * 3600;
 export const CALLBACK_TTL_SECONDS = 366 * 24 * 3600;
 
 export interface ItemKey { pk: string; sk: string }
@@ -60,6 +62,8 @@ export const keys = {
   report: (changeId: string, attempt: number): ItemKey => ({ pk: changePk(changeId), sk: `${REPORT_PREFIX}${padAttempt(attempt)}` }),
   lock: (environment: string): ItemKey => ({ pk: `LOCK#${environment}`, sk: 'LOCK' }),
   callback: (key: string): ItemKey => ({ pk: `CALLBACK#${key}`, sk: 'CALLBACK' }),
+  /** A scheduled check's result, newest last under the environment's partition. */
+  checkResult: (environment: string, at: string, id: string): ItemKey => ({ pk: `CHECK#${environment}`, sk: `${sortableInstant(at)}#${id}` }),
   /** The command itself: SSM status-change events carry only the command id, so it is addressed by that alone. */
   command: (commandId: string): ItemKey => ({ pk: `COMMAND#${commandId}`, sk: 'COMMAND' }),
   /**

@@ -1,7 +1,7 @@
 // ChangeStore in process memory, for fast state-machine path tests: the DynamoDB adapter's semantics on the same
 // keys (so the same orderings), with every record cloned on the way in and out so callers cannot reach stored state.
 import { ConflictError, NotFoundError } from '../../core/errors';
-import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CommandRecord, StoredReport } from '../../core/records';
+import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
 import type { ChangeStore } from '../../ports';
 import { CHANGE_PARTITION_PREFIX, CHANGE_SORT_KEY, changeIndexKeys, compareKeys, keys, monotonicIds, prefixes, type ItemKey } from '../dynamodb/table';
 
@@ -141,6 +141,16 @@ export class MemoryChangeStore implements ChangeStore {
   async getReport(changeId: string, attempt?: number): Promise<StoredReport | undefined> {
     if (attempt !== undefined) return this.get<StoredReport>(keys.report(changeId, attempt));
     return this.query<StoredReport>(changeId, prefixes.reports).at(-1);
+  }
+
+  async putCheckResult(result: CheckResult): Promise<void> {
+    this.put(keys.checkResult(result.environment, result.at, result.id), result);
+  }
+
+  async listCheckResults(environment: string, limit: number): Promise<CheckResult[]> {
+    const items = this.partitions.get(keys.checkResult(environment, '', '').pk);
+    if (!items) return [];
+    return [...items.entries()].sort(([a], [b]) => compareKeys(b, a)).slice(0, limit).map(([, item]) => structuredClone(item) as CheckResult);
   }
 
   private put(key: ItemKey, record: object): void {

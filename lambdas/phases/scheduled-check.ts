@@ -1,0 +1,75 @@
+// The scheduled check: the pre-flight checks alone (system health, dependencies, required parameters) on a
+// schedule, outside any change. The result is kept with its history, published as a metric an alarm
+// watches, and a failure is notified. The backup is left out: it belongs to a change, not to a health check.
+import { randomUUID } from 'node:crypto';
+import type { CheckResult } from '../core/records';
+import type { CommandStep, EnvironmentProfile } from '../core/schemas';
+import type { Deps, MetricsPublisher } from '../ports';
+import { lastLineJson } from './events';
+import { dependenciesStep, systemHealthStep } from './preflight';
+
+export type CheckDeps = Pick<Deps, 'store' | 'hosts' | 'parameters' | 'notifier' | 'clock' | 'log'> & { metrics: MetricsPublisher };
+
+export interface CheckOptions {
+  /** How often the command's outcome is read while it runs. */
+  pollIntervalMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const CHECK_FAILED_METRIC = 'ScheduledCheckFailed';
+export const CHECK_DURATION_METRIC = 'ScheduledCheckDuration';
+
+type Check = CheckResult['checks'][number];
+
+async function runCommand(deps: CheckDeps, profile: EnvironmentProfile, step: CommandStep, options: Required<CheckOptions>): Promise<Check> {
+  const { commandId } = await deps.hosts.send({ changeId: `CHECK-${profile.name}`, attempt: 1, step, targets: profile.targets, comment: `scheduled check ${profile.name} ${step.name}` });
+  // The command's own executionTimeout bounds this wait; the status event is not needed by a check that waits anyway.
+  const deadline = deps.clock.now().getTime() + (step.timeoutSeconds + 60) * 1000;
+  for (;;) {
+    const outcome = await deps.hosts.outcome(commandId);
+    if (outcome.status !== 'InProgress') {
+      const result = lastLineJson(outcome.stdout);
+      const tail = (outcome.stderr.trim() || outcome.stdout.trim()).split('\n').slice(-2).join(' | ');
+      return { name: step.name, status: outcome.status === 'Success' ? 'PASS' : 'FAIL', details: `${step.document} ${outcome.status}${outcome.status === 'Success' ? '' : `: ${tail}`}`, ...(result ? { result } : {}) };
+    }
+    if (deps.clock.now().getTime() > deadline) return { name: step.name, status: 'FAIL', details: `${step.document}: no result within ${step.timeoutSeconds + 60}s (command ${commandId})` };
+    await options.sleep(options.pollIntervalMs);
+  }
+}
+
+export async function runScheduledCheck(deps: CheckDeps, profile: EnvironmentProfile, options: CheckOptions = {}): Promise<CheckResult> {
+  const opts: Required<CheckOptions> = { pollIntervalMs: options.pollIntervalMs ?? 1000, sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) };
+  const started = deps.clock.now();
+  const checks: Check[] = [];
+
+  const missing = await deps.parameters.missing(profile.requiredParameters);
+  checks.push({ name: 'required-parameters', status: missing.length === 0 ? 'PASS' : 'FAIL', details: missing.length === 0 ? `${profile.requiredParameters.length} set` : `not set: ${missing.join(', ')}` });
+
+  const steps = [systemHealthStep(profile), dependenciesStep(profile)].filter((s): s is CommandStep => s !== undefined);
+  for (const step of steps) {
+    try {
+      checks.push(await runCommand(deps, profile, step, opts));
+    } catch (err) {
+      // A check that cannot even be sent is a failed check, not a crashed scheduler.
+      checks.push({ name: step.name, status: 'FAIL', details: `${step.document}: ${(err as Error).message}` });
+    }
+  }
+
+  const ended = deps.clock.now();
+  const result: CheckResult = {
+    environment: profile.name, id: randomUUID(), at: ended.toISOString(),
+    passed: checks.every((c) => c.status === 'PASS'), durationMs: ended.getTime() - started.getTime(), checks,
+  };
+  await deps.store.putCheckResult(result);
+  await deps.metrics.publish(CHECK_FAILED_METRIC, result.passed ? 0 : 1, 'Count', { Environment: profile.name });
+  await deps.metrics.publish(CHECK_DURATION_METRIC, result.durationMs, 'Milliseconds', { Environment: profile.name });
+  if (!result.passed) {
+    await deps.notifier.notify({
+      kind: 'ended', severity: 'warning', changeId: `CHECK-${profile.name}`,
+      title: `Scheduled pre-flight check failed: ${profile.name}`,
+      text: checks.filter((c) => c.status === 'FAIL').map((c) => `${c.name}: ${c.details}`).join('\n'),
+    });
+  }
+  deps.log.info('scheduled check finished', { environment: profile.name, passed: result.passed, durationMs: result.durationMs });
+  return result;
+}

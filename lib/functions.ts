@@ -1,0 +1,194 @@
+// The control plane's Lambda functions and, in one table, what each may do: the grants follow what its handler's
+// phase code calls (lambdas/phases/*), not a shared "can do everything" role.
+import { ArnFormat, Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionEnvInput, FunctionName } from '../lambdas/aws/env';
+import { rollbackAlarmNames } from '../lambdas/core/events';
+import type { EnvironmentProfile } from '../lambdas/core/schemas';
+import { PHASE_FUNCTIONS, type PhaseFunction } from '../lambdas/core/workflow';
+import type { ChangeTable } from './data';
+import { FunctionWithLogGroup } from './function-with-log-group';
+import type { HostCommands } from './host-commands';
+import type { Notifications } from './notifications';
+import type { ProfileParameter } from './profile-parameter';
+
+/** What a function's role may do, each granted by the construct that owns the resource. */
+export type Capability =
+  | 'records' // the change table
+  | 'profile' // read /runbook/<env>/profile
+  | 'parameters' // the required-parameter check of PRE-FLIGHT
+  | 'notify' // SNS topic and Slack secret
+  | 'sendCommands' // ssm:SendCommand on the documents and the environment's instances
+  | 'commandResults' // read command invocations
+  | 'alarms' // the rollback alarms' states
+  | 'metrics' // the metrics the rollback alarms watch
+  | 'callbacks' // complete or fail waiting tasks (granted by the orchestration, which owns the state machine)
+  | 'executions'; // start executions (likewise)
+
+export const FUNCTION_CAPABILITIES = {
+  preflight: ['records', 'profile', 'parameters', 'sendCommands', 'callbacks'],
+  plan: ['records', 'profile', 'alarms', 'callbacks', 'notify'],
+  act: ['records', 'profile', 'sendCommands', 'alarms', 'metrics', 'callbacks'],
+  test: ['records', 'profile'],
+  report: ['records', 'profile', 'metrics', 'notify'],
+  rollback: ['records', 'profile', 'sendCommands', 'notify'],
+  'command-status': ['records', 'profile', 'commandResults', 'callbacks'],
+  alarm: ['records', 'profile', 'callbacks'],
+  api: ['records', 'profile', 'notify', 'callbacks', 'executions'],
+  'scheduled-check': ['records', 'profile', 'sendCommands', 'alarms', 'metrics', 'notify'],
+} as const satisfies Record<FunctionName, readonly Capability[]>;
+
+export const hasCapability = (name: FunctionName, capability: Capability): boolean =>
+  (FUNCTION_CAPABILITIES[name] as readonly Capability[]).includes(capability);
+
+/** The phase function behind each `${<Phase>FunctionArn}` of the ASL. */
+export const PHASE_FUNCTION_NAMES: Record<PhaseFunction, FunctionName> = {
+  Preflight: 'preflight', Plan: 'plan', Act: 'act', Test: 'test', Report: 'report', Rollback: 'rollback',
+};
+
+/** Lambda's hard limit; the TEST function's load test must fit in it with room for the smoke tests. */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+const TEST_OVERHEAD_SECONDS = 60;
+
+interface FunctionSpec {
+  description: string;
+  timeout: Duration;
+  memorySize?: number;
+  /** Invoked asynchronously by EventBridge: failed events go to the dead-letter queue. */
+  asynchronous?: boolean;
+}
+
+const SPECS: Record<FunctionName, FunctionSpec> = {
+  preflight: { description: 'PRE-FLIGHT: start the attempt, send the health, dependency and backup checks', timeout: Duration.seconds(60) },
+  plan: { description: 'PLAN: risk, approvals, change window, active-alarm check', timeout: Duration.seconds(60) },
+  act: { description: 'ACT: host-command steps and the monitoring window', timeout: Duration.seconds(60) },
+  // The load generator runs in the function: one full vCPU (1,769 MB) and Lambda's longest timeout.
+  test: { description: 'TEST: smoke tests and the load test', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), memorySize: 1769 },
+  report: { description: 'REPORT: the report, QC summary and notifications', timeout: Duration.seconds(60) },
+  rollback: { description: 'ROLLBACK: the profile rollback steps', timeout: Duration.seconds(60) },
+  'command-status': { description: 'SSM command status-change events: complete the waiting task', timeout: Duration.seconds(60), asynchronous: true },
+  alarm: { description: 'Rollback alarm state changes: fail the monitoring window', timeout: Duration.seconds(30), asynchronous: true },
+  api: { description: 'Submissions, approvals and status (REST API)', timeout: Duration.seconds(29) },
+  'scheduled-check': { description: 'Scheduled health check of the environment', timeout: Duration.seconds(300), asynchronous: true },
+};
+
+export interface RunbookFunctionsProps {
+  profile: EnvironmentProfile;
+  records: ChangeTable;
+  profileParameter: ProfileParameter;
+  notifications: Notifications;
+  hostCommands: HostCommands;
+  /** Where EventBridge-invoked functions put the events they failed to handle. */
+  deadLetterQueue: lambda.FunctionProps['deadLetterQueue'];
+  logRetention?: logs.RetentionDays;
+}
+
+export type OperatingEnvironment = FunctionEnvInput<'preflight'>;
+
+export class RunbookFunctions extends Construct {
+  /** The six functions the state machine names. */
+  readonly phases: Record<PhaseFunction, FunctionWithLogGroup>;
+  readonly commandStatus: FunctionWithLogGroup<'command-status'>;
+  readonly alarm: FunctionWithLogGroup<'alarm'>;
+  readonly environment: OperatingEnvironment;
+  private readonly props: RunbookFunctionsProps;
+  private metricsPolicy: iam.Policy | undefined;
+
+  constructor(scope: Construct, id: string, props: RunbookFunctionsProps) {
+    super(scope, id);
+    this.props = props;
+    const performance = props.profile.tests.performance;
+    if (performance.durationSeconds + TEST_OVERHEAD_SECONDS > LAMBDA_MAX_TIMEOUT_SECONDS) {
+      throw new Error(`profile tests.performance.durationSeconds ${performance.durationSeconds} does not fit the TEST function `
+        + `(Lambda runs at most ${LAMBDA_MAX_TIMEOUT_SECONDS} s, ${TEST_OVERHEAD_SECONDS} s are kept for the smoke tests)`);
+    }
+    this.environment = {
+      TABLE_NAME: props.records.table.tableName,
+      ENVIRONMENT_NAME: props.profile.name,
+      PROFILE_PARAMETER_NAME: props.profileParameter.parameterName,
+      TOPIC_ARN: props.notifications.topic.topicArn,
+      SLACK_SECRET_ARN: props.notifications.slackSecret.secretArn,
+      DOCUMENT_NAME_PREFIX: props.hostCommands.prefix,
+      COMMAND_LOG_GROUP: props.hostCommands.commandLogGroup.logGroupName,
+    };
+    const phases = {} as Record<PhaseFunction, FunctionWithLogGroup>;
+    for (const phase of PHASE_FUNCTIONS) {
+      const fn = this.add(PHASE_FUNCTION_NAMES[phase], this.environment);
+      // Step Functions invokes these synchronously; its Retry/Catch handle a failed invocation, so there is no
+      // asynchronous event that a dead-letter queue could keep.
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: 'Invoked synchronously by the Step Functions state machine, whose Retry/Catch handle failures; a DLQ only applies to asynchronous invocations.',
+      });
+      phases[phase] = fn;
+    }
+    this.phases = phases;
+    this.commandStatus = this.add('command-status', this.environment);
+    this.alarm = this.add('alarm', this.environment);
+  }
+
+  /** Every function created so far (phases, event handlers and any added later). */
+  get all(): FunctionWithLogGroup[] {
+    return this.node.children.filter((c): c is FunctionWithLogGroup => c instanceof FunctionWithLogGroup);
+  }
+
+  /** A function with the shared environment and the grants its capability row lists (callbacks/executions aside). */
+  add<F extends FunctionName>(name: F, environment: FunctionEnvInput<F>): FunctionWithLogGroup<F> {
+    const spec = SPECS[name];
+    const { props } = this;
+    const fn = new FunctionWithLogGroup(this, functionId(name), {
+      name,
+      environment,
+      description: `Runbook ${props.profile.name}: ${spec.description}`,
+      timeout: spec.timeout,
+      ...(spec.memorySize !== undefined ? { memorySize: spec.memorySize } : {}),
+      // deps.ts reads the documents at cold start in every function, so every bundle carries them.
+      withDocuments: true,
+      ...(spec.asynchronous ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+    });
+    if (hasCapability(name, 'records')) props.records.grantRecords(fn);
+    if (hasCapability(name, 'profile')) props.profileParameter.grantReadProfile(fn);
+    if (hasCapability(name, 'parameters')) props.profileParameter.grantRequiredParameters(fn, props.profile.requiredParameters);
+    if (hasCapability(name, 'notify')) props.notifications.grantNotify(fn);
+    if (hasCapability(name, 'sendCommands')) props.hostCommands.grantSend(fn);
+    if (hasCapability(name, 'commandResults')) props.hostCommands.grantResults(fn);
+    if (hasCapability(name, 'alarms')) this.grantAlarmStates(fn);
+    if (hasCapability(name, 'metrics')) this.grantMetrics(fn);
+    return fn;
+  }
+
+  /** DescribeAlarms on exactly this environment's two rollback alarms. */
+  private grantAlarmStates(fn: FunctionWithLogGroup): void {
+    const names = rollbackAlarmNames(this.props.profile.name);
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      sid: 'RollbackAlarmStates',
+      actions: ['cloudwatch:DescribeAlarms'],
+      resources: [names.latency, names.errorRate].map((alarmName) => fn.stack.formatArn({
+        service: 'cloudwatch', resource: 'alarm', resourceName: alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      })),
+    }));
+  }
+
+  /** GetMetricData takes no resource: one shared policy, acknowledged once, attached to the roles that read metrics. */
+  private grantMetrics(fn: FunctionWithLogGroup): void {
+    if (!this.metricsPolicy) {
+      this.metricsPolicy = new iam.Policy(this, 'MetricsReadPolicy', {
+        statements: [new iam.PolicyStatement({ sid: 'ReadAlarmMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
+      });
+      Validations.of(this.metricsPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'cloudwatch:GetMetricData supports no resource-level permissions (Service Authorization Reference); it reads the p95 latency and error rate the rollback alarms watch.',
+      });
+    }
+    this.metricsPolicy.attachToRole(fn.executionRole);
+  }
+}
+
+/** `command-status` → `CommandStatus`: construct ids stay stable and readable in the console. */
+export function functionId(name: FunctionName): string {
+  return name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}

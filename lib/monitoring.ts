@@ -1,0 +1,203 @@
+// What the operators watch: the rollback alarms (p95 latency and error rate at rollbackFactor × threshold, the
+// alarms whose ALARM fails the monitoring window), host CPU/memory/disk alarms at the profile thresholds, and one
+// dashboard with the seed's critical metrics next to the control plane's own.
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ALARM_METRICS, alarmMetricDimensions } from '../lambdas/adapters/aws/cloudwatch-alarms';
+import { rollbackAlarmDefinitions, type AlarmDefinition, type TreatMissingData } from '../lambdas/core/alarm-evaluator';
+import type { EnvironmentProfile } from '../lambdas/core/schemas';
+import { rollbackLimits } from '../lambdas/core/thresholds';
+import type { FunctionWithLogGroup } from './function-with-log-group';
+
+/**
+ * Host metrics from the CloudWatch agent. Run Command targets hosts by tag, so the alarms cannot name instances:
+ * the agent configuration on the hosts adds `"append_dimensions": {"Environment": "<profile name>"}` to the cpu, mem,
+ * disk and netstat plugins and `"aggregation_dimensions": [["Environment"]]`, and the alarms read the worst host
+ * (Maximum) of the environment.
+ */
+export const HOST_METRICS = {
+  namespace: 'CWAgent',
+  dimensionName: 'Environment',
+  cpuPercent: 'cpu_usage_active',
+  memoryPercent: 'mem_used_percent',
+  diskPercent: 'disk_used_percent',
+  activeConnections: 'netstat_tcp_established',
+} as const;
+
+const TREAT_MISSING: Record<TreatMissingData, cloudwatch.TreatMissingData> = {
+  missing: cloudwatch.TreatMissingData.MISSING,
+  notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
+  breaching: cloudwatch.TreatMissingData.BREACHING,
+  ignore: cloudwatch.TreatMissingData.IGNORE,
+};
+
+const COMPARISON: Record<AlarmDefinition['comparison'], cloudwatch.ComparisonOperator> = {
+  GreaterThanThreshold: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+  GreaterThanOrEqualToThreshold: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  LessThanThreshold: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+  LessThanOrEqualToThreshold: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+};
+
+export const dashboardName = (environment: string): string => `runbook-${environment}`;
+
+export interface MonitoringProps {
+  profile: EnvironmentProfile;
+  topic: sns.ITopic;
+  stateMachine: sfn.IStateMachine;
+  functions: FunctionWithLogGroup[];
+}
+
+export class Monitoring extends Construct {
+  readonly rollbackAlarms: { latency: cloudwatch.Alarm; errorRate: cloudwatch.Alarm };
+  readonly hostAlarms: { cpu: cloudwatch.Alarm; memory: cloudwatch.Alarm; disk: cloudwatch.Alarm };
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { profile } = props;
+    const mon = profile.monitoring;
+    const period = Duration.seconds(mon.periodSeconds);
+    const notify = new cwActions.SnsAction(props.topic);
+
+    // The same definitions the embedded engine evaluates (names, period, M of N, missing data); the thresholds come
+    // from rollbackLimits, which rounds 0.01 × 1.5 to the 0.015 an operator reads.
+    const [latencyDef, errorRateDef] = rollbackAlarmDefinitions(profile);
+    const limits = rollbackLimits(mon);
+    const targetMetric = (metric: keyof typeof ALARM_METRICS.metrics, label: string): cloudwatch.Metric => new cloudwatch.Metric({
+      namespace: ALARM_METRICS.namespace,
+      metricName: ALARM_METRICS.metrics[metric].metricName,
+      statistic: ALARM_METRICS.metrics[metric].statistic,
+      dimensionsMap: alarmMetricDimensions(profile.name),
+      period,
+      label,
+    });
+    const p95 = targetMetric('p95LatencyMs', 'p95 latency (ms)');
+    const errorRate = targetMetric('errorRate', 'error rate');
+    const rollbackAlarm = (id: string, def: AlarmDefinition, metric: cloudwatch.Metric, threshold: number): cloudwatch.Alarm => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmName: def.name,
+        alarmDescription: `${def.description ?? def.name}. ALARM fails the monitoring window of a change in flight and rolls it back.`,
+        metric,
+        threshold,
+        comparisonOperator: COMPARISON[def.comparison],
+        evaluationPeriods: def.evaluationPeriods,
+        datapointsToAlarm: def.datapointsToAlarm,
+        treatMissingData: TREAT_MISSING[def.treatMissingData],
+      });
+      alarm.addAlarmAction(notify);
+      return alarm;
+    };
+    this.rollbackAlarms = {
+      latency: rollbackAlarm('RollbackLatency', latencyDef, p95, limits.p95Ms),
+      errorRate: rollbackAlarm('RollbackErrorRate', errorRateDef, errorRate, limits.errorRate),
+    };
+
+    const hostMetric = (metricName: string, label: string): cloudwatch.Metric => new cloudwatch.Metric({
+      namespace: HOST_METRICS.namespace,
+      metricName,
+      statistic: cloudwatch.Stats.MAXIMUM,
+      dimensionsMap: { [HOST_METRICS.dimensionName]: profile.name },
+      period,
+      label,
+    });
+    const cpu = hostMetric(HOST_METRICS.cpuPercent, 'CPU % (busiest host)');
+    const memory = hostMetric(HOST_METRICS.memoryPercent, 'memory % (busiest host)');
+    const disk = hostMetric(HOST_METRICS.diskPercent, 'disk % (fullest host)');
+    const hostAlarm = (id: string, what: string, metric: cloudwatch.Metric, threshold: number): cloudwatch.Alarm => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmName: `runbook-${profile.name}-host-${what}`,
+        alarmDescription: `${profile.name}: host ${what} above ${threshold} % (profile thresholds; PRE-FLIGHT refuses a change above it)`,
+        metric,
+        threshold,
+        // The seed compares with "greater than", as PRE-FLIGHT does.
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: mon.evaluationPeriods,
+        datapointsToAlarm: Math.min(mon.datapointsToAlarm, mon.evaluationPeriods),
+        // A silent agent is its own problem: the alarm shows INSUFFICIENT_DATA instead of a false OK.
+        treatMissingData: cloudwatch.TreatMissingData.MISSING,
+      });
+      alarm.addAlarmAction(notify);
+      return alarm;
+    };
+    this.hostAlarms = {
+      cpu: hostAlarm('HostCpu', 'cpu', cpu, profile.thresholds.cpuPercent),
+      memory: hostAlarm('HostMemory', 'memory', memory, profile.thresholds.memoryPercent),
+      disk: hostAlarm('HostDisk', 'disk', disk, profile.thresholds.diskPercent),
+    };
+
+    const sm = props.stateMachine;
+    const sum = { statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) };
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: dashboardName(profile.name),
+      defaultInterval: Duration.hours(6),
+      widgets: [
+        [new cloudwatch.TextWidget({
+          markdown: `# Runbook ${profile.name} (${profile.system})\nTarget metrics with their thresholds and rollback lines; below, the control plane itself.`,
+          width: 24, height: 2,
+        })],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'API p95 latency (ms)', left: [p95], width: 8,
+            leftAnnotations: [
+              { value: mon.p95Ms, label: `threshold ${mon.p95Ms} ms`, color: cloudwatch.Color.ORANGE },
+              { value: limits.p95Ms, label: `rollback ${limits.p95Ms} ms`, color: cloudwatch.Color.RED },
+            ],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Error rate', left: [errorRate], width: 8,
+            leftAnnotations: [
+              { value: mon.errorRate, label: `threshold ${mon.errorRate}`, color: cloudwatch.Color.ORANGE },
+              { value: limits.errorRate, label: `rollback ${limits.errorRate}`, color: cloudwatch.Color.RED },
+            ],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Active connections (busiest host)', width: 8,
+            left: [hostMetric(HOST_METRICS.activeConnections, 'TCP established')],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'CPU %', left: [cpu], width: 8, leftYAxis: { min: 0, max: 100 },
+            leftAnnotations: [{ value: profile.thresholds.cpuPercent, label: 'threshold', color: cloudwatch.Color.RED }],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Memory %', left: [memory], width: 8, leftYAxis: { min: 0, max: 100 },
+            leftAnnotations: [{ value: profile.thresholds.memoryPercent, label: 'threshold', color: cloudwatch.Color.RED }],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Disk %', left: [disk], width: 8, leftYAxis: { min: 0, max: 100 },
+            leftAnnotations: [{ value: profile.thresholds.diskPercent, label: 'threshold', color: cloudwatch.Color.RED }],
+          }),
+        ],
+        [new cloudwatch.AlarmStatusWidget({
+          title: 'Alarms', width: 24, height: 3,
+          alarms: [this.rollbackAlarms.latency, this.rollbackAlarms.errorRate, this.hostAlarms.cpu, this.hostAlarms.memory, this.hostAlarms.disk],
+        })],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Runbook executions', width: 8,
+            left: [
+              sm.metricStarted({ ...sum, label: 'started' }),
+              sm.metricSucceeded({ ...sum, label: 'succeeded' }),
+              sm.metricFailed({ ...sum, label: 'failed' }),
+              sm.metricTimedOut({ ...sum, label: 'timed out' }),
+              sm.metricAborted({ ...sum, label: 'aborted' }),
+            ],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Function errors', width: 8,
+            left: props.functions.map((fn) => fn.metricErrors({ ...sum, label: fn.logicalName })),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Function duration p95 (ms)', width: 8,
+            left: props.functions.map((fn) => fn.metricDuration({ statistic: 'p95', period: Duration.minutes(5), label: fn.logicalName })),
+          }),
+        ],
+      ],
+    });
+  }
+}

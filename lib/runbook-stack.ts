@@ -1,0 +1,100 @@
+// The control plane for one environment profile: composes the constructs (one per concern) and states the grants
+// that cross them. Nothing here creates resources directly except the outputs.
+import { existsSync } from 'node:fs';
+import { Aws, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentProfile } from '../lambdas/core/schemas';
+import { ControlPlaneApi } from './api';
+import { ChangeTable } from './data';
+import { DeadLetters } from './dead-letters';
+import { EventRules } from './event-rules';
+import type { FunctionWithLogGroup } from './function-with-log-group';
+import { hasCapability, RunbookFunctions } from './functions';
+import { HostCommands } from './host-commands';
+import { dashboardName, Monitoring } from './monitoring';
+import { Notifications } from './notifications';
+import { Orchestration } from './orchestration';
+import { functionEntry } from './paths';
+import { ProfileParameter } from './profile-parameter';
+import { ScheduledCheck } from './scheduled-check';
+
+export interface RunbookStackProps extends StackProps {
+  profile: EnvironmentProfile;
+  /**
+   * Whether the api and scheduled-check functions exist yet (their handlers are written separately).
+   * @default whether lambdas/aws/api.ts and lambdas/aws/scheduled-check.ts exist
+   */
+  wire?: { api?: boolean; scheduledCheck?: boolean };
+}
+
+export const stackNameFor = (environment: string): string => `Runbook-${environment}`;
+
+export class RunbookStack extends Stack {
+  readonly profile: EnvironmentProfile;
+  readonly functions: RunbookFunctions;
+  readonly orchestration: Orchestration;
+  readonly api: ControlPlaneApi | undefined;
+  readonly scheduledCheck: ScheduledCheck | undefined;
+
+  constructor(scope: Construct, id: string, props: RunbookStackProps) {
+    super(scope, id, props);
+    const { profile } = props;
+    this.profile = profile;
+    Tags.of(this).add('runbook:environment', profile.name);
+
+    const profileParameter = new ProfileParameter(this, 'Profile', { profile });
+    const records = new ChangeTable(this, 'Records');
+    const notifications = new Notifications(this, 'Notifications', { profile });
+    const hostCommands = new HostCommands(this, 'HostCommands', { profile });
+    const deadLetters = new DeadLetters(this, 'DeadLetters');
+    const functions = new RunbookFunctions(this, 'Functions', {
+      profile, records, profileParameter, notifications, hostCommands, deadLetterQueue: deadLetters.queue,
+    });
+    this.functions = functions;
+    const orchestration = new Orchestration(this, 'Orchestration', { environment: profile.name, phaseFunctions: functions.phases });
+    this.orchestration = orchestration;
+
+    new EventRules(this, 'Events', {
+      environment: profile.name,
+      documentNames: hostCommands.literalDocumentNames,
+      alarmFunction: functions.alarm,
+      commandStatusFunction: functions.commandStatus,
+      deadLetterQueue: deadLetters.queue,
+    });
+
+    const wireApi = props.wire?.api ?? existsSync(functionEntry('api'));
+    if (wireApi) {
+      const fn = functions.add('api', { ...functions.environment, STATE_MACHINE_ARN: orchestration.stateMachine.stateMachineArn });
+      this.api = new ControlPlaneApi(this, 'Api', { environment: profile.name, fn });
+      new CfnOutput(this, 'ApiUrl', { description: 'REST API base URL (SigV4)', value: this.api.url });
+    }
+    const wireScheduledCheck = props.wire?.scheduledCheck ?? existsSync(functionEntry('scheduled-check'));
+    if (wireScheduledCheck) {
+      const fn = functions.add('scheduled-check', functions.environment);
+      this.scheduledCheck = new ScheduledCheck(this, 'ScheduledCheck', {
+        environment: profile.name, fn, topic: notifications.topic, deadLetterQueue: deadLetters.queue,
+      });
+    }
+
+    // Callback and execution rights name the state machine, which exists only after the functions it invokes.
+    for (const fn of functions.all as FunctionWithLogGroup[]) {
+      if (hasCapability(fn.logicalName, 'callbacks')) orchestration.grantTaskResponse(fn.executionRole);
+      if (hasCapability(fn.logicalName, 'executions')) orchestration.grantStartExecution(fn.executionRole);
+    }
+
+    new Monitoring(this, 'Monitoring', {
+      profile, topic: notifications.topic, stateMachine: orchestration.stateMachine, functions: functions.all,
+    });
+
+    const console = `https://${Aws.REGION}.console.aws.amazon.com`;
+    new CfnOutput(this, 'StateMachineArn', { value: orchestration.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'StateMachineConsoleUrl', {
+      description: 'The runbook state machine in the Step Functions console',
+      value: `${console}/states/home?region=${Aws.REGION}#/statemachines/view/${orchestration.stateMachine.stateMachineArn}`,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The environment dashboard in the CloudWatch console',
+      value: `${console}/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${dashboardName(profile.name)}`,
+    });
+  }
+}

@@ -1,0 +1,327 @@
+// SsmHostCommands against a mocked SSM client: the exact SendCommand a step becomes (document name, parameters,
+// targets, rate control, timeouts, output), parameter checks before anything is sent, how an outcome is read back
+// over several instances, and which failures become TransientError.
+import {
+  GetCommandInvocationCommand,
+  InvalidDocument,
+  InvocationDoesNotExist,
+  ListCommandInvocationsCommand,
+  SendCommandCommand,
+  SSMClient,
+  ThrottlingException,
+  type CommandInvocation,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DOCUMENTS_DIR } from '../../../documents';
+import {
+  OUTPUT_LIMIT,
+  SsmHostCommands,
+  deliveryTimeoutSeconds,
+  loadDocuments,
+  type SsmHostCommandsOptions,
+} from '../../../lambdas/adapters/aws/ssm-host-commands';
+import { parseCommandDocument } from '../../../lambdas/core/documents';
+import { TransientError, ValidationError } from '../../../lambdas/core/errors';
+import type { SendCommandRequest } from '../../../lambdas/ports';
+
+const ssm = mockClient(SSMClient);
+const client = new SSMClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const documents = loadDocuments(DOCUMENTS_DIR);
+const sleeps: number[] = [];
+
+function hosts(options: Partial<SsmHostCommandsOptions> = {}): SsmHostCommands {
+  return new SsmHostCommands(client, {
+    documents, documentNamePrefix: 'kis-core-v3-', logGroupName: '/runbook/kis-core-v3/commands',
+    sleep: async (ms) => { sleeps.push(ms); }, ...options,
+  });
+}
+
+function request(overrides: Partial<SendCommandRequest> = {}): SendCommandRequest {
+  return {
+    changeId: 'CR-2025-001',
+    attempt: 1,
+    step: { name: 'stop-services', document: 'runbook-ServiceControl', parameters: { Action: 'stop', Services: 'estimator-service,erp-ai-service' }, timeoutSeconds: 300 },
+    targets: { kind: 'tag', key: 'Environment', values: ['production'] },
+    comment: 'CR-2025-001 attempt 1 stop-services',
+    ...overrides,
+  };
+}
+
+function invocation(instanceId: string, status: CommandInvocation['Status'], output = '', responseCode = status === 'Success' ? 0 : 1): CommandInvocation {
+  return { CommandId: 'cmd-1', InstanceId: instanceId, Status: status, CommandPlugins: [{ Name: 'serviceControl', Status: status as never, ResponseCode: responseCode, Output: output }] };
+}
+
+afterEach(() => {
+  ssm.reset();
+  sleeps.length = 0;
+});
+
+describe('SsmHostCommands.send', () => {
+  it('should send the prefixed document with every parameter as a string array, defaults filled in', async () => {
+    // Prepare
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+
+    // Act
+    const sent = await hosts().send(request());
+
+    // Assess
+    expect(sent).toEqual({ commandId: 'cmd-1' });
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(1);
+    expect(ssm.commandCalls(SendCommandCommand)[0]?.args[0].input).toEqual({
+      DocumentName: 'kis-core-v3-runbook-ServiceControl',
+      DocumentVersion: '$LATEST',
+      Parameters: { Action: ['stop'], Services: ['estimator-service,erp-ai-service'], ServiceManager: ['systemd'], WaitSeconds: ['15'] },
+      Targets: [{ Key: 'tag:Environment', Values: ['production'] }],
+      MaxConcurrency: '50%',
+      MaxErrors: '0',
+      TimeoutSeconds: 600,
+      CloudWatchOutputConfig: { CloudWatchOutputEnabled: true, CloudWatchLogGroupName: '/runbook/kis-core-v3/commands' },
+      Comment: 'CR-2025-001 attempt 1 stop-services',
+    });
+  });
+
+  it('should target instance ids directly and size the delivery timeout to the batches rate control needs', async () => {
+    // Prepare
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-2' } });
+    const targets = { kind: 'instances' as const, ids: ['i-0123456789abcdef0', 'i-0123456789abcdef1', 'i-0123456789abcdef2'] };
+
+    // Act
+    await hosts({ maxConcurrency: '1' }).send(request({ targets }));
+
+    // Assess
+    const input = ssm.commandCalls(SendCommandCommand)[0]?.args[0].input;
+    expect(input?.InstanceIds).toEqual(targets.ids);
+    expect(input?.Targets).toBeUndefined();
+    expect(input?.MaxConcurrency).toBe('1');
+    expect(input?.TimeoutSeconds).toBe(900);
+  });
+
+  it('should cut the comment to the 100 characters SendCommand accepts', async () => {
+    // Prepare
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-3' } });
+
+    // Act
+    await hosts().send(request({ comment: 'x'.repeat(150) }));
+
+    // Assess
+    expect(ssm.commandCalls(SendCommandCommand)[0]?.args[0].input.Comment).toHaveLength(100);
+  });
+
+  it('should pass the step timeout as executionTimeout and split StringList values when the document has them', async () => {
+    // Prepare
+    const doc = parseCommandDocument(`
+schemaVersion: "2.2"
+parameters:
+  Hosts: { type: StringList, allowedPattern: "^[a-z]+$", interpolationType: ENV_VAR }
+  executionTimeout: { type: String, default: "3600", allowedPattern: "^[0-9]{1,5}$", interpolationType: ENV_VAR }
+mainSteps:
+  - action: aws:runShellScript
+    name: run
+    inputs: { runCommand: ["echo \\"$SSM_Hosts\\""], timeoutSeconds: "{{ executionTimeout }}" }
+`);
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-4' } });
+
+    // Act
+    await hosts({ documents: { 'runbook-Fixture': doc } }).send(request({
+      step: { name: 'fixture', document: 'runbook-Fixture', parameters: { Hosts: 'alpha,beta' }, timeoutSeconds: 120 },
+    }));
+
+    // Assess
+    expect(ssm.commandCalls(SendCommandCommand)[0]?.args[0].input.Parameters).toEqual({ Hosts: ['alpha', 'beta'], executionTimeout: ['120'] });
+  });
+
+  it('should refuse a local target before calling SSM', async () => {
+    // Act
+    const sending = hosts().send(request({ targets: { kind: 'local' } }));
+
+    // Assess
+    await expect(sending).rejects.toThrow(ValidationError);
+    await expect(sending).rejects.toMatchObject({ issues: [{ path: 'targets' }] });
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  it('should refuse a document that is not one of the project documents', async () => {
+    // Act
+    const sending = hosts().send(request({ step: { name: 'x', document: 'runbook-Nope', parameters: {}, timeoutSeconds: 60 } }));
+
+    // Assess
+    await expect(sending).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'document' }] });
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  it('should refuse a parameter outside the document allowedPattern, naming it, before calling SSM', async () => {
+    // Act
+    const sending = hosts().send(request({ step: { name: 'stop', document: 'runbook-ServiceControl', parameters: { Action: 'stop', Services: 'api; rm -rf /' }, timeoutSeconds: 60 } }));
+
+    // Assess
+    await expect(sending).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'parameters.Services' }] });
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  it('should map throttling to TransientError and keep other SSM errors as they are', async () => {
+    // Prepare
+    ssm.on(SendCommandCommand)
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }))
+      .rejectsOnce(new InvalidDocument({ message: 'Document not found', $metadata: {} }));
+
+    // Act
+    const throttled = hosts().send(request());
+    await expect(throttled).rejects.toThrow(TransientError);
+    const invalid = hosts().send(request());
+
+    // Assess
+    await expect(invalid).rejects.toMatchObject({ name: 'InvalidDocument' });
+  });
+});
+
+describe('deliveryTimeoutSeconds', () => {
+  it('should give every rate-control batch the step timeout, within SendCommand bounds', () => {
+    // Assess
+    expect(deliveryTimeoutSeconds(300, '50%', { kind: 'tag', key: 'k', values: ['v'] })).toBe(600);
+    expect(deliveryTimeoutSeconds(300, '100%', { kind: 'tag', key: 'k', values: ['v'] })).toBe(300);
+    expect(deliveryTimeoutSeconds(300, '2', { kind: 'instances', ids: ['i-00000001', 'i-00000002', 'i-00000003'] })).toBe(600);
+    expect(deliveryTimeoutSeconds(300, '2', { kind: 'tag', key: 'k', values: ['v'] })).toBe(3000);
+    expect(deliveryTimeoutSeconds(5, '100%', { kind: 'tag', key: 'k', values: ['v'] })).toBe(30);
+  });
+});
+
+describe('SsmHostCommands.outcome', () => {
+  it('should read one instance: its status, exit code and full stdout/stderr from GetCommandInvocation', async () => {
+    // Prepare
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [invocation('i-0123456789abcdef0', 'Success', 'short…')] });
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: 'done\n{"ok":true}\n', StandardErrorContent: '' });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome).toEqual({ status: 'Success', exitCode: 0, stdout: 'done\n{"ok":true}\n', stderr: '' });
+    expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1', Details: true, MaxResults: 50 });
+    expect(ssm.commandCalls(GetCommandInvocationCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1', InstanceId: 'i-0123456789abcdef0' });
+  });
+
+  it('should be Failed when any instance failed, with one section per instance and the failing exit code', async () => {
+    // Prepare
+    ssm.on(ListCommandInvocationsCommand).resolves({
+      CommandInvocations: [invocation('i-0000000a', 'Success'), invocation('i-0000000b', 'Failed', '', 3)],
+    });
+    ssm.on(GetCommandInvocationCommand, { InstanceId: 'i-0000000a' }).resolves({ ResponseCode: 0, StandardOutputContent: 'a ok', StandardErrorContent: '' });
+    ssm.on(GetCommandInvocationCommand, { InstanceId: 'i-0000000b' }).resolves({ ResponseCode: 3, StandardOutputContent: 'b out', StandardErrorContent: 'b broke' });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome.status).toBe('Failed');
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.stdout).toBe('--- i-0000000a Success (exit 0) ---\na ok\n--- i-0000000b Failed (exit 3) ---\nb out');
+    expect(outcome.stderr).toBe('--- i-0000000b Failed (exit 3) ---\nb broke');
+  });
+
+  it('should stay InProgress while any instance is still running, reading full output only for finished ones', async () => {
+    // Prepare
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [invocation('i-0000000a', 'Success', 'a'), invocation('i-0000000b', 'InProgress', '', -1)] });
+    ssm.on(GetCommandInvocationCommand).resolves({ ResponseCode: 0, StandardOutputContent: 'a full' });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome.status).toBe('InProgress');
+    expect(outcome.exitCode).toBeUndefined();
+    expect(ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(1);
+  });
+
+  it('should follow NextToken through every page of invocations', async () => {
+    // Prepare
+    ssm.on(ListCommandInvocationsCommand)
+      .resolvesOnce({ CommandInvocations: [invocation('i-0000000a', 'Success')], NextToken: 'page-2' })
+      .resolvesOnce({ CommandInvocations: [invocation('i-0000000b', 'TimedOut')] });
+    ssm.on(GetCommandInvocationCommand).resolves({ ResponseCode: 0, StandardOutputContent: '' });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome.status).toBe('TimedOut');
+    expect(ssm.commandCalls(ListCommandInvocationsCommand)[1]?.args[0].input.NextToken).toBe('page-2');
+  });
+
+  it('should retry an empty listing with backoff, then report InProgress rather than fail', async () => {
+    // Prepare
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome).toEqual({ status: 'InProgress', stdout: '', stderr: '' });
+    expect(ssm.commandCalls(ListCommandInvocationsCommand)).toHaveLength(4);
+    expect(sleeps).toEqual([250, 500, 1000]);
+  });
+
+  it('should use the invocations as soon as a retry lists them', async () => {
+    // Prepare
+    ssm.on(ListCommandInvocationsCommand)
+      .resolvesOnce({ CommandInvocations: [] })
+      .resolves({ CommandInvocations: [invocation('i-0000000a', 'Success', 'ok')] });
+    ssm.on(GetCommandInvocationCommand).resolves({ ResponseCode: 0, StandardOutputContent: 'ok' });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome.status).toBe('Success');
+    expect(sleeps).toEqual([250]);
+  });
+
+  it('should retry InvocationDoesNotExist, then fall back to the listing output split into stdout and stderr', async () => {
+    // Prepare
+    ssm.on(ListCommandInvocationsCommand).resolves({
+      CommandInvocations: [invocation('i-0000000a', 'Failed', 'partial out\n----------ERROR-------\nboom', 2)],
+    });
+    ssm.on(GetCommandInvocationCommand).rejects(new InvocationDoesNotExist({ message: 'not yet', $metadata: {} }));
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome).toEqual({ status: 'Failed', exitCode: 2, stdout: 'partial out', stderr: 'boom' });
+    expect(ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(4);
+  });
+
+  it('should keep the last 24,000 characters of the output, where the result line is', async () => {
+    // Prepare
+    const long = `${'x'.repeat(30_000)}\n{"result":1}`;
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [invocation('i-0000000a', 'Success')] });
+    ssm.on(GetCommandInvocationCommand).resolves({ ResponseCode: 0, StandardOutputContent: long });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome.stdout).toHaveLength(OUTPUT_LIMIT);
+    expect(outcome.stdout.endsWith('{"result":1}')).toBe(true);
+  });
+
+  it('should map a throttled listing to TransientError', async () => {
+    // Prepare
+    ssm.on(ListCommandInvocationsCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+
+    // Act
+    const reading = hosts().outcome('cmd-1');
+
+    // Assess
+    await expect(reading).rejects.toThrow(TransientError);
+  });
+});
+
+describe('loadDocuments', () => {
+  it('should load every project document by name', () => {
+    // Assess
+    expect(Object.keys(documents)).toEqual([
+      'runbook-Backup', 'runbook-DatabaseMigration', 'runbook-Dependencies', 'runbook-DeployRelease',
+      'runbook-HealthCheck', 'runbook-ServiceControl', 'runbook-SystemHealth', 'runbook-TrafficControl',
+    ]);
+  });
+});

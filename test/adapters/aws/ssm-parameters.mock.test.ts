@@ -1,0 +1,110 @@
+// SsmParameterSource and the profile loader against a mocked SSM client: GetParameters in batches of ten with
+// decryption, unknown and blank parameters as missing, and the profile parameter validated and cached.
+import { GetParameterCommand, GetParametersCommand, SSMClient, ThrottlingException } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SsmParameterSource, cachedProfileLoader, loadProfileFromSsm } from '../../../lambdas/adapters/aws/ssm-parameters';
+import { TransientError, ValidationError } from '../../../lambdas/core/errors';
+import { parseDocumentText } from '../../../lambdas/core/schemas';
+
+const ssm = mockClient(SSMClient);
+const client = new SSMClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const PROFILE_PARAMETER = '/runbook/kis-core-v3/profile';
+const profileJson = JSON.stringify(parseDocumentText(readFileSync(join(__dirname, '..', '..', '..', 'examples', 'kis-core-v3.profile.yml'), 'utf8'), 'profile'));
+
+afterEach(() => {
+  ssm.reset();
+});
+
+describe('SsmParameterSource', () => {
+  it('should ask for ten names at a time, decrypted, and report the invalid and blank ones as missing', async () => {
+    // Prepare
+    const names = Array.from({ length: 23 }, (_, i) => `/kis/prod/p${i}`);
+    ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
+      Parameters: input.Names.filter((n) => n !== '/kis/prod/p3' && n !== '/kis/prod/p21').map((n) => ({ Name: n, Value: n === '/kis/prod/p12' ? '  ' : 'set' })),
+      InvalidParameters: input.Names.filter((n) => n === '/kis/prod/p3' || n === '/kis/prod/p21'),
+    }));
+
+    // Act
+    const missing = await new SsmParameterSource(client).missing(names);
+
+    // Assess
+    const calls = ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input);
+    expect(calls).toEqual([
+      { Names: names.slice(0, 10), WithDecryption: true },
+      { Names: names.slice(10, 20), WithDecryption: true },
+      { Names: names.slice(20), WithDecryption: true },
+    ]);
+    expect(missing).toEqual(['/kis/prod/p3', '/kis/prod/p12', '/kis/prod/p21']);
+  });
+
+  it('should ask once for a name listed twice and make no call for no names', async () => {
+    // Prepare
+    ssm.on(GetParametersCommand).resolves({ Parameters: [], InvalidParameters: ['JWT_SECRET'] });
+    const source = new SsmParameterSource(client);
+
+    // Act
+    const none = await source.missing([]);
+    const twice = await source.missing(['JWT_SECRET', 'JWT_SECRET']);
+
+    // Assess
+    expect(none).toEqual([]);
+    expect(twice).toEqual(['JWT_SECRET', 'JWT_SECRET']);
+    expect(ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input.Names)).toEqual([['JWT_SECRET']]);
+  });
+
+  it('should map throttling to TransientError', async () => {
+    // Prepare
+    ssm.on(GetParametersCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+
+    // Act
+    const checking = new SsmParameterSource(client).missing(['DATABASE_URL']);
+
+    // Assess
+    await expect(checking).rejects.toThrow(TransientError);
+  });
+});
+
+describe('loadProfileFromSsm', () => {
+  it('should read the profile parameter decrypted and validate it with the profile schema', async () => {
+    // Prepare
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PROFILE_PARAMETER, Value: profileJson } });
+
+    // Act
+    const profile = await loadProfileFromSsm(client, PROFILE_PARAMETER);
+
+    // Assess
+    expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({ Name: PROFILE_PARAMETER, WithDecryption: true });
+    expect(profile.name).toBe('kis-core-v3');
+    expect(profile.targets).toEqual({ kind: 'tag', key: 'Environment', values: ['production'] });
+    expect(profile.maxAttempts).toBe(3);
+  });
+
+  it('should refuse an invalid profile, naming the field', async () => {
+    // Prepare
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ ...JSON.parse(profileJson), targets: { kind: 'tag' } }) } });
+
+    // Act
+    const loading = loadProfileFromSsm(client, PROFILE_PARAMETER);
+
+    // Assess
+    await expect(loading).rejects.toThrow(ValidationError);
+    await expect(loading).rejects.toThrow(/targets\.key/);
+  });
+
+  it('should read the parameter once per loader, and again after a failed read', async () => {
+    // Prepare
+    ssm.on(GetParameterCommand).rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} })).resolves({ Parameter: { Value: profileJson } });
+    const profile = cachedProfileLoader(client, PROFILE_PARAMETER);
+
+    // Act
+    await expect(profile()).rejects.toThrow(TransientError);
+    const first = await profile();
+    const second = await profile();
+
+    // Assess
+    expect(second).toBe(first);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+});
