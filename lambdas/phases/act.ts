@@ -37,9 +37,10 @@ export async function runStep(deps: Deps, input: { changeId: string; attempt: nu
 }
 
 export async function armMonitor(deps: Deps, changeId: string, attempt: number, taskToken: string): Promise<void> {
+  const before = await loadChange(deps, changeId);
   const change = await transition(deps, changeId, {
     status: 'MONITORING', phase: 'ACT',
-    message: `monitoring window open for ${(await loadChange(deps, changeId)).profile.monitoring.windowSeconds}s: watching the rollback alarms`,
+    message: `monitoring window open for ${before.profile.monitoring.windowSeconds}s: watching the rollback alarms`,
   });
   await deps.store.putCallback({ key: callbackKey('monitor', changeId, attempt), kind: 'monitor', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
   // An alarm that went off between the last step and now would have found no token to fail.

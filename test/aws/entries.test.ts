@@ -15,7 +15,8 @@ import { awsRuntime, documentsDir, type AwsEnv } from '../../lambdas/aws/deps';
 import { FUNCTION_NAMES, parseEnv, type FunctionName } from '../../lambdas/aws/env';
 import { alarmStateChangeEvent } from '../../lambdas/core/events';
 
-const mocks = [DynamoDBClient, SSMClient, CloudWatchClient, SFNClient, SNSClient, SecretsManagerClient].map((c) => mockClient(c));
+const sfn = mockClient(SFNClient);
+const mocks = [mockClient(DynamoDBClient), mockClient(SSMClient), mockClient(CloudWatchClient), sfn, mockClient(SNSClient), mockClient(SecretsManagerClient)];
 const totalCalls = (): number => mocks.reduce((n, m) => n + m.calls().length, 0);
 
 const ENV = {
@@ -114,8 +115,7 @@ describe('awsRuntime', () => {
 
   it('should start executions only where STATE_MACHINE_ARN is set', async () => {
     // Prepare
-    const sfn = mocks[3];
-    sfn?.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:CR-2025-001' });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:CR-2025-001' });
     const phase = awsRuntime(env).deps;
     const api = awsRuntime({ ...env, STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:runbook' }).deps;
 

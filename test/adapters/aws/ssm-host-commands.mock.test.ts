@@ -161,7 +161,7 @@ mainSteps:
   it('should map throttling to TransientError and keep other SSM errors as they are', async () => {
     // Prepare
     ssm.on(SendCommandCommand)
-      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }))
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }))
       .rejectsOnce(new InvalidDocument({ message: 'Document not found', $metadata: {} }));
 
     // Act
@@ -306,7 +306,7 @@ describe('SsmHostCommands.outcome', () => {
 
   it('should map a throttled listing to TransientError', async () => {
     // Prepare
-    ssm.on(ListCommandInvocationsCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    ssm.on(ListCommandInvocationsCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }));
 
     // Act
     const reading = hosts().outcome('cmd-1');

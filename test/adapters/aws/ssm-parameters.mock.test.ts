@@ -56,7 +56,7 @@ describe('SsmParameterSource', () => {
 
   it('should map throttling to TransientError', async () => {
     // Prepare
-    ssm.on(GetParametersCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    ssm.on(GetParametersCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }));
 
     // Act
     const checking = new SsmParameterSource(client).missing(['DATABASE_URL']);
@@ -95,7 +95,7 @@ describe('loadProfileFromSsm', () => {
 
   it('should read the parameter once per loader, and again after a failed read', async () => {
     // Prepare
-    ssm.on(GetParameterCommand).rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} })).resolves({ Parameter: { Value: profileJson } });
+    ssm.on(GetParameterCommand).rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} })).resolves({ Parameter: { Value: profileJson } });
     const profile = cachedProfileLoader(client, PROFILE_PARAMETER);
 
     // Act
