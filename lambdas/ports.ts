@@ -169,6 +169,48 @@ export interface Executions {
   start(name: string, input: { changeId: string; attempt: number }): Promise<{ executionId: string; alreadyStarted: boolean }>;
 }
 
+/** One entry of an execution's history, as the console's execution event history shows it (the engine's event types). */
+export interface ExecutionHistoryEvent {
+  /** ExecutionStarted, StateEntered, StateExited, StateFailed, StateRetried, StateCaught, MapIterationStarted, … */
+  type: string;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  stateName?: string;
+  /** Task, Map, Parallel, Wait, Choice, Pass, Fail, Succeed. */
+  stateType?: string;
+  error?: string;
+  cause?: string;
+  /** For events inside a Map iteration or Parallel branch. */
+  parentState?: string;
+  /** The host-command step a Map iteration runs. */
+  step?: string;
+  index?: number;
+}
+
+export type ExecutionRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+export interface ExecutionHistory {
+  name: string;
+  status: ExecutionRunStatus;
+  startedAt: string;
+  stoppedAt?: string;
+  error?: string;
+  cause?: string;
+  events: ExecutionHistoryEvent[];
+}
+
+/**
+ * What operators do to a running execution besides starting it (Step Functions StopExecution and
+ * GetExecutionHistory; the embedded engine's abort and event log). Kept apart from {@link Executions}: the
+ * phase functions never stop or read executions, only the API does.
+ */
+export interface ExecutionControl {
+  /** False when there was nothing running under that name (already ended, or never started). */
+  stop(name: string, cause: string): Promise<{ stopped: boolean }>;
+  /** Undefined when no execution has that name. */
+  history(name: string): Promise<ExecutionHistory | undefined>;
+}
+
 /** Everything a handler needs; each engine builds one. */
 export interface Deps {
   store: ChangeStore;

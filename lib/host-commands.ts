@@ -6,7 +6,7 @@ import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { DOCUMENTS_DIR, DOCUMENT_NAMES, type DocumentName } from '../documents';
 import { documentPolicyIssues, parseCommandDocument } from '../lambdas/core/documents';
@@ -74,7 +74,7 @@ export class HostCommands extends Construct {
    * the document and each instance separately, so the tag condition sits on an instance-only statement: on the
    * document statement it would never match (documents do not carry the tag) and deny every send.
    */
-  grantSend(grantee: iam.IGrantable & IConstruct): void {
+  grantSend(grantee: iam.IGrantable): void {
     const principal = grantee.grantPrincipal;
     principal.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'SendRunbookDocuments', actions: ['ssm:SendCommand'], resources: this.documentArns,
@@ -92,7 +92,8 @@ export class HostCommands extends Construct {
           conditions: { StringEquals: { [`ssm:resourceTag/${this.targets.key}`]: this.targets.values } },
         }));
         for (const resource of ['ec2:<AWS::Region>:<AWS::AccountId>:instance/*', 'ssm:<AWS::Region>:<AWS::AccountId>:managed-instance/*']) {
-          Validations.of(grantee).acknowledge({
+          if (!Construct.isConstruct(principal)) break;
+          Validations.of(principal).acknowledge({
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${resource}]`,
             reason: `Run Command targets instances by tag; the statement's condition ssm:resourceTag/${this.targets.key} = ${this.targets.values.join('|')} limits it to this environment's instances.`,
           });

@@ -67,16 +67,16 @@ export class Monitoring extends Construct {
     // from rollbackLimits, which rounds 0.01 × 1.5 to the 0.015 an operator reads.
     const [latencyDef, errorRateDef] = rollbackAlarmDefinitions(profile);
     const limits = rollbackLimits(mon);
-    const targetMetric = (metric: keyof typeof ALARM_METRICS.metrics, label: string): cloudwatch.Metric => new cloudwatch.Metric({
+    // Labels only on the dashboard's copies: a labelled metric turns an alarm into a metric-math alarm.
+    const targetMetric = (metric: keyof typeof ALARM_METRICS.metrics): cloudwatch.Metric => new cloudwatch.Metric({
       namespace: ALARM_METRICS.namespace,
       metricName: ALARM_METRICS.metrics[metric].metricName,
       statistic: ALARM_METRICS.metrics[metric].statistic,
       dimensionsMap: alarmMetricDimensions(profile.name),
       period,
-      label,
     });
-    const p95 = targetMetric('p95LatencyMs', 'p95 latency (ms)');
-    const errorRate = targetMetric('errorRate', 'error rate');
+    const p95 = targetMetric('p95LatencyMs');
+    const errorRate = targetMetric('errorRate');
     const rollbackAlarm = (id: string, def: AlarmDefinition, metric: cloudwatch.Metric, threshold: number): cloudwatch.Alarm => {
       const alarm = new cloudwatch.Alarm(this, id, {
         alarmName: def.name,
@@ -96,17 +96,16 @@ export class Monitoring extends Construct {
       errorRate: rollbackAlarm('RollbackErrorRate', errorRateDef, errorRate, limits.errorRate),
     };
 
-    const hostMetric = (metricName: string, label: string): cloudwatch.Metric => new cloudwatch.Metric({
+    const hostMetric = (metricName: string): cloudwatch.Metric => new cloudwatch.Metric({
       namespace: HOST_METRICS.namespace,
       metricName,
       statistic: cloudwatch.Stats.MAXIMUM,
       dimensionsMap: { [HOST_METRICS.dimensionName]: profile.name },
       period,
-      label,
     });
-    const cpu = hostMetric(HOST_METRICS.cpuPercent, 'CPU % (busiest host)');
-    const memory = hostMetric(HOST_METRICS.memoryPercent, 'memory % (busiest host)');
-    const disk = hostMetric(HOST_METRICS.diskPercent, 'disk % (fullest host)');
+    const cpu = hostMetric(HOST_METRICS.cpuPercent);
+    const memory = hostMetric(HOST_METRICS.memoryPercent);
+    const disk = hostMetric(HOST_METRICS.diskPercent);
     const hostAlarm = (id: string, what: string, metric: cloudwatch.Metric, threshold: number): cloudwatch.Alarm => {
       const alarm = new cloudwatch.Alarm(this, id, {
         alarmName: `runbook-${profile.name}-host-${what}`,
@@ -141,14 +140,14 @@ export class Monitoring extends Construct {
         })],
         [
           new cloudwatch.GraphWidget({
-            title: 'API p95 latency (ms)', left: [p95], width: 8,
+            title: 'API p95 latency (ms)', left: [p95.with({ label: 'p95 latency (ms)' })], width: 8,
             leftAnnotations: [
               { value: mon.p95Ms, label: `threshold ${mon.p95Ms} ms`, color: cloudwatch.Color.ORANGE },
               { value: limits.p95Ms, label: `rollback ${limits.p95Ms} ms`, color: cloudwatch.Color.RED },
             ],
           }),
           new cloudwatch.GraphWidget({
-            title: 'Error rate', left: [errorRate], width: 8,
+            title: 'Error rate', left: [errorRate.with({ label: 'error rate' })], width: 8,
             leftAnnotations: [
               { value: mon.errorRate, label: `threshold ${mon.errorRate}`, color: cloudwatch.Color.ORANGE },
               { value: limits.errorRate, label: `rollback ${limits.errorRate}`, color: cloudwatch.Color.RED },
@@ -156,20 +155,20 @@ export class Monitoring extends Construct {
           }),
           new cloudwatch.GraphWidget({
             title: 'Active connections (busiest host)', width: 8,
-            left: [hostMetric(HOST_METRICS.activeConnections, 'TCP established')],
+            left: [hostMetric(HOST_METRICS.activeConnections).with({ label: 'TCP established' })],
           }),
         ],
         [
           new cloudwatch.GraphWidget({
-            title: 'CPU %', left: [cpu], width: 8, leftYAxis: { min: 0, max: 100 },
+            title: 'CPU % (busiest host)', left: [cpu], width: 8, leftYAxis: { min: 0, max: 100 },
             leftAnnotations: [{ value: profile.thresholds.cpuPercent, label: 'threshold', color: cloudwatch.Color.RED }],
           }),
           new cloudwatch.GraphWidget({
-            title: 'Memory %', left: [memory], width: 8, leftYAxis: { min: 0, max: 100 },
+            title: 'Memory % (busiest host)', left: [memory], width: 8, leftYAxis: { min: 0, max: 100 },
             leftAnnotations: [{ value: profile.thresholds.memoryPercent, label: 'threshold', color: cloudwatch.Color.RED }],
           }),
           new cloudwatch.GraphWidget({
-            title: 'Disk %', left: [disk], width: 8, leftYAxis: { min: 0, max: 100 },
+            title: 'Disk % (fullest host)', left: [disk], width: 8, leftYAxis: { min: 0, max: 100 },
             leftAnnotations: [{ value: profile.thresholds.diskPercent, label: 'threshold', color: cloudwatch.Color.RED }],
           }),
         ],

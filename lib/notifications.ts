@@ -1,12 +1,24 @@
 // Where change notifications go: an SNS topic encrypted with this stack's own KMS key (so CloudWatch alarms may
 // publish to it) and the Slack webhook secret, whose value operators put in after the deploy.
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { EnvironmentProfile } from '../lambdas/core/schemas';
+
+/**
+ * What the account's IAM policies may be granted on the topic key, spelled out instead of kms:*. PutKeyPolicy stays
+ * so the key can never lock its owner out (and CloudFormation can update this policy).
+ */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:EnableKeyRotation',
+  'kms:DisableKeyRotation', 'kms:ListResourceTags', 'kms:TagResource', 'kms:UntagResource', 'kms:EnableKey',
+  'kms:DisableKey', 'kms:UpdateKeyDescription', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+  'kms:ListGrants', 'kms:RevokeGrant',
+] as const;
+export const KEY_USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'] as const;
 
 export const slackSecretName = (profile: EnvironmentProfile): string =>
   profile.notifications.slackWebhookSecret ?? `runbook/${profile.name}/slack-webhook`;
@@ -28,6 +40,15 @@ export class Notifications extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(30),
+      // The default policy gives the account kms:*; this one names what IAM policies in the account may be granted.
+      policy: new iam.PolicyDocument({
+        statements: [new iam.PolicyStatement({
+          sid: 'AccountAdministersAndUsesKeyThroughIam',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: [...KEY_ADMIN_ACTIONS, ...KEY_USE_ACTIONS],
+          resources: ['*'],
+        })],
+      }),
     });
     // The AWS managed SNS key cannot be shared with CloudWatch, so alarm actions need a customer key that allows it.
     this.key.addToResourcePolicy(new iam.PolicyStatement({
@@ -57,6 +78,10 @@ export class Notifications extends Construct {
     // No generated value: a random string is not a webhook URL. CloudFormation then creates the secret without a
     // value, and `aws secretsmanager put-secret-value` sets it once the Slack app exists.
     (this.slackSecret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
+    Validations.of(this.slackSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'A Slack incoming-webhook URL is issued by Slack and cannot be rotated by a Lambda; operators replace it in Slack and put the new URL here.',
+    });
   }
 
   /** Publish to the topic (and the key operations publishing to an encrypted topic needs), read the Slack URL. */

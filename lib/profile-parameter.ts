@@ -1,6 +1,6 @@
 // The validated environment profile as JSON in Parameter Store (/runbook/<env>/profile): the handlers read the
 // profile from there, so the deployed functions and the synthesized stack agree on one copy of it.
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -27,9 +27,11 @@ export class ProfileParameter extends Construct {
   readonly parameterName: string;
   /** Everything under /runbook/<env>/: the profile and the values of the profile's required parameters. */
   readonly pathArn: string;
+  private readonly environment: string;
 
   constructor(scope: Construct, id: string, props: ProfileParameterProps) {
     super(scope, id);
+    this.environment = props.profile.name;
     const json = JSON.stringify(props.profile);
     const path = parameterPath(props.profile.name);
     this.parameterName = `${path}/profile`;
@@ -58,8 +60,15 @@ export class ProfileParameter extends Construct {
     const exact = [...new Set(names)].map((name) => stack.formatArn({
       service: 'ssm', resource: 'parameter', resourceName: name.startsWith('/') ? name.slice(1) : name,
     }));
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadRequiredParameters', actions: ['ssm:GetParameters'], resources: [this.pathArn, ...exact],
     }));
+    if (Construct.isConstruct(principal)) {
+      Validations.of(principal).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${parameterPath(this.environment)}/*]`,
+        reason: `The environment's own parameter path ${parameterPath(this.environment)}/: operators add required parameters there after the deploy, so their names are not known at synth time; read-only.`,
+      });
+    }
   }
 }

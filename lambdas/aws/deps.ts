@@ -53,7 +53,10 @@ export function createClients(): AwsClients {
  */
 export function documentsDir(base: string = __dirname): string {
   const bundled = join(base, BUNDLED_DOCUMENTS_DIR);
-  return existsSync(bundled) ? bundled : join(base, '..', '..', 'documents');
+  if (existsSync(bundled)) return bundled;
+  const source = join(base, '..', '..', 'documents');
+  if (existsSync(source)) return source;
+  throw new Error(`no SSM documents: expected ${bundled} (copied there by the CDK bundling) or ${source} (source tree)`);
 }
 
 /** Only the api function starts executions; the others get this so a stray call fails with a reason. */

@@ -2,13 +2,13 @@
 // substitution map CDK uses, calling the same handler modules in-process. Task overrides are derived
 // from the definition itself (keyed by state name); callback Tasks get a real token from the broker.
 import './polyfill';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { definitionSubstitutions, localFunctionArn, PHASE_FUNCTIONS, renderDefinition, type PhaseFunction } from '../core/workflow';
 import { EVENT_HANDLERS, PHASE_HANDLERS, type Handle } from '../handlers';
 import type { LocalEventBus } from './event-bus';
-import type { Deps, Executions } from '../ports';
+import type { Deps, ExecutionControl, ExecutionHistory, ExecutionHistoryEvent, Executions } from '../ports';
 import { TokenBroker } from './token-broker';
 
 export const DEFINITION_PATH = join(__dirname, '..', '..', 'statemachines', 'runbook.asl.json');
@@ -19,19 +19,7 @@ type Json = unknown;
 interface StateDef { Type: string; Resource?: string; Branches?: { States: Record<string, StateDef> }[]; ItemProcessor?: { States: Record<string, StateDef> }; Iterator?: { States: Record<string, StateDef> } }
 
 /** An entry of the execution history, as the console's execution event history shows it. */
-export interface HistoryEvent {
-  type: string;
-  timestamp: number;
-  stateName?: string;
-  stateType?: string;
-  error?: string;
-  cause?: string;
-  /** For events inside a Map iteration or Parallel branch. */
-  parentState?: string;
-  /** The host-command step a Map iteration runs. */
-  step?: string;
-  index?: number;
-}
+export type HistoryEvent = ExecutionHistoryEvent;
 
 export interface ExecutionOutcome {
   name: string;
@@ -56,6 +44,11 @@ export interface EngineOptions {
   /** Live progress: every history event as it happens. */
   onHistoryEvent?: (executionName: string, event: HistoryEvent) => void;
   onExecutionEnd?: (outcome: ExecutionOutcome) => void;
+  /**
+   * Where each finished execution is written as `<name>.json` (the outcome with its history), so a later process
+   * can still show it; history() reads it back for executions this engine did not run. None: nothing is written.
+   */
+  executionsDir?: string;
 }
 
 /** State name → the Map or Parallel state it runs inside (names are unique across the definition). */
@@ -94,9 +87,17 @@ async function invoke(handle: Handle, payload: Json, deps: Deps): Promise<Json> 
 interface Running {
   abort: () => void;
   done: Promise<ExecutionOutcome>;
+  startedAt: string;
+  history: HistoryEvent[];
+  outcome?: ExecutionOutcome;
+  /** Why it was stopped, when an operator stopped it. */
+  stopCause?: string;
 }
 
-export class EmbeddedEngine implements Executions {
+/** Execution names become file names: anything else is not a name this engine gave out. */
+const SAFE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+export class EmbeddedEngine implements Executions, ExecutionControl {
   readonly broker = new TokenBroker();
   readonly deps: Deps;
   readonly definition: { States: Record<string, StateDef> } & Record<string, unknown>;
@@ -144,10 +145,15 @@ export class EmbeddedEngine implements Executions {
       }
       this.broker.cancelExecution(name);
       await logs;
+      const run = this.runs.get(name);
+      if (run?.stopCause && outcome.status === 'ABORTED') outcome = { ...outcome, error: 'Stopped', cause: run.stopCause };
+      if (run) run.outcome = outcome;
+      this.persist(outcome);
       this.options.onExecutionEnd?.(outcome);
       return outcome;
     })();
-    this.runs.set(name, { abort: execution.abort, done });
+    const run: Running = { abort: execution.abort, done, startedAt, history };
+    this.runs.set(name, run);
     return { executionId: name, alreadyStarted: false };
   }
 
@@ -164,6 +170,60 @@ export class EmbeddedEngine implements Executions {
 
   executionNames(): string[] {
     return [...this.runs.keys()];
+  }
+
+  /** Executions started here that have not ended yet. */
+  runningNames(): string[] {
+    return [...this.runs].filter(([, run]) => !run.outcome).map(([name]) => name);
+  }
+
+  /**
+   * StopExecution: aborts the run and settles every token it holds (so nothing outlives it), and waits until it has
+   * ended. A host command already sent keeps running on the host; its status event then finds no task to complete.
+   */
+  async stop(name: string, cause: string): Promise<{ stopped: boolean }> {
+    const run = this.runs.get(name);
+    if (!run || run.outcome) return { stopped: false };
+    run.stopCause = cause;
+    run.abort();
+    await run.done;
+    return { stopped: true };
+  }
+
+  /** The live history of a run of this engine, else the file a finished run left in `executionsDir`. */
+  async history(name: string): Promise<ExecutionHistory | undefined> {
+    const run = this.runs.get(name);
+    if (run) {
+      const o = run.outcome;
+      return {
+        name, status: o ? o.status : 'RUNNING', startedAt: run.startedAt, events: [...run.history],
+        ...(o ? { stoppedAt: o.stoppedAt } : {}), ...(o?.error ? { error: o.error } : {}), ...(o?.cause ? { cause: o.cause } : {}),
+      };
+    }
+    const dir = this.options.executionsDir;
+    if (!dir || !SAFE_NAME.test(name)) return undefined;
+    let saved: ExecutionOutcome;
+    try {
+      saved = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as ExecutionOutcome;
+    } catch {
+      return undefined;
+    }
+    return {
+      name, status: saved.status, startedAt: saved.startedAt, stoppedAt: saved.stoppedAt, events: saved.history ?? [],
+      ...(saved.error ? { error: saved.error } : {}), ...(saved.cause ? { cause: saved.cause } : {}),
+    };
+  }
+
+  private persist(outcome: ExecutionOutcome): void {
+    const dir = this.options.executionsDir;
+    if (!dir || !SAFE_NAME.test(outcome.name)) return;
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${outcome.name}.json`), `${JSON.stringify(outcome, null, 2)}\n`);
+    } catch (err) {
+      // The run's records are in the store; a history file that cannot be written must not fail the run.
+      this.deps.log.error('execution history file not written', { name: outcome.name, error: (err as Error).message });
+    }
   }
 
   private overridesFor(executionName: string): Record<string, (input: Json) => Promise<Json>> {

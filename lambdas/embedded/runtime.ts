@@ -11,7 +11,7 @@ import { LocalParameterSource } from '../adapters/local/parameters';
 import { LocalProbe } from '../adapters/local/probe';
 import { rollbackAlarmDefinitions } from '../core/alarm-evaluator';
 import type { EnvironmentProfile } from '../core/schemas';
-import type { Clock, Logger } from '../ports';
+import type { Alarms, Clock, HostCommands, LoadTester, Logger, Metrics, Notifier, ParameterSource } from '../ports';
 import { startDynalite, type EmbeddedDynamo } from './dynalite';
 import { EmbeddedEngine, routeEvents, type EngineOptions } from './engine';
 import { LocalEventBus } from './event-bus';
@@ -35,6 +35,11 @@ export interface LocalRuntimeOptions {
   /** While true the probe takes no samples (traffic is blocked on the host). */
   trafficBlocked?: () => boolean;
   engine?: Pick<EngineOptions, 'waitTimeOverrides' | 'retryIntervalOverrides' | 'onHistoryEvent' | 'onExecutionEnd'>;
+  /**
+   * Replaces adapters of the engine's deps (tests: in-memory hosts and tester, so an HTTP flow runs in seconds).
+   * Called with the runtime's bus, which a stand-in for the hosts publishes its command status events on.
+   */
+  adapters?: (bus: LocalEventBus) => Partial<{ hosts: HostCommands; alarms: Alarms; metrics: Metrics; tester: LoadTester; parameters: ParameterSource; notifier: Notifier }>;
 }
 
 export interface LocalRuntime {
@@ -77,7 +82,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       store, hosts, alarms: probe, metrics: probe, notifier, clock, log: options.log,
       parameters: new LocalParameterSource({ file: join(options.home, 'parameters.json') }),
       tester: new HttpLoadTester(),
+      ...options.adapters?.(bus),
     },
+    executionsDir: join(options.home, 'executions'),
     ...options.engine,
   });
   routeEvents(bus, engine);

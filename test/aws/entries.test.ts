@@ -1,22 +1,29 @@
 // The Lambda entry modules: one per function the CDK stack deploys, each exporting `handler`, building its clients
 // and adapters at load without calling AWS, and delegating to the handler modules the embedded engine uses.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  GetCommandInvocationCommand, GetParameterCommand, GetParametersCommand, ListCommandInvocationsCommand, SendCommandCommand, SSMClient,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SfnExecutions } from '../../lambdas/adapters/aws/sfn-callbacks';
 import { SsmHostCommands } from '../../lambdas/adapters/aws/ssm-host-commands';
 import { awsRuntime, documentsDir, type AwsEnv } from '../../lambdas/aws/deps';
 import { FUNCTION_NAMES, parseEnv, type FunctionName } from '../../lambdas/aws/env';
 import { alarmStateChangeEvent } from '../../lambdas/core/events';
+import type { CheckResult } from '../../lambdas/core/records';
+import { parseDocumentText } from '../../lambdas/core/schemas';
 
 const sfn = mockClient(SFNClient);
-const mocks = [mockClient(DynamoDBClient), mockClient(SSMClient), mockClient(CloudWatchClient), sfn, mockClient(SNSClient), mockClient(SecretsManagerClient)];
+const ssm = mockClient(SSMClient);
+const ddb = mockClient(DynamoDBClient);
+const sns = mockClient(SNSClient);
+const mocks = [ddb, ssm, mockClient(CloudWatchClient), sfn, sns, mockClient(SecretsManagerClient)];
 const totalCalls = (): number => mocks.reduce((n, m) => n + m.calls().length, 0);
 
 const ENV = {
@@ -31,8 +38,8 @@ const ENV = {
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 };
 
-/** api and scheduled-check have no entry yet (see the issue note); every other function has one. */
-const WITH_ENTRY = FUNCTION_NAMES.filter((fn): fn is Exclude<FunctionName, 'api' | 'scheduled-check'> => fn !== 'api' && fn !== 'scheduled-check');
+/** The api function's routes are written separately; every other function has its entry here. */
+const WITH_ENTRY = FUNCTION_NAMES.filter((fn): fn is Exclude<FunctionName, 'api'> => fn !== 'api');
 
 type Entry = { handler: (event: unknown) => Promise<unknown> };
 const entries = new Map<string, Entry>();
@@ -56,7 +63,7 @@ afterEach(() => {
 describe('Lambda entries', () => {
   it('should have one entry file per deployed function under lambdas/aws/', () => {
     // Assess
-    expect(WITH_ENTRY).toEqual(['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm']);
+    expect(WITH_ENTRY).toEqual(['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'scheduled-check']);
     for (const fn of WITH_ENTRY) expect(existsSync(join(__dirname, '..', '..', 'lambdas', 'aws', `${fn}.ts`))).toBe(true);
   });
 
@@ -93,6 +100,49 @@ describe('Lambda entries', () => {
   });
 });
 
+describe('scheduled-check entry', () => {
+  it('should run the checks on the profile from Parameter Store, store the result, publish EMF and notify the failure', async () => {
+    // Prepare
+    const profile = parseDocumentText(readFileSync(join(__dirname, '..', '..', 'examples', 'kis-core-v3.profile.yml'), 'utf8'), 'profile');
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(profile) } });
+    ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
+      Parameters: input.Names.filter((n) => n !== 'JWT_SECRET').map((n) => ({ Name: n, Value: 'set' })), InvalidParameters: ['JWT_SECRET'],
+    }));
+    ssm.on(SendCommandCommand).resolvesOnce({ Command: { CommandId: 'cmd-health' } }).resolvesOnce({ Command: { CommandId: 'cmd-deps' } });
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [{ InstanceId: 'i-0123456789abcdef0', Status: 'Success', CommandPlugins: [{ ResponseCode: 0 }] }] });
+    ssm.on(GetCommandInvocationCommand).resolves({ ResponseCode: 0, StandardOutputContent: 'ok\n{"violations":[]}\n' });
+    ddb.on(PutItemCommand).resolves({});
+    sns.on(PublishCommand).resolves({});
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { lines.push(String(chunk)); return true; });
+
+    // Act
+    let result: CheckResult;
+    try {
+      result = (await entries.get('scheduled-check')?.handler({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} })) as CheckResult;
+    } finally {
+      write.mockRestore();
+    }
+
+    // Assess
+    expect(result.passed).toBe(false);
+    expect(result.checks.map((c) => [c.name, c.status])).toEqual([
+      ['required-parameters', 'FAIL'], ['preflight-system-health', 'PASS'], ['preflight-dependencies', 'PASS'],
+    ]);
+    expect(ssm.commandCalls(SendCommandCommand).map((c) => [c.args[0].input.DocumentName, c.args[0].input.Targets])).toEqual([
+      ['runbook-SystemHealth', [{ Key: 'tag:Environment', Values: ['production'] }]],
+      ['runbook-Dependencies', [{ Key: 'tag:Environment', Values: ['production'] }]],
+    ]);
+    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toBe('Scheduled pre-flight check failed: kis-core-v3');
+    const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(emf).toEqual([
+      expect.objectContaining({ Environment: 'kis-core-v3', ScheduledCheckFailed: 1 }),
+      expect.objectContaining({ Environment: 'kis-core-v3', ScheduledCheckDuration: expect.any(Number) }),
+    ]);
+  });
+});
+
 describe('awsRuntime', () => {
   const env = parseEnv('preflight', ENV) as AwsEnv;
 
@@ -102,6 +152,7 @@ describe('awsRuntime', () => {
     // The bundle layout: index.js with documents/ beside it.
     const bundleRoot = join(__dirname, '..', '..');
     expect(documentsDir(bundleRoot)).toBe(join(bundleRoot, 'documents'));
+    expect(() => documentsDir('/nonexistent/bundle')).toThrow(/no SSM documents: expected \/nonexistent\/bundle\/documents/);
   });
 
   it('should wire the AWS adapters into Deps', () => {

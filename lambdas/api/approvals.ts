@@ -1,0 +1,42 @@
+// The approvals route: the approver is the authenticated caller and nobody else. On top of the phase rules
+// (recordApproval: not waiting → 409, requester → 403, role not required → 400), the caller who SUBMITTED the change
+// may not approve it either: the document's requester name is the author's claim, the submitter is authenticated.
+import { sameIdentity } from '../core/approvals';
+import { ConflictError, ForbiddenError } from '../core/errors';
+import { recordApproval } from '../phases/approvals';
+import { loadChange } from '../phases/common';
+import { parseApprovalBody } from './body';
+import { pendingCancel } from './cancel';
+import type { ApiContext } from './context';
+import { json, type ApiRequest, type ApiResponse, type Identity } from './http';
+
+export async function approve(ctx: ApiContext, req: ApiRequest, id: string): Promise<ApiResponse> {
+  const caller = req.identity as Identity;
+  const body = parseApprovalBody(req);
+  const change = await loadChange(ctx.deps, id);
+  const events = await ctx.deps.store.listEvents(id);
+  const submitter = events.find((e) => e.type === 'change.submitted')?.actor;
+  if (submitter && sameIdentity(submitter, caller.id)) {
+    throw new ForbiddenError(`${caller.id} submitted change ${id} and may not approve it`);
+  }
+  if (caller.roles && !caller.roles.includes(body.role)) {
+    throw new ForbiddenError(`${caller.id} may approve as ${caller.roles.join(', ') || 'no role'}, not as ${body.role}`);
+  }
+  const cancel = pendingCancel(events, change.attempt);
+  if (change.status === 'ROLLED_BACK' && cancel) {
+    throw new ConflictError(`change ${id} was rolled back after ${cancel.actor} asked to cancel it: it will not be tried again (cancel it to close it)`);
+  }
+  const result = await recordApproval(ctx.deps, {
+    changeId: id, role: body.role, decision: body.decision, approver: caller.id, ...(body.comment ? { comment: body.comment } : {}),
+  });
+  if (result.duplicate && result.approval.decision !== body.decision) {
+    throw new ConflictError(`${caller.id} already recorded "${result.approval.decision}" as ${body.role} for attempt ${result.approval.attempt}; a recorded decision is not changed`);
+  }
+  const a = result.approval;
+  return json(result.duplicate ? 200 : 201, {
+    changeId: id, attempt: a.attempt, role: a.role, decision: a.decision, approver: a.approver, at: a.at,
+    ...(a.comment ? { comment: a.comment } : {}),
+    duplicate: result.duplicate, state: result.state, missing: result.missing,
+    ...(result.startedExecution ? { startedExecution: result.startedExecution } : {}),
+  });
+}

@@ -1,0 +1,132 @@
+// The change routes: submit (validate, risk, conditional write, environment lock, start), list (filtered,
+// paginated with an opaque token) and one change's status with its approvals and timeline.
+import { evaluateApprovals } from '../core/approvals';
+import { STATUSES, executionNameFor, type Approval, type ChangeEvent, type ChangeRecord, type ChangeStatus } from '../core/records';
+import { ChangeRequestSchema, validate } from '../core/schemas';
+import { loadChange } from '../phases/common';
+import { submitChange } from '../phases/submit';
+import { parseBody } from './body';
+import { pendingCancel } from './cancel';
+import type { ApiContext } from './context';
+import { badField, json, type ApiRequest, type ApiResponse } from './http';
+
+export const CHANGE_ID = /^CR-\d{4}-\d{3,}$/;
+const ENVIRONMENT = /^[a-z0-9][a-z0-9-]{0,39}$/;
+export const DEFAULT_PAGE = 25;
+export const MAX_PAGE = 100;
+
+export function watchLinks(ctx: ApiContext, req: ApiRequest, change: Pick<ChangeRecord, 'id' | 'executionName'>): Record<string, string> {
+  const base = `${req.baseUrl}/changes/${encodeURIComponent(change.id)}`;
+  const consoleUrl = ctx.consoleUrl?.(change.executionName);
+  return {
+    status: base,
+    history: `${base}/history`,
+    ...(consoleUrl ? { console: consoleUrl } : {}),
+    cli: `runbook status ${change.id} --watch`,
+  };
+}
+
+export function summary(change: ChangeRecord): Record<string, unknown> {
+  return {
+    changeId: change.id, title: change.title, environment: change.environment, requester: change.requester,
+    status: change.status, phase: change.phase, attempt: change.attempt, maxAttempts: change.maxAttempts,
+    riskLevel: change.risk.level, riskScore: change.risk.score, executionName: change.executionName,
+    createdAt: change.createdAt, updatedAt: change.updatedAt, ...(change.reason ? { reason: change.reason } : {}),
+  };
+}
+
+export async function submit(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
+  const raw = parseBody(req, 'change request');
+  if (raw === undefined) throw badField('', 'empty body: send a change request document (YAML or JSON)');
+  const request = validate(ChangeRequestSchema, raw, 'change request');
+  const result = await submitChange(ctx.deps, { request, profile: await ctx.profile(), submittedBy: (req.identity as { id: string }).id });
+  const c = result.change;
+  return json(result.created ? 202 : 200, {
+    changeId: c.id, status: c.status, riskLevel: c.risk.level, riskScore: c.risk.score, requiredApprovals: c.requiredApprovals,
+    executionName: result.executionName, duplicate: !result.created, watch: watchLinks(ctx, req, c),
+  }, { location: `${req.baseUrl}/changes/${encodeURIComponent(c.id)}` });
+}
+
+interface Cursor { createdAt: string; id: string }
+
+const sortKey = (c: Cursor): string => `${c.createdAt}|${c.id}`;
+
+export function encodeToken(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ v: 1, c: cursor.createdAt, i: cursor.id })).toString('base64url');
+}
+
+export function decodeToken(token: string): Cursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: unknown; c?: unknown; i?: unknown };
+    if (parsed.v === 1 && typeof parsed.c === 'string' && typeof parsed.i === 'string') return { createdAt: parsed.c, id: parsed.i };
+  } catch {
+    // fall through: any unreadable token is the same mistake
+  }
+  throw badField('nextToken', 'not a token this API issued (pass nextToken from the previous page as it is)');
+}
+
+function positiveInt(value: string | undefined, field: string, max: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw badField(field, `must be a whole number from 1 to ${max}`);
+  return Number(value);
+}
+
+export function parseAttempt(value: string | undefined): number | undefined {
+  return positiveInt(value, 'attempt', 10);
+}
+
+export async function list(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
+  const { status, environment, nextToken } = req.query;
+  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw badField('status', `must be one of ${STATUSES.join(', ')}`);
+  if (environment !== undefined && !ENVIRONMENT.test(environment)) throw badField('environment', 'lower-case letters, digits and hyphens');
+  const limit = positiveInt(req.query.limit, 'limit', MAX_PAGE) ?? DEFAULT_PAGE;
+  const after = nextToken ? decodeToken(nextToken) : undefined;
+  const all = await ctx.deps.store.listChanges({
+    ...(status ? { status: status as ChangeStatus } : {}), ...(environment ? { environment } : {}),
+  });
+  // Newest first, ids breaking ties, so a token (the last item's key) resumes exactly after what was shown.
+  const ordered = all.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
+  const rest = after ? ordered.filter((c) => sortKey(c) < sortKey(after)) : ordered;
+  const page = rest.slice(0, limit);
+  const last = page[page.length - 1];
+  return json(200, {
+    items: page.map(summary),
+    ...(rest.length > limit && last ? { nextToken: encodeToken(last) } : {}),
+  });
+}
+
+function approvalView(a: Approval): Record<string, unknown> {
+  return { role: a.role, decision: a.decision, approver: a.approver, at: a.at, ...(a.comment ? { comment: a.comment } : {}) };
+}
+
+export function timelineView(events: ChangeEvent[]): Record<string, unknown>[] {
+  return events.map((e) => ({
+    at: e.at, attempt: e.attempt, type: e.type, actor: e.actor, message: e.message,
+    ...(e.phase ? { phase: e.phase } : {}), ...(e.status ? { status: e.status } : {}),
+  }));
+}
+
+export async function get(ctx: ApiContext, req: ApiRequest, id: string): Promise<ApiResponse> {
+  const change = await loadChange(ctx.deps, id);
+  const [events, approvals] = await Promise.all([ctx.deps.store.listEvents(id), ctx.deps.store.listApprovals(id, change.attempt)]);
+  const verdict = evaluateApprovals({ required: change.requiredApprovals, approvals, requester: change.requester });
+  const cancel = pendingCancel(events, change.attempt);
+  let nextAttempt: Record<string, unknown> | undefined;
+  if (change.status === 'ROLLED_BACK') {
+    // Back in PLAN: approvals now count towards the next attempt, which they start once complete.
+    const next = change.attempt + 1;
+    const nextApprovals = await ctx.deps.store.listApprovals(id, next);
+    const v = evaluateApprovals({ required: change.requiredApprovals, approvals: nextApprovals, requester: change.requester });
+    nextAttempt = { attempt: next, executionName: executionNameFor(id, next), items: nextApprovals.map(approvalView), state: v.state, missing: v.missing };
+  }
+  return json(200, {
+    ...summary(change),
+    risk: change.risk,
+    requiredApprovals: change.requiredApprovals,
+    approvals: { attempt: change.attempt, items: approvals.map(approvalView), state: verdict.state, missing: verdict.missing },
+    ...(nextAttempt ? { nextAttempt } : {}),
+    ...(cancel ? { cancelRequest: { by: cancel.actor, at: cancel.at, reason: cancel.data?.reason ?? null } } : {}),
+    timeline: timelineView(events),
+    watch: watchLinks(ctx, req, change),
+  });
+}

@@ -1,0 +1,28 @@
+// Lambda entry of the scheduled health check (target of an EventBridge schedule): the pre-flight checks outside any
+// change, run by the same phase logic as on the embedded engine, with the AWS adapters and EMF metrics.
+import { EmfMetricsPublisher } from '../adapters/aws/emf-metrics';
+import { ValidationError } from '../core/errors';
+import { runScheduledCheck } from '../phases/scheduled-check';
+import { awsRuntime, lambdaHandler } from './deps';
+import { parseEnv } from './env';
+
+/** ListCommandInvocations has a low account-wide rate; a check whose commands take seconds need not poll faster. */
+export const POLL_INTERVAL_MS = 5000;
+
+const env = parseEnv('scheduled-check');
+const runtime = awsRuntime(env);
+const metrics = new EmfMetricsPublisher({ namespace: env.METRICS_NAMESPACE, clock: runtime.deps.clock });
+
+/**
+ * The schedule's event carries nothing the check needs. An unhealthy environment is a result, not an error: it is
+ * stored, published as ScheduledCheckFailed and notified. Throwing would make Lambda retry the asynchronous
+ * invocation, re-running and re-notifying the same check; only a check that could not run fails the invocation.
+ */
+export const handler = lambdaHandler(async (_event, deps) => {
+  const profile = await runtime.profile();
+  if (profile.name !== env.ENVIRONMENT_NAME) {
+    throw new ValidationError(`profile parameter ${env.PROFILE_PARAMETER_NAME} describes ${profile.name}, but this stack serves ${env.ENVIRONMENT_NAME}`,
+      [{ path: 'name', message: `expected ${env.ENVIRONMENT_NAME}` }]);
+  }
+  return runScheduledCheck({ ...deps, metrics }, profile, { pollIntervalMs: POLL_INTERVAL_MS });
+}, runtime);
