@@ -2,7 +2,7 @@
 // holds a Slack webhook URL, the seed's Slack message. Never throws: a lost notification must not fail a change.
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { slackPayload } from '../../core/slack';
+import { postToSlack } from '../http/slack-webhook';
 import type { Clock, Logger, Notification, Notifier } from '../../ports';
 
 /** SNS: "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100 characters long." */
@@ -65,23 +65,7 @@ export class SnsSlackNotifier implements Notifier {
       this.options.log.error('notification: Slack webhook secret unreadable', { changeId: n.changeId, error: describe(err) });
       return;
     }
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.slackTimeoutMs ?? 5000);
-    try {
-      const response = await this.fetchFn(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(slackPayload(n, { system: await this.system(), at })),
-        signal: controller.signal,
-      });
-      const body = await response.text();
-      if (!response.ok) this.options.log.error('notification: Slack webhook refused the message', { changeId: n.changeId, status: response.status, body: body.slice(0, 200) });
-    } catch (err) {
-      // The URL is a credential: log where it failed, never the URL itself.
-      this.options.log.error('notification: Slack webhook unreachable', { changeId: n.changeId, error: describe(err) });
-    } finally {
-      clearTimeout(timer);
-    }
+    await postToSlack({ fetchFn: this.fetchFn, url, notification: n, at, system: await this.system(), timeoutMs: this.options.slackTimeoutMs, log: this.options.log });
   }
 
   private slackWebhookUrl(secretArn: string): Promise<string> {

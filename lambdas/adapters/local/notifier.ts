@@ -2,7 +2,7 @@
 // and the seed's Slack message when a webhook URL is configured. Never throws: a lost notification must not fail a change.
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { slackPayload } from '../../core/slack';
+import { postToSlack } from '../http/slack-webhook';
 import type { Clock, Logger, Notification, Notifier } from '../../ports';
 
 export interface LocalNotifierOptions {
@@ -66,23 +66,7 @@ export class LocalNotifier implements Notifier {
   private async toSlack(n: Notification, at: Date): Promise<void> {
     const url = this.options.slackWebhookUrl;
     if (!url) return;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.slackTimeoutMs ?? 5000);
-    try {
-      const response = await this.fetchFn(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(slackPayload(n, { system: this.options.system, at })),
-        signal: controller.signal,
-      });
-      const body = await response.text();
-      if (!response.ok) this.log.error('notification: Slack webhook refused the message', { changeId: n.changeId, status: response.status, body: body.slice(0, 200) });
-    } catch (err) {
-      // The URL is a credential: log where it failed, never the URL itself.
-      this.log.error('notification: Slack webhook unreachable', { changeId: n.changeId, error: (err as Error).message });
-    } finally {
-      clearTimeout(timer);
-    }
+    await postToSlack({ fetchFn: this.fetchFn, url, notification: n, at, system: this.options.system, timeoutMs: this.options.slackTimeoutMs, log: this.log });
   }
 }
 
