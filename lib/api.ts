@@ -59,7 +59,8 @@ export class ControlPlaneApi extends Construct {
     const methodOptions: apigw.MethodOptions = { authorizationType: apigw.AuthorizationType.IAM, requestValidator: validator };
     const integration = new apigw.LambdaIntegration(props.fn);
     this.api.root.addMethod('ANY', integration, methodOptions);
-    this.api.root.addProxy({ anyMethod: true, defaultIntegration: integration, defaultMethodOptions: methodOptions });
+    // The proxy's own ANY method is added explicitly: addProxy({ anyMethod: true }) drops the request validator.
+    this.api.root.addProxy({ anyMethod: false }).addMethod('ANY', integration, methodOptions);
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG3',

@@ -26,7 +26,7 @@ export type Capability =
   | 'alarms' // the rollback alarms' states
   | 'metrics' // the metrics the rollback alarms watch
   | 'callbacks' // complete or fail waiting tasks (granted by the orchestration, which owns the state machine)
-  | 'executions'; // start executions (likewise)
+  | 'executions'; // start, describe, stop executions and read their history (likewise)
 
 export const FUNCTION_CAPABILITIES = {
   preflight: ['records', 'profile', 'parameters', 'sendCommands', 'callbacks'],
@@ -37,8 +37,10 @@ export const FUNCTION_CAPABILITIES = {
   rollback: ['records', 'profile', 'sendCommands', 'notify'],
   'command-status': ['records', 'profile', 'commandResults', 'callbacks'],
   alarm: ['records', 'profile', 'callbacks'],
-  api: ['records', 'profile', 'notify', 'callbacks', 'executions'],
-  'scheduled-check': ['records', 'profile', 'sendCommands', 'alarms', 'metrics', 'notify'],
+  // Submissions start executions; cancel stops them and ends the attempt through the REPORT code (metrics, notify).
+  api: ['records', 'profile', 'notify', 'callbacks', 'executions', 'metrics'],
+  // Runs the PRE-FLIGHT checks outside a change and polls their results itself (lambdas/phases/scheduled-check.ts).
+  'scheduled-check': ['records', 'profile', 'parameters', 'sendCommands', 'commandResults', 'notify'],
 } as const satisfies Record<FunctionName, readonly Capability[]>;
 
 export const hasCapability = (name: FunctionName, capability: Capability): boolean =>
@@ -59,20 +61,25 @@ interface FunctionSpec {
   memorySize?: number;
   /** Invoked asynchronously by EventBridge: failed events go to the dead-letter queue. */
   asynchronous?: boolean;
+  /** Who invokes it synchronously, when nothing does so asynchronously (the reason it needs no DLQ). */
+  synchronousCaller?: string;
 }
 
+const BY_STATE_MACHINE = 'the Step Functions state machine, whose Retry/Catch handle a failed invocation';
+
 const SPECS: Record<FunctionName, FunctionSpec> = {
-  preflight: { description: 'PRE-FLIGHT: start the attempt, send the health, dependency and backup checks', timeout: Duration.seconds(60) },
-  plan: { description: 'PLAN: risk, approvals, change window, active-alarm check', timeout: Duration.seconds(60) },
-  act: { description: 'ACT: host-command steps and the monitoring window', timeout: Duration.seconds(60) },
+  preflight: { description: 'PRE-FLIGHT: start the attempt, send the health, dependency and backup checks', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
+  plan: { description: 'PLAN: risk, approvals, change window, active-alarm check', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
+  act: { description: 'ACT: host-command steps and the monitoring window', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
   // The load generator runs in the function: one full vCPU (1,769 MB) and Lambda's longest timeout.
-  test: { description: 'TEST: smoke tests and the load test', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), memorySize: 1769 },
-  report: { description: 'REPORT: the report, QC summary and notifications', timeout: Duration.seconds(60) },
-  rollback: { description: 'ROLLBACK: the profile rollback steps', timeout: Duration.seconds(60) },
+  test: { description: 'TEST: smoke tests and the load test', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), memorySize: 1769, synchronousCaller: BY_STATE_MACHINE },
+  report: { description: 'REPORT: the report, QC summary and notifications', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
+  rollback: { description: 'ROLLBACK: the profile rollback steps', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
   'command-status': { description: 'SSM command status-change events: complete the waiting task', timeout: Duration.seconds(60), asynchronous: true },
   alarm: { description: 'Rollback alarm state changes: fail the monitoring window', timeout: Duration.seconds(30), asynchronous: true },
-  api: { description: 'Submissions, approvals and status (REST API)', timeout: Duration.seconds(29) },
-  'scheduled-check': { description: 'Scheduled health check of the environment', timeout: Duration.seconds(300), asynchronous: true },
+  api: { description: 'Submissions, approvals and status (REST API)', timeout: Duration.seconds(29), synchronousCaller: 'API Gateway (proxy integration), which returns the error to the caller' },
+  // Two host commands polled one after the other, each bounded by its own timeout + 60 s (2 × 360 s).
+  'scheduled-check': { description: 'Scheduled health check of the environment', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), asynchronous: true },
 };
 
 export interface RunbookFunctionsProps {
@@ -116,14 +123,7 @@ export class RunbookFunctions extends Construct {
     };
     const phases = {} as Record<PhaseFunction, FunctionWithLogGroup>;
     for (const phase of PHASE_FUNCTIONS) {
-      const fn = this.add(PHASE_FUNCTION_NAMES[phase], this.environment);
-      // Step Functions invokes these synchronously; its Retry/Catch handle a failed invocation, so there is no
-      // asynchronous event that a dead-letter queue could keep.
-      Validations.of(fn).acknowledge({
-        id: 'Serverless-LambdaDLQ',
-        reason: 'Invoked synchronously by the Step Functions state machine, whose Retry/Catch handle failures; a DLQ only applies to asynchronous invocations.',
-      });
-      phases[phase] = fn;
+      phases[phase] = this.add(PHASE_FUNCTION_NAMES[phase], this.environment);
     }
     this.phases = phases;
     this.commandStatus = this.add('command-status', this.environment);
@@ -150,6 +150,12 @@ export class RunbookFunctions extends Construct {
       ...(spec.asynchronous ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });
+    if (spec.synchronousCaller !== undefined) {
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: `Invoked synchronously by ${spec.synchronousCaller}; a dead-letter queue only receives failed asynchronous invocations.`,
+      });
+    }
     if (hasCapability(name, 'records')) props.records.grantRecords(fn);
     if (hasCapability(name, 'profile')) props.profileParameter.grantReadProfile(fn);
     if (hasCapability(name, 'parameters')) props.profileParameter.grantRequiredParameters(fn, props.profile.requiredParameters);

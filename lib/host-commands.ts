@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
-import { DOCUMENTS_DIR, DOCUMENT_NAMES, type DocumentName } from '../documents';
+import { DOCUMENTS_DIR, DOCUMENT_NAMES } from '../documents';
 import { documentPolicyIssues, parseCommandDocument } from '../lambdas/core/documents';
 import type { EnvironmentProfile } from '../lambdas/core/schemas';
 
@@ -22,8 +22,8 @@ export interface HostCommandsProps {
 
 export class HostCommands extends Construct {
   readonly prefix: string;
-  /** Deployed document name by project document name. */
-  readonly documentNames: Record<DocumentName, string>;
+  /** The deployed names, `<env>-<document>`. */
+  readonly documentNames: string[];
   readonly documentArns: string[];
   readonly commandLogGroup: logs.LogGroup;
   private readonly targets: EnvironmentProfile['targets'];
@@ -34,7 +34,7 @@ export class HostCommands extends Construct {
     const { profile } = props;
     this.targets = profile.targets;
     this.prefix = documentNamePrefix(profile.name);
-    const names = {} as Record<DocumentName, string>;
+    this.documentNames = DOCUMENT_NAMES.map((docName) => `${this.prefix}${docName}`);
     this.documentArns = DOCUMENT_NAMES.map((docName) => {
       const text = readFileSync(join(DOCUMENTS_DIR, `${docName}.yml`), 'utf8');
       // The project's own rules (every parameter constrained, ENV_VAR only, no {{ }} in scripts) fail the synth,
@@ -44,7 +44,7 @@ export class HostCommands extends Construct {
         throw new Error(`documents/${docName}.yml breaks the document policy: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
       }
       const name = `${this.prefix}${docName}`;
-      const doc = new ssm.CfnDocument(this, docName, {
+      new ssm.CfnDocument(this, docName, {
         name,
         documentType: 'Command',
         documentFormat: 'YAML',
@@ -53,20 +53,13 @@ export class HostCommands extends Construct {
         // A named document cannot be replaced in place; a content change becomes its new default version.
         updateMethod: 'NewVersion',
       });
-      names[docName] = doc.ref;
       return Stack.of(this).formatArn({ service: 'ssm', resource: 'document', resourceName: name });
     });
-    this.documentNames = names;
     this.commandLogGroup = new logs.LogGroup(this, 'CommandOutput', {
       logGroupName: `/runbook/${profile.name}/commands`,
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-  }
-
-  /** The literal document names (for event patterns, which cannot hold tokens that are not strings). */
-  get literalDocumentNames(): string[] {
-    return DOCUMENT_NAMES.map((d) => `${this.prefix}${d}`);
   }
 
   /**
@@ -91,12 +84,13 @@ export class HostCommands extends Construct {
           ],
           conditions: { StringEquals: { [`ssm:resourceTag/${this.targets.key}`]: this.targets.values } },
         }));
-        for (const resource of ['ec2:<AWS::Region>:<AWS::AccountId>:instance/*', 'ssm:<AWS::Region>:<AWS::AccountId>:managed-instance/*']) {
-          if (!Construct.isConstruct(principal)) break;
-          Validations.of(principal).acknowledge({
-            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${resource}]`,
-            reason: `Run Command targets instances by tag; the statement's condition ssm:resourceTag/${this.targets.key} = ${this.targets.values.join('|')} limits it to this environment's instances.`,
-          });
+        if (Construct.isConstruct(principal)) {
+          for (const resource of ['ec2:<AWS::Region>:<AWS::AccountId>:instance/*', 'ssm:<AWS::Region>:<AWS::AccountId>:managed-instance/*']) {
+            Validations.of(principal).acknowledge({
+              id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${resource}]`,
+              reason: `Run Command targets instances by tag; the statement's condition ssm:resourceTag/${this.targets.key} = ${this.targets.values.join('|')} limits it to this environment's instances.`,
+            });
+          }
         }
         break;
       case 'instances':

@@ -1,6 +1,6 @@
 // The runbook workflow: the Standard state machine defined by statemachines/runbook.asl.json, its ARNs filled with
 // the same substitution map the embedded engine applies, and the grants CDK cannot infer from an ASL file.
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,7 +20,7 @@ export class Orchestration extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
   private taskResponsePolicy: iam.Policy | undefined;
-  private startPolicy: iam.Policy | undefined;
+  private executionPolicy: iam.Policy | undefined;
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
@@ -66,15 +66,31 @@ export class Orchestration extends Construct {
     this.taskResponsePolicy.attachToRole(role);
   }
 
-  /** StartExecution for the api function (submissions and re-attempts). */
-  grantStartExecution(role: iam.IRole): void {
-    this.startPolicy ??= new iam.Policy(this, 'StartExecutionPolicy', {
-      statements: [new iam.PolicyStatement({
-        sid: 'StartRunbookExecutions',
-        actions: ['states:StartExecution'],
-        resources: [this.stateMachine.stateMachineArn],
-      })],
-    });
-    this.startPolicy.attachToRole(role);
+  /**
+   * The api function's control of executions: start them (submissions, re-attempts) on the state machine, and
+   * describe, stop (cancel) and read the history of this state machine's executions only.
+   */
+  grantExecutionControl(role: iam.IRole): void {
+    if (!this.executionPolicy) {
+      const sm = this.stateMachine;
+      const executions = Stack.of(this).formatArn({
+        service: 'states', resource: 'execution', resourceName: `${sm.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      this.executionPolicy = new iam.Policy(this, 'ExecutionControlPolicy', {
+        statements: [
+          new iam.PolicyStatement({ sid: 'StartRunbookExecutions', actions: ['states:StartExecution'], resources: [sm.stateMachineArn] }),
+          new iam.PolicyStatement({
+            sid: 'ControlRunbookExecutions',
+            actions: ['states:DescribeExecution', 'states:StopExecution', 'states:GetExecutionHistory'],
+            resources: [executions],
+          }),
+        ],
+      });
+      Validations.of(this.executionPolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${Stack.of(this).getLogicalId(sm.node.defaultChild as CfnResource)}.Name>:*]`,
+        reason: 'Execution ARNs are named per change at run time (CR-YYYY-NNN-<attempt>); the pattern is limited to the executions of this one state machine.',
+      });
+    }
+    this.executionPolicy.attachToRole(role);
   }
 }

@@ -2,13 +2,15 @@
 // that cross them. Nothing here creates resources directly except the outputs.
 import { existsSync } from 'node:fs';
 import { Aws, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { FunctionEnvSchemas } from '../lambdas/aws/env';
 import type { EnvironmentProfile } from '../lambdas/core/schemas';
+import { CHECK_FAILED_METRIC } from '../lambdas/phases/scheduled-check';
 import { ControlPlaneApi } from './api';
 import { ChangeTable } from './data';
 import { DeadLetters } from './dead-letters';
 import { EventRules } from './event-rules';
-import type { FunctionWithLogGroup } from './function-with-log-group';
 import { hasCapability, RunbookFunctions } from './functions';
 import { HostCommands } from './host-commands';
 import { dashboardName, Monitoring } from './monitoring';
@@ -56,7 +58,7 @@ export class RunbookStack extends Stack {
 
     new EventRules(this, 'Events', {
       environment: profile.name,
-      documentNames: hostCommands.literalDocumentNames,
+      documentNames: hostCommands.documentNames,
       alarmFunction: functions.alarm,
       commandStatusFunction: functions.commandStatus,
       deadLetterQueue: deadLetters.queue,
@@ -73,13 +75,19 @@ export class RunbookStack extends Stack {
       const fn = functions.add('scheduled-check', functions.environment);
       this.scheduledCheck = new ScheduledCheck(this, 'ScheduledCheck', {
         environment: profile.name, fn, topic: notifications.topic, deadLetterQueue: deadLetters.queue,
+        failureMetric: new cloudwatch.Metric({
+          // The function's METRICS_NAMESPACE is left at its schema default, so the alarm reads that same default.
+          namespace: FunctionEnvSchemas['scheduled-check'].shape.METRICS_NAMESPACE.parse(undefined),
+          metricName: CHECK_FAILED_METRIC,
+          dimensionsMap: { Environment: profile.name },
+        }),
       });
     }
 
     // Callback and execution rights name the state machine, which exists only after the functions it invokes.
-    for (const fn of functions.all as FunctionWithLogGroup[]) {
+    for (const fn of functions.all) {
       if (hasCapability(fn.logicalName, 'callbacks')) orchestration.grantTaskResponse(fn.executionRole);
-      if (hasCapability(fn.logicalName, 'executions')) orchestration.grantStartExecution(fn.executionRole);
+      if (hasCapability(fn.logicalName, 'executions')) orchestration.grantExecutionControl(fn.executionRole);
     }
 
     new Monitoring(this, 'Monitoring', {

@@ -20,10 +20,10 @@ export interface ScheduledCheckProps {
   /** How often the checks run, for the alarm period. @default 15 minutes */
   interval?: Duration;
   /**
-   * What counts as a failed check. @default the function's Errors: a check that finds the environment unhealthy
-   * fails its invocation, so the same number covers "unhealthy" and "could not check".
+   * The metric the function publishes per run, 1 for a failed check and 0 for a passed one (ScheduledCheckFailed).
+   * The alarm also counts the function's errors, since a check that could not run is not a pass.
    */
-  failureMetric?: cloudwatch.IMetric;
+  failureMetric: cloudwatch.Metric;
 }
 
 export class ScheduledCheck extends Construct {
@@ -38,15 +38,25 @@ export class ScheduledCheck extends Construct {
       schedule: props.schedule ?? events.Schedule.rate(interval),
       targets: [new targets.LambdaFunction(props.fn, { deadLetterQueue: props.deadLetterQueue, retryAttempts: 2, maxEventAge: interval })],
     });
-    const metric = props.failureMetric ?? props.fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: interval });
+    // An unhealthy environment is a result the function publishes (it does not throw, so Lambda does not re-run and
+    // re-notify it); a check that could not run shows as an error. Either one is a failed check.
+    const metric = new cloudwatch.MathExpression({
+      expression: 'MAX([failed, errors])',
+      usingMetrics: {
+        failed: props.failureMetric.with({ statistic: cloudwatch.Stats.MAXIMUM, period: interval }),
+        errors: props.fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: interval }),
+      },
+      period: interval,
+      label: 'failed scheduled checks',
+    });
     this.failedChecksAlarm = new cloudwatch.Alarm(this, 'FailedChecks', {
       alarmName: `runbook-${props.environment}-scheduled-check-failed`,
-      alarmDescription: `${props.environment}: the scheduled health check failed twice in a row`,
+      alarmDescription: `${props.environment}: the scheduled health check found the environment unhealthy or could not run`,
       metric,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
       // A period without an invocation (schedule jitter, a disabled rule) shows as INSUFFICIENT_DATA, not a page.
       treatMissingData: cloudwatch.TreatMissingData.MISSING,
     });

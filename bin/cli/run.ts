@@ -1,32 +1,27 @@
 // `runbook run` (behind `npm start`): lays out the local demo host, starts the demo service on a free
 // 127.0.0.1 port through the project's own documents, submits the example change, approves it through the
 // same code path an approver uses, follows the execution phase by phase, and checks the outcome for real.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, killDemoService, prepareDemoHost, type DemoHost } from '../../demo/host';
-import { LocalHostCommands } from '../../lambdas/adapters/local/host-commands';
 import { ValidationError } from '../../lambdas/core/errors';
 import type { AlarmStateChangeEvent } from '../../lambdas/core/events';
 import { FINAL_STATUSES, type ApprovalRole, type ChangeRecord, type ChangeStatus } from '../../lambdas/core/records';
 import { reportToMarkdown, type DeploymentReport } from '../../lambdas/core/report';
-import { parseDocumentText, validate, ChangeRequestSchema, EnvironmentProfileSchema, type ChangeRequest, type EnvironmentProfile } from '../../lambdas/core/schemas';
+import { parseDocumentText, validate, ChangeRequestSchema, type ChangeRequest, type EnvironmentProfile } from '../../lambdas/core/schemas';
 import type { HistoryEvent } from '../../lambdas/embedded/engine';
-import { LocalEventBus } from '../../lambdas/embedded/event-bus';
-import { DOCUMENTS_DIR, startLocalRuntime, type LocalRuntime } from '../../lambdas/embedded/runtime';
+import { startLocalRuntime, type LocalRuntime } from '../../lambdas/embedded/runtime';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { transition } from '../../lambdas/phases/common';
 import { submitChange } from '../../lambdas/phases/submit';
 import type { Logger } from '../../lambdas/ports';
+import { bindProfile, DEMO_PROFILE_PATH, DemoEnvironment, DemoServiceError, EXAMPLES, PREVIOUS_RELEASE, settleStaleChanges } from './embedded';
 
 export const SCENARIOS = ['happy', 'bad-release'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const EXIT = { OK: 0, UNEXPECTED_OUTCOME: 1, USAGE: 2, ENVIRONMENT: 3, INTERRUPTED: 130 } as const;
 
-const ROOT = resolve(__dirname, '..', '..');
-const EXAMPLES = join(ROOT, 'examples');
-const PREVIOUS_RELEASE = 'v2.3.1';
 const NEW_RELEASE = 'v2.4.0';
 const BAD_RELEASE = 'v2.4.0-bad';
 
@@ -64,8 +59,7 @@ const phaseOf = (state: string): string => PHASE_OF.find(([re]) => re.test(state
 
 /** The demo profile with its `{{port}}` placeholders filled, validated. */
 export function loadDemoProfile(port: number): EnvironmentProfile {
-  const text = readFileSync(join(EXAMPLES, 'local-demo.profile.yml'), 'utf8').split('{{port}}').join(String(port));
-  return validate(EnvironmentProfileSchema, parseDocumentText(text, 'local-demo profile'), 'local-demo profile');
+  return bindProfile(readFileSync(DEMO_PROFILE_PATH, 'utf8'), port, 'local-demo profile');
 }
 
 /** The example change with the next free id of this year, deploying the scenario's release. */
@@ -83,26 +77,6 @@ export function nextChangeId(existing: string[], year: number): string {
   return `${prefix}${String(Math.max(100, ...used) + 1).padStart(3, '0')}`;
 }
 
-async function releaseOf(host: DemoHost): Promise<string | undefined> {
-  try {
-    const res = await fetch(`${host.baseUrl}/api/v1/health`, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json()) as { release?: string | { version?: string } };
-    return typeof body.release === 'string' ? body.release : body.release?.version;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs one document outside any change (setting the demo host up or down) and waits for it. */
-async function hostCommand(hosts: LocalHostCommands, document: string, parameters: Record<string, string>): Promise<{ ok: boolean; output: string }> {
-  const { commandId } = await hosts.send({ changeId: 'CR-0000-000', attempt: 1, step: { name: 'demo-setup', document, parameters, timeoutSeconds: 60 }, targets: { kind: 'local' }, comment: 'demo host setup' });
-  for (;;) {
-    const o = await hosts.outcome(commandId);
-    if (o.status !== 'InProgress') return { ok: o.status === 'Success', output: `${o.stdout}\n${o.stderr}`.trim() };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function runDemo(options: RunOptions): Promise<RunResult> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const say = options.json ? () => undefined : write;
@@ -116,20 +90,15 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     error: (m, d) => say(`  ✖ ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
   };
 
-  const hostRoot = join(home, 'host');
-  killDemoService(hostRoot);
-  rmSync(hostRoot, { recursive: true, force: true });
-  const port = await freePort();
-  const host = prepareDemoHost({ root: hostRoot, port, release: PREVIOUS_RELEASE });
-  let profile: EnvironmentProfile;
+  let demo: DemoEnvironment;
   try {
-    profile = loadDemoProfile(port);
+    demo = await DemoEnvironment.prepare({ home, log });
   } catch (err) {
     write(`runbook: ${(err as Error).message}`);
     return { ...result, exitCode: EXIT.USAGE };
   }
+  const { host, hostRoot, profile } = demo;
 
-  const setupHosts = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot, bus: new LocalEventBus({ log }), clock: { now: () => new Date() } });
   let runtime: LocalRuntime | undefined;
   let currentExecution: string | undefined;
   let changeId: string | undefined;
@@ -145,12 +114,14 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
   try {
     say(`Runbook Control Plane — embedded engine, scenario "${options.scenario}"`);
     say(`  demo service estimator-service on ${host.baseUrl} (host files under ${hostRoot})`);
-    const started = await hostCommand(setupHosts, 'runbook-ServiceControl', { Action: 'start', Services: host.service, ServiceManager: 'pidfile', WaitSeconds: '15' });
-    if (!started.ok) {
-      write(`runbook: the demo service did not start:\n${started.output}`);
+    try {
+      await demo.start();
+    } catch (err) {
+      if (!(err instanceof DemoServiceError)) throw err;
+      write(`runbook: ${err.message}`);
       return result;
     }
-    say(`  demo service running release ${await releaseOf(host)}`);
+    say(`  demo service running release ${await demo.release()}`);
 
     let lastPhase = '';
     const enteredAt = new Map<string, number>();
@@ -191,16 +162,7 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     rt.probe.start();
 
     // An embedded run that died left its change in flight: that process is gone, so say so and free the lock.
-    for (const stale of await rt.store.listChanges({ environment: profile.name })) {
-      if ((FINAL_STATUSES as readonly string[]).includes(stale.status)) continue;
-      const superseded = stale.status === 'ROLLED_BACK';
-      await transition(rt.engine.deps, stale.id, {
-        status: superseded ? 'CANCELLED' : 'INTERRUPTED', phase: stale.phase, actor: operator,
-        message: superseded ? 'cancelled: superseded by a new demo run' : 'interrupted: the embedded run that owned it ended without finishing',
-      });
-      await rt.store.releaseLock(stale.environment, stale.id);
-      say(`  ${stale.id} was ${stale.status}: marked ${superseded ? 'CANCELLED' : 'INTERRUPTED'}`);
-    }
+    await settleStaleChanges(rt.engine.deps, profile.name, { actor: operator, supersedeRolledBack: true, say });
 
     changeId = nextChangeId((await rt.store.listChanges()).map((c) => c.id), new Date().getUTCFullYear());
     const request = demoChangeRequest(changeId, options.scenario);
@@ -235,15 +197,14 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
 
     const change = (await rt.store.getChange(changeId)) as ChangeRecord;
     const stored = await rt.store.getReport(changeId);
-    const releaseAfter = await releaseOf(host);
+    const releaseAfter = await demo.release();
     mkdirSync(join(home, 'reports'), { recursive: true });
-    mkdirSync(join(home, 'executions'), { recursive: true });
     const reportPath = join(home, 'reports', `${change.executionName}.json`);
     if (stored) {
       writeFileSync(reportPath, `${JSON.stringify({ changeId, attempt: stored.attempt, outcome: stored.outcome, report: stored.report, qcSummary: stored.qcSummary }, null, 2)}\n`);
       writeFileSync(reportPath.replace(/\.json$/, '.md'), reportToMarkdown(stored.report as DeploymentReport, stored.qcSummary));
     }
-    writeFileSync(join(home, 'executions', `${outcome.name}.json`), `${JSON.stringify(outcome, null, 2)}\n`);
+    // The engine wrote the execution history to executions/<name>.json when the run ended.
 
     const problems: string[] = [];
     if (change.status !== expected.status) problems.push(`status is ${change.status}, expected ${expected.status}`);
@@ -276,9 +237,7 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     if (runtime) await runtime.probe.stop();
-    const stopped = await hostCommand(setupHosts, 'runbook-ServiceControl', { Action: 'stop', Services: host.service, ServiceManager: 'pidfile', WaitSeconds: '10' }).catch(() => ({ ok: false, output: '' }));
-    if (!stopped.ok) killDemoService(hostRoot);
-    await setupHosts.close();
+    await demo.stop();
     if (runtime) await runtime.close();
   }
 }

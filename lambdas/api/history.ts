@@ -49,14 +49,17 @@ export function stateRuns(history: Pick<ExecutionHistory, 'status' | 'events' | 
         last.set(key, run);
         break;
       }
-      case 'StateExited':
-        if (current) {
-          current.exitedAt = iso(e.timestamp);
-          current.durationMs = e.timestamp - Date.parse(current.enteredAt);
-          if (current.status === 'running') current.status = 'succeeded';
+      case 'StateExited': {
+        // Step Functions exits a state whose failure a Catch handled; the local engine says StateCaught instead.
+        const run = current ?? last.get(key);
+        if (run && (current || run.status === 'failed')) {
+          run.exitedAt = iso(e.timestamp);
+          run.durationMs = e.timestamp - Date.parse(run.enteredAt);
+          run.status = run.status === 'running' ? 'succeeded' : 'caught';
           open.delete(key);
         }
         break;
+      }
       case 'StateFailed': {
         // Fail states and failed Tasks alike; a Catch that handles it follows as StateCaught.
         const run = current ?? last.get(key);
@@ -75,9 +78,22 @@ export function stateRuns(history: Pick<ExecutionHistory, 'status' | 'events' | 
         if (run && run.status === 'failed') run.status = 'caught';
         break;
       }
-      case 'StateRetried':
-        if (current) current.retries += 1;
+      case 'StateRetried': {
+        // A retry runs the same state again: a failure before it is not how the state ended.
+        const run = current ?? last.get(key);
+        if (run) {
+          run.retries += 1;
+          if (run.status === 'failed') {
+            run.status = 'running';
+            delete run.exitedAt;
+            delete run.durationMs;
+            delete run.error;
+            delete run.cause;
+            open.set(key, run);
+          }
+        }
         break;
+      }
       default:
         break;
     }

@@ -1,0 +1,219 @@
+// The `runbook` command line as a function: builds the commander program, runs one command and returns its exit
+// code (bin/runbook.ts exits with it; tests call it in-process). Exit codes: 0 ok; 1 refused or failed (a 4xx from
+// the API, a change that ended otherwise); 2 bad usage or invalid input; 3 cannot reach the server or the
+// environment failed; `run` keeps its own (see its help).
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { userInfo } from 'node:os';
+import { ValidationError } from '../../lambdas/core/errors';
+import { ROLES, type ApprovalRole } from '../../lambdas/core/records';
+import { REPORT_FORMATS } from '../../lambdas/api/reports';
+import { CliError, EXIT } from './client';
+import * as commands from './commands';
+import type { ClientFlags, Io, Timing } from './commands';
+import { DemoServiceError } from './embedded';
+import { EXIT as RUN_EXIT, runDemo, SCENARIOS, type Scenario } from './run';
+import { DEFAULT_PORT, startServer } from './serve';
+
+const stdio: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+const CLIENT_EXIT_CODES = `
+Exit codes:
+  0  done
+  1  refused or failed: the API answered 4xx (the message says why), or the change ended otherwise
+  2  bad usage or invalid input
+  3  cannot reach the server (no \`runbook serve\` running, network, credentials) or it failed (5xx)`;
+
+const defaultHome = (): string => process.env.RUNBOOK_HOME ?? '.runbook';
+
+function role(value: string): ApprovalRole {
+  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${ROLES.join(', ')}`);
+  return value as ApprovalRole;
+}
+
+function withClient(cmd: Command): Command {
+  return cmd
+    .option('--home <dir>', 'where the local server keeps serve.json and operator-token', defaultHome())
+    .option('--endpoint <url>', 'a deployed API (https://….execute-api.<region>.amazonaws.com/v1), called with SigV4 and your AWS credentials')
+    .option('--region <region>', 'the region for --endpoint (default: from the URL, then AWS_REGION)')
+    .option('--token <token>', 'operator token for the local server (default: $RUNBOOK_TOKEN, then <home>/operator-token)')
+    .option('--json', 'print the API\'s JSON instead of text (for scripts)')
+    .addHelpText('after', CLIENT_EXIT_CODES);
+}
+
+const flagsOf = (o: ClientFlags): ClientFlags => o;
+
+export interface MainOptions {
+  timing?: Timing;
+  /** Resolves when `serve` should stop (tests); SIGINT/SIGTERM by default. */
+  serveUntil?: Promise<void>;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolveSignal) => {
+    const stop = (): void => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      resolveSignal();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export async function main(argv: string[], io: Io = stdio, options: MainOptions = {}): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = new Command();
+  program
+    .name('runbook')
+    .description('Runbook Control Plane: PRE-FLIGHT → PLAN → ACT → TEST → REPORT, with automatic rollback.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError('(add --help for usage)');
+
+  program
+    .command('run')
+    .description('Run the example change against the local demo service through all five phases (the embedded engine).')
+    .option('--scenario <name>', `${SCENARIOS.join(' | ')}`, (v: string): Scenario => {
+      if (!(SCENARIOS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+      return v as Scenario;
+    }, 'happy' as Scenario)
+    .option('--home <dir>', 'where the embedded engine keeps its data, reports and demo host', defaultHome())
+    .option('--json', 'print one JSON object with the outcome instead of progress lines')
+    .addHelpText('after', `
+Exit codes:
+  0  the scenario ended as it should (happy: COMPLETED on the new release; bad-release: ROLLED_BACK on the previous release)
+  1  the change ended some other way
+  2  bad usage or invalid input (the message names the field)
+  3  the local environment failed (store busy, demo service did not start)
+  130 interrupted (Ctrl-C): the change is left INTERRUPTED`)
+    .action(async (opts: { scenario: Scenario; home: string; json?: boolean }) => {
+      code = (await runDemo({ scenario: opts.scenario, home: opts.home, json: opts.json === true, write: io.out })).exitCode;
+    });
+
+  program
+    .command('serve')
+    .description('Serve the API on 127.0.0.1 over the embedded engine for one profile (the local demo by default); Ctrl-C stops it.')
+    .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('a port number from 0 to 65535');
+      return Number(v);
+    }, DEFAULT_PORT)
+    .option('--profile <file>', 'environment profile (YAML or JSON); default: examples/local-demo.profile.yml')
+    .option('--demo', 'lay out the demo host and run the demo service (default with the local demo profile)')
+    .option('--no-demo', 'do not start the demo service')
+    .option('--host-root <dir>', 'root the host-command documents act under (default: <home>/host with the demo, / otherwise)')
+    .option('--home <dir>', 'where the server keeps its data, operators, reports', defaultHome())
+    .addHelpText('after', `
+Writes <home>/serve.json (url, pid) for the CLI and <home>/operator-token (0600) for this OS user; removes serve.json on exit.
+Exit codes:
+  0  stopped by SIGINT/SIGTERM (running executions stopped, their changes INTERRUPTED)
+  2  bad usage or an invalid profile (the message names the field)
+  3  the environment failed (port in use, store in use by another runbook process, demo service did not start)`)
+    .action(async (opts: { port: number; profile?: string; demo?: boolean; hostRoot?: string; home: string }) => {
+      const server = await startServer({
+        home: opts.home, port: opts.port, write: io.out, operator: userInfo().username,
+        ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.demo !== undefined ? { demo: opts.demo } : {}),
+        ...(opts.hostRoot ? { hostRoot: opts.hostRoot } : {}),
+      });
+      io.out('Ctrl-C stops the server.');
+      await (options.serveUntil ?? untilSignal());
+      io.out('stopping: running executions are stopped and their changes marked INTERRUPTED');
+      await server.close();
+      io.out('stopped');
+      code = EXIT.OK;
+    });
+
+  withClient(program.command('submit').argument('<file>', 'change request (YAML or JSON)').description('Submit a change request: validated, risk-assessed, environment locked, execution started.'))
+    .action(async (file: string, opts: ClientFlags) => { code = await commands.submit(file, flagsOf(opts), io); });
+
+  withClient(program.command('approve').argument('<id>', 'change id').description('Record your approval (or rejection) for one role; your identity is the caller\'s, never a parameter.')
+    .addOption(new Option('--role <role>', `the role you approve as: ${ROLES.join(', ')}`).argParser(role).makeOptionMandatory())
+    .option('--reject', 'reject instead: the change ends REJECTED')
+    .option('--comment <text>', 'why'))
+    .action(async (id: string, opts: ClientFlags & { role: ApprovalRole; reject?: boolean; comment?: string }) => {
+      code = await commands.approve(id, { role: opts.role, ...(opts.reject ? { reject: true } : {}), ...(opts.comment ? { comment: opts.comment } : {}) }, flagsOf(opts), io);
+    });
+
+  withClient(program.command('status').argument('<id>', 'change id').description('Status, phase, attempt, approvals and the timeline of a change.')
+    .option('--watch', 'follow the change until it ends, is rolled back, or waits for approvals'))
+    .action(async (id: string, opts: ClientFlags & { watch?: boolean }) => {
+      code = await commands.status(id, { ...(opts.watch ? { watch: true } : {}) }, flagsOf(opts), io, options.timing);
+    });
+
+  withClient(program.command('list').description('Changes, newest first.')
+    .option('--status <status>', 'only changes in this status')
+    .option('--environment <name>', 'only changes of this environment')
+    .option('--limit <n>', 'page size (1–100, default 25)')
+    .option('--next-token <token>', 'the page after the one that printed this token')
+    .option('--all', 'every page'))
+    .action(async (opts: ClientFlags & { status?: string; environment?: string; limit?: string; nextToken?: string; all?: boolean }) => {
+      code = await commands.list(opts, flagsOf(opts), io);
+    });
+
+  withClient(program.command('inspect').argument('<id>', 'change id').description('The execution\'s states in order with their durations and results (as the Step Functions console shows them).')
+    .option('--attempt <n>', 'an earlier attempt (default: the current one)')
+    .option('--events', 'also list every history event with its time from the start'))
+    .action(async (id: string, opts: ClientFlags & { attempt?: string; events?: boolean }) => {
+      code = await commands.inspect(id, { ...(opts.attempt ? { attempt: opts.attempt } : {}), ...(opts.events ? { events: true } : {}) }, flagsOf(opts), io);
+    });
+
+  withClient(program.command('report').argument('<id>', 'change id').description('The stored report of an attempt.')
+    .addOption(new Option('--format <format>', 'json, md (Markdown), qc (the 12-line QC summary) or retro (retrospective draft, YAML)').choices(REPORT_FORMATS).default('json'))
+    .option('--attempt <n>', 'an earlier attempt (default: the latest report)'))
+    .action(async (id: string, opts: ClientFlags & { format: string; attempt?: string }) => {
+      code = await commands.report(id, { format: opts.format, ...(opts.attempt ? { attempt: opts.attempt } : {}) }, flagsOf(opts), io);
+    });
+
+  withClient(program.command('cancel').argument('<id>', 'change id').description('Cancel a change: before ACT it is stopped; from ACT on it is rolled back, then closed as CANCELLED.')
+    .option('--reason <text>', 'why (recorded with the change and in its report)')
+    .option('--no-wait', 'return once the cancel is accepted instead of following the rollback'))
+    .action(async (id: string, opts: ClientFlags & { reason?: string; wait: boolean }) => {
+      code = await commands.cancel(id, { ...(opts.reason ? { reason: opts.reason } : {}), wait: opts.wait }, flagsOf(opts), io, options.timing);
+    });
+
+  const operator = program.command('operator').description('Operators of the local server (bearer tokens).');
+  operator.command('add').argument('<name>', 'the operator\'s identity, as approvals will record it')
+    .description('Create an operator and print its token once (the server keeps only its SHA-256).')
+    .option('--role <role>', 'a role this operator may approve as (repeat for more; default: any role)', (v: string, prev: ApprovalRole[] | undefined) => [...(prev ?? []), role(v)])
+    .option('--quiet', 'print only the token (for RUNBOOK_TOKEN=$(…))')
+    .option('--json', 'print name, roles and token as JSON')
+    .option('--home <dir>', 'the local server\'s home (operators.json)', defaultHome())
+    .addHelpText('after', '\nExit codes:\n  0  added\n  1  an operator of that name exists\n  2  bad usage (invalid name)')
+    .action((name: string, opts: { role?: ApprovalRole[]; quiet?: boolean; json?: boolean; home: string }) => {
+      code = commands.operatorAdd(name, { ...(opts.role ? { role: opts.role } : {}), ...(opts.quiet ? { quiet: true } : {}) }, { home: opts.home, ...(opts.json ? { json: true } : {}) }, io);
+    });
+
+  withClient(program.command('check').description('Run the scheduled pre-flight check now (system health, dependencies, required parameters) on the local server.')
+    .option('--history', 'list the recent check results instead of running one'))
+    .action(async (opts: ClientFlags & { history?: boolean }) => {
+      code = await commands.check({ ...(opts.history ? { history: true } : {}) }, flagsOf(opts), io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    if (err instanceof CliError) {
+      io.err(`runbook: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof ValidationError) {
+      io.err(`runbook: ${err.message}`);
+      return EXIT.USAGE;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      io.err(`runbook: ${e.message}: another server uses that port (pass --port N, or --port 0 for any free port)`);
+      return EXIT.UNREACHABLE;
+    }
+    if (err instanceof DemoServiceError) {
+      io.err(`runbook: ${err.message}`);
+      return EXIT.UNREACHABLE;
+    }
+    io.err(`runbook: ${e.message ?? String(err)}`);
+    return RUN_EXIT.ENVIRONMENT;
+  }
+}

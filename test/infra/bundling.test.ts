@@ -1,0 +1,57 @@
+// One function bundled for real, as `cdk synth` does it: the local esbuild (no Docker), one minified index.js with
+// the SDK inside and a source map beside it, and the SSM documents copied next to it for deps.ts to load.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { DOCUMENT_NAMES } from '../../documents';
+import { FunctionWithLogGroup } from '../../lib/function-with-log-group';
+
+describe('FunctionWithLogGroup bundling', () => {
+  // Prepare
+  const app = new App({ builtinCloudFormationValidation: false, stackTraces: false });
+  const stack = new Stack(app, 'Bundling');
+  new FunctionWithLogGroup(stack, 'Alarm', {
+    name: 'alarm',
+    description: 'bundling test',
+    timeout: Duration.seconds(30),
+    withDocuments: true,
+    environment: {
+      TABLE_NAME: 't', ENVIRONMENT_NAME: 'test', PROFILE_PARAMETER_NAME: '/runbook/test/profile',
+      TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t', COMMAND_LOG_GROUP: '/runbook/test/commands',
+    },
+  });
+
+  // Act
+  const assembly = app.synth();
+  const manifest = JSON.parse(readFileSync(join(assembly.directory, 'Bundling.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string; packaging: string } }> };
+  const bundle = Object.values(manifest.files).map((f) => join(assembly.directory, f.source.path)).find((p) => existsSync(join(p, 'index.js')));
+
+  it('should write one minified index.js with its source map', () => {
+    // Assess
+    expect(bundle).toBeDefined();
+    const code = readFileSync(join(bundle as string, 'index.js'), 'utf8');
+    // Minified: thousands of characters a line (template literals and the licence comments esbuild keeps at the end
+    // still break a few lines).
+    expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
+    expect(/\/\/# sourceMappingURL=index\.js\.map\s*$/.test(code)).toBe(true);
+    expect(existsSync(join(bundle as string, 'index.js.map'))).toBe(true);
+  });
+
+  it('should bundle the AWS SDK and every other package: only Node built-ins are left to require', () => {
+    // Prepare
+    const code = readFileSync(join(bundle as string, 'index.js'), 'utf8');
+    const builtins = new Set(builtinModules);
+
+    // Act
+    const required = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string))];
+
+    // Assess: the SDK's SigV4a CRT signer is an optional package it requires inside try/catch only when asked for.
+    expect(required.filter((r) => !builtins.has(r.replace(/^node:/, '')) && r !== '@aws-sdk/signature-v4-crt')).toEqual([]);
+  });
+
+  it('should copy every SSM document into documents/ beside the bundle', () => {
+    // Assess
+    expect(readdirSync(join(bundle as string, 'documents')).sort()).toEqual(DOCUMENT_NAMES.map((d) => `${d}.yml`).sort());
+  });
+});

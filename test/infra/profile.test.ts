@@ -1,0 +1,98 @@
+// Choosing the environment profile with `-c profile=...`: the default is the KIS_CORE_V3 example, another profile
+// changes names, tags and targets throughout, and a profile that is not valid stops the synth with the field path.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ParameterTier } from 'aws-cdk-lib/aws-ssm';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_PROFILE_FILE } from '../../lib/paths';
+import { parameterTierFor } from '../../lib/profile-parameter';
+import { allStatements, synthRunbook, type Json } from './support';
+
+const dir = mkdtempSync(join(tmpdir(), 'runbook-profile-'));
+const kis = parse(readFileSync(DEFAULT_PROFILE_FILE, 'utf8')) as Json;
+
+function profileFile(name: string, changes: Json): string {
+  const file = join(dir, `${name}.profile.yml`);
+  writeFileSync(file, stringify({ ...kis, ...changes }));
+  return file;
+}
+
+describe('the profile context', () => {
+  it('should build the KIS_CORE_V3 example when no profile is given', () => {
+    // Act
+    const { stack } = synthRunbook();
+
+    // Assess
+    expect(stack.stackName).toBe('Runbook-kis-core-v3');
+    expect(stack.profile.system).toBe('KIS_CORE_V3');
+  });
+
+  it('should take a path relative to the repository root, as `-c profile=examples/...` passes it', () => {
+    // Act
+    const { stack } = synthRunbook({ context: { profile: 'examples/kis-core-v3.profile.yml' } });
+
+    // Assess
+    expect(stack.profile.name).toBe('kis-core-v3');
+  });
+
+  it("should name documents, alarms and parameters after another profile's environment and target its instances by id", () => {
+    // Prepare
+    const file = profileFile('staging', { name: 'staging', targets: { kind: 'instances', ids: ['i-0123456789abcdef0', 'mi-0123456789abcdef0'] } });
+
+    // Act
+    const { stack, template } = synthRunbook({ context: { profile: file } });
+
+    // Assess
+    expect(stack.stackName).toBe('Runbook-staging');
+    template.hasResourceProperties('AWS::SSM::Document', { Name: 'staging-runbook-ServiceControl' });
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/runbook/staging/profile' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'runbook-staging-p95-latency' });
+    const toInstances = allStatements(template).map((s) => s.statement).filter((s) => s.Sid === 'SendToEnvironmentInstances');
+    expect(toInstances.length).toBeGreaterThan(0);
+    for (const s of toInstances) {
+      expect(s.Condition).toBeUndefined();
+      expect(JSON.stringify(s.Resource)).toContain(':instance/i-0123456789abcdef0"');
+      expect(JSON.stringify(s.Resource)).toContain(':managed-instance/mi-0123456789abcdef0"');
+      expect(JSON.stringify(s.Resource)).not.toContain('/*');
+    }
+  });
+
+  it('should stop the synth on an invalid profile, naming the file and the field', () => {
+    // Prepare
+    const file = profileFile('broken', { name: 'Not_Valid' });
+
+    // Act
+    const synth = (): unknown => synthRunbook({ context: { profile: file } });
+
+    // Assess
+    expect(synth).toThrow(/broken\.profile\.yml.*name: lower-case letters, digits and hyphens/);
+  });
+
+  it('should refuse a load test longer than the TEST function can run', () => {
+    // Prepare
+    const file = profileFile('long-load', { name: 'long-load', tests: { ...(kis.tests as Json), performance: { durationSeconds: 900 } } });
+
+    // Act
+    const synth = (): unknown => synthRunbook({ context: { profile: file } });
+
+    // Assess
+    expect(synth).toThrow(/tests\.performance\.durationSeconds 900 does not fit the TEST function/);
+  });
+});
+
+describe('parameterTierFor', () => {
+  it.each([
+    [4096, ParameterTier.STANDARD],
+    [4097, ParameterTier.ADVANCED],
+    [8192, ParameterTier.ADVANCED],
+  ])('should store %i bytes in the %s tier', (bytes, tier) => {
+    // Assess
+    expect(parameterTierFor('x'.repeat(bytes))).toBe(tier);
+  });
+
+  it('should refuse a profile larger than an advanced parameter holds', () => {
+    // Assess
+    expect(() => parameterTierFor('x'.repeat(8193))).toThrow(/8193 bytes/);
+  });
+});
