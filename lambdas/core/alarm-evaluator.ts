@@ -7,6 +7,7 @@
 import type { AlarmStateValue } from '../ports';
 import { rollbackAlarmNames } from './events';
 import type { EnvironmentProfile } from './schemas';
+import { rollbackLimits } from './thresholds';
 
 export type ComparisonOperator =
   | 'GreaterThanThreshold'
@@ -184,6 +185,7 @@ export function percentile(values: readonly number[], p: number): number | undef
 export function rollbackAlarmDefinitions(profile: Pick<EnvironmentProfile, 'name' | 'monitoring'>): [AlarmDefinition, AlarmDefinition] {
   const names = rollbackAlarmNames(profile.name);
   const mon = profile.monitoring;
+  const limits = rollbackLimits(mon);
   const shared = {
     periodSeconds: mon.periodSeconds,
     evaluationPeriods: mon.evaluationPeriods,
@@ -196,14 +198,14 @@ export function rollbackAlarmDefinitions(profile: Pick<EnvironmentProfile, 'name
       ...shared,
       name: names.latency,
       metric: 'p95LatencyMs',
-      threshold: mon.p95Ms * mon.rollbackFactor,
+      threshold: limits.p95Ms,
       description: `${profile.name}: p95 latency above ${mon.p95Ms} ms × ${mon.rollbackFactor}`,
     },
     {
       ...shared,
       name: names.errorRate,
       metric: 'errorRate',
-      threshold: mon.errorRate * mon.rollbackFactor,
+      threshold: limits.errorRate,
       description: `${profile.name}: error rate above ${mon.errorRate} × ${mon.rollbackFactor}`,
     },
   ];

@@ -22,7 +22,14 @@ export const CHECK_DURATION_METRIC = 'ScheduledCheckDuration';
 type Check = CheckResult['checks'][number];
 
 async function runCommand(deps: CheckDeps, profile: EnvironmentProfile, step: CommandStep, options: Required<CheckOptions>): Promise<Check> {
-  const { commandId } = await deps.hosts.send({ changeId: `CHECK-${profile.name}`, attempt: 1, step, targets: profile.targets, comment: `scheduled check ${profile.name} ${step.name}` });
+  const changeId = `CHECK-${profile.name}`;
+  const { commandId } = await deps.hosts.send({ changeId, attempt: 1, step, targets: profile.targets, comment: `scheduled check ${profile.name} ${step.name}` });
+  // Recorded like a change's commands (without a token) so the command-status handler knows it and does not
+  // ask for redelivery of its status events; it then keeps the command's output with the record.
+  await deps.store.putCommand({
+    commandId, changeId, attempt: 1, phase: 'PREFLIGHT', stepName: step.name, document: step.document,
+    parameters: step.parameters, status: 'InProgress', requestedAt: deps.clock.now().toISOString(),
+  });
   // The command's own executionTimeout bounds this wait; the status event is not needed by a check that waits anyway.
   const deadline = deps.clock.now().getTime() + (step.timeoutSeconds + 60) * 1000;
   for (;;) {

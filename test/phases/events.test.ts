@@ -32,6 +32,19 @@ describe('event handling', () => {
     await expect(onCommandStatus(h.engine.deps, statusEvent('cmd-unknown'))).rejects.toThrow(TransientError);
   });
 
+  it('should complete the record of a command sent outside any change (a scheduled check) without asking for redelivery', async () => {
+    // Prepare
+    const { commandId } = await h.hosts.send({ changeId: 'CHECK-test-env', attempt: 1, step: { name: 'preflight-system-health', document: 'runbook-SystemHealth', parameters: {}, timeoutSeconds: 60 }, targets: { kind: 'local' }, comment: 'check' });
+    await h.store.putCommand({ commandId, changeId: 'CHECK-test-env', attempt: 1, phase: 'PREFLIGHT', stepName: 'preflight-system-health', document: 'runbook-SystemHealth', parameters: {}, status: 'InProgress', requestedAt: new Date().toISOString() });
+
+    // Act
+    await eventually(() => h.store.getCommand(commandId), (c) => c?.status === 'Success');
+    await h.bus.drain();
+
+    // Assess
+    expect(h.bus.history().filter((d) => d.event.detail && (d.event.detail as { 'command-id'?: string })['command-id'] === commandId)).toEqual([expect.objectContaining({ ok: true })]);
+  });
+
   it('should refuse an ACT step unless the change is ACTING and no earlier step failed', async () => {
     // Prepare
     await submitChange(h.engine.deps, { request: testChange('CR-2026-960'), profile: testProfile(), submittedBy: 'ops' });

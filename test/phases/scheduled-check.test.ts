@@ -52,6 +52,7 @@ describe('runScheduledCheck', () => {
       expect(metrics.published.filter((m) => m.name === CHECK_FAILED_METRIC).map((m) => m.value)).toEqual([0, 1]);
       expect(notifier.sent).toHaveLength(1);
       expect(notifier.sent[0]?.title).toBe('Scheduled pre-flight check failed: local-demo');
+      expect((await deps.store.listCommands('CHECK-local-demo')).map((c) => c.stepName)).toEqual(['preflight-system-health', 'preflight-dependencies', 'preflight-system-health', 'preflight-dependencies']);
     } finally {
       await hosts.close();
       await bus.close();

@@ -69,7 +69,7 @@ describe('statemachines/runbook.asl.json', () => {
     const profileShape = EnvironmentProfileSchema.shape;
     const maxCommand = 7200;
     const maxWindow = 86400;
-    const maxLoad = 3600;
+    const maxLoad = 840;
     expect(profileShape).toBeDefined();
     const timeout = (n: string) => definition.States[n]?.TimeoutSeconds ?? states.find(([name]) => name === n)?.[1].TimeoutSeconds;
     expect(timeout('Act Run Step')).toBeGreaterThan(maxCommand);

@@ -62,6 +62,11 @@ export class SnsSlackNotifier implements Notifier {
     try {
       url = await this.slackWebhookUrl(this.options.slackSecretArn);
     } catch (err) {
+      // The stack creates the secret empty; until an operator stores the webhook URL there is simply no Slack.
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') {
+        this.options.log.info('notification: Slack webhook not configured (the secret has no value yet)', { changeId: n.changeId });
+        return;
+      }
       this.options.log.error('notification: Slack webhook secret unreadable', { changeId: n.changeId, error: describe(err) });
       return;
     }

@@ -99,10 +99,10 @@ describe('SnsSlackNotifier', () => {
     expect(errors).toEqual([['notification: SNS publish failed', expect.objectContaining({ changeId: 'CR-2025-001', error: expect.stringContaining('ThrottledException') })]]);
   });
 
-  it('should not throw when the secret cannot be read, and read it again next time', async () => {
-    // Prepare
+  it('should treat a secret with no value yet as "no Slack", quietly, and read it again next time', async () => {
+    // Prepare: the stack creates the secret empty; an operator stores the webhook URL later.
     sns.on(PublishCommand).resolves({});
-    secrets.on(GetSecretValueCommand).rejectsOnce(new ResourceNotFoundException({ message: 'no such secret', $metadata: {} })).resolves({ SecretString: WEBHOOK });
+    secrets.on(GetSecretValueCommand).rejectsOnce(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} })).resolves({ SecretString: WEBHOOK });
     const { notifier, fetch, errors } = harness({ slackSecretArn: SECRET });
 
     // Act
@@ -110,9 +110,23 @@ describe('SnsSlackNotifier', () => {
     await notifier.notify(notification);
 
     // Assess
-    expect(errors[0]?.[0]).toBe('notification: Slack webhook secret unreadable');
+    expect(errors).toEqual([]);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('should not throw when the secret cannot be read, and log it', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    secrets.on(GetSecretValueCommand).rejects(sdkError('AccessDeniedException'));
+    const { notifier, fetch, errors } = harness({ slackSecretArn: SECRET });
+
+    // Act
+    await notifier.notify(notification);
+
+    // Assess
+    expect(errors[0]?.[0]).toBe('notification: Slack webhook secret unreadable');
+    expect(fetch).not.toHaveBeenCalled();
   });
 
   it('should log, never throw, when Slack refuses the message, without logging the URL', async () => {
