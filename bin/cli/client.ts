@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TOKEN_FILE } from '../../lambdas/api/local-auth';
+import { isAlive } from '../../lambdas/embedded/dynalite';
 import { regionFromUrl, signRequest } from './sigv4';
 
 export const EXIT = { OK: 0, REFUSED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
@@ -37,15 +38,6 @@ export interface ApiClient {
   /** Where requests go, for messages. */
   target: string;
   request(method: string, path: string, options?: { body?: string; contentType?: string; query?: Record<string, string | undefined> }): Promise<ApiResult>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function readServeInfo(home: string): ServeInfo {

@@ -193,7 +193,7 @@ export async function inspect(id: string, opts: { attempt?: string; events?: boo
   }
   const start = Date.parse(h.startedAt as string);
   const total = h.stoppedAt ? Date.parse(h.stoppedAt as string) - start : undefined;
-  io.out(`Execution ${h.executionName} (change ${id}, attempt ${h.attempt}): ${h.status}${total !== undefined ? ` after ${formatDuration(total)}` : ' (running)'}${h.error ? ` — ${h.error}${h.cause ? `: ${String(h.cause).split('\n')[0]?.slice(0, 160)}` : ''}` : ''}`);
+  io.out(`Execution ${h.executionName} (change ${id}, attempt ${h.attempt}): ${h.status}${total !== undefined ? ` after ${formatDuration(total)}` : ''}${h.error ? ` — ${h.error}${h.cause ? `: ${String(h.cause).split('\n')[0]?.slice(0, 160)}` : ''}` : ''}`);
   io.out(`  started ${time(h.startedAt)}${h.stoppedAt ? `, stopped ${time(h.stoppedAt)}` : ''}`);
   io.out(`  ${pad('#', 4)}${pad('STATE', 34)}${pad('STEP', 26)}${pad('AT', 10)}${pad('DURATION', 10)}RESULT`);
   (h.states as StateRun[]).forEach((s, i) => {

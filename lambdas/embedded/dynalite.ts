@@ -21,7 +21,8 @@ export interface EmbeddedDynamo {
 
 const PID_FILE = 'runbook-dynalite.pid';
 
-function isAlive(pid: number): boolean {
+/** Whether a process of that id exists (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

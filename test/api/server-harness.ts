@@ -4,60 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { addOperator } from '../../lambdas/api/local-auth';
-import { ssmCommandStatusEvent, type EventBus } from '../../lambdas/core/events';
+import { addOperator, OPERATORS_FILE } from '../../lambdas/api/local-auth';
 import type { ChangeRequest, EnvironmentProfile } from '../../lambdas/core/schemas';
-import type { CommandOutcome, HostCommands, LoadResult, LoadSpec, SendCommandRequest } from '../../lambdas/ports';
+import type { LoadResult, LoadSpec, SendCommandRequest } from '../../lambdas/ports';
 import { startServer, type RunningServer } from '../../bin/cli/serve';
-import { eventually, FakeAlarms, FakeParameters, FakeTester, type StepBehaviour } from '../support/fakes';
+import { eventually, FakeAlarms, FakeHostCommands, FakeParameters, FakeTester, type StepBehaviour } from '../support/fakes';
 import { testChange, testProfile } from '../support/harness';
-
-/** Like the state-machine fakes, but a step can be held until the test lets it finish (to act while it runs). */
-export class GatedHosts implements HostCommands {
-  readonly sent: SendCommandRequest[] = [];
-  private readonly outcomes = new Map<string, CommandOutcome>();
-  private readonly gates = new Map<string, { promise: Promise<void>; open: () => void }>();
-  private next = 0;
-
-  constructor(private readonly bus: EventBus, private readonly behaviour: (req: SendCommandRequest) => StepBehaviour = () => ({ status: 'Success' })) {}
-
-  /** The step of that name stays InProgress until open(name). */
-  hold(stepName: string): void {
-    let open = (): void => undefined;
-    const promise = new Promise<void>((r) => { open = r; });
-    this.gates.set(stepName, { promise, open });
-  }
-
-  open(stepName: string): void {
-    this.gates.get(stepName)?.open();
-  }
-
-  async send(req: SendCommandRequest): Promise<{ commandId: string }> {
-    this.next += 1;
-    const commandId = `cmd-${String(this.next).padStart(4, '0')}`;
-    this.sent.push(req);
-    this.outcomes.set(commandId, { status: 'InProgress', stdout: '', stderr: '' });
-    const b = this.behaviour(req);
-    const gate = this.gates.get(req.step.name)?.promise ?? Promise.resolve();
-    void gate.then(() => setTimeout(() => {
-      this.outcomes.set(commandId, { status: b.status, exitCode: b.exitCode ?? (b.status === 'Success' ? 0 : 1), stdout: b.stdout ?? '', stderr: b.stderr ?? '' });
-      this.bus.publish(ssmCommandStatusEvent({
-        'command-id': commandId, 'document-name': req.step.document, 'expire-after': new Date(Date.now() + 3600e3).toISOString(),
-        parameters: Object.fromEntries(Object.entries(req.step.parameters).map(([k, v]) => [k, [v]])),
-        'requested-date-time': new Date().toISOString(), status: b.status,
-      }, new Date()));
-    }, 1));
-    return { commandId };
-  }
-
-  async outcome(commandId: string): Promise<CommandOutcome> {
-    return this.outcomes.get(commandId) ?? { status: 'Failed', stdout: '', stderr: `no command ${commandId}` };
-  }
-
-  stepNames(): string[] {
-    return this.sent.map((s) => s.step.name);
-  }
-}
 
 /** The load test can be held too, to find a change in TESTING. */
 export class GatedTester extends FakeTester {
@@ -74,7 +26,7 @@ export interface TestServer {
   server: RunningServer;
   home: string;
   url: string;
-  hosts: GatedHosts;
+  hosts: FakeHostCommands;
   alarms: FakeAlarms;
   tester: GatedTester;
   lines: string[];
@@ -88,6 +40,8 @@ export interface TestServer {
   approveAll(id: string, roles?: (keyof TestServer['approvers'])[]): Promise<void>;
   statusOf(id: string): Promise<string>;
   waitFor(id: string, predicate: (status: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Until the execution has ended: a change shows its final status a little before its notification is sent. */
+  settled(executionName: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -111,11 +65,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'runbook-api-'));
   const lines: string[] = [];
   const tester = new GatedTester();
-  let hosts: GatedHosts | undefined;
+  let hosts: FakeHostCommands | undefined;
   let alarms: FakeAlarms | undefined;
   const approvers = {
     technical: { name: 'alice', token: '' }, business: { name: 'bob', token: '' }, security: { name: 'carol', token: '' }, executive: { name: 'erin', token: '' },
   };
+  // A restart in the same home issues the approvers new tokens (only hashes were kept).
+  rmSync(join(home, OPERATORS_FILE), { force: true });
   for (const [role, caller] of Object.entries(approvers)) {
     caller.token = addOperator(home, caller.name, { roles: [role as keyof typeof approvers] }).token;
   }
@@ -123,7 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     home, profile: options.profile ?? testProfile(), port: 0, demo: false, persist: options.persist ?? false,
     operator: 'ops-operator', write: (l) => lines.push(l), cancelFollowIntervalMs: 10,
     adapters: (bus) => {
-      hosts = new GatedHosts(bus, options.behaviour);
+      hosts = new FakeHostCommands(bus, options.behaviour);
       alarms = new FakeAlarms(bus);
       return { hosts, alarms, metrics: alarms, tester, parameters: new FakeParameters() };
     },
@@ -146,7 +102,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
   const statusOf = async (id: string): Promise<string> => (await request('GET', `/changes/${id}`)).json?.status as string;
   const t: TestServer = {
-    server, home, url: server.url, hosts: hosts as unknown as GatedHosts, alarms: alarms as unknown as FakeAlarms, tester, lines,
+    server, home, url: server.url, hosts: hosts as unknown as FakeHostCommands, alarms: alarms as unknown as FakeAlarms, tester, lines,
     operator: { name: 'ops-operator', token: server.token }, approvers, request,
     submit: (r, token) => request('POST', '/changes', { body: stringify(r), contentType: 'application/yaml', ...(token ? { token } : {}) }),
     approve: (id, role, decision = 'approve') => request('POST', `/changes/${id}/approvals`, {
@@ -160,6 +116,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     statusOf,
     waitFor: (id, predicate, timeoutMs = 10_000) => eventually(() => statusOf(id), (s) => predicate(s), timeoutMs),
+    settled: async (name) => { await server.runtime.engine.wait(name); },
     async close() {
       await server.close();
       if (!options.home) rmSync(home, { recursive: true, force: true });

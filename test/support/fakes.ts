@@ -18,6 +18,7 @@ export type StepBehaviour = { status: 'Success' | 'Failed' | 'TimedOut'; stdout?
 export class FakeHostCommands implements HostCommands {
   readonly sent: SendCommandRequest[] = [];
   private readonly outcomes = new Map<string, CommandOutcome>();
+  private readonly gates = new Map<string, { promise: Promise<void>; open: () => void }>();
   private next = 0;
 
   constructor(private readonly bus: EventBus, private readonly behaviour: (req: SendCommandRequest) => StepBehaviour = () => ({ status: 'Success' })) {}
@@ -28,15 +29,27 @@ export class FakeHostCommands implements HostCommands {
     this.sent.push(req);
     this.outcomes.set(commandId, { status: 'InProgress', stdout: '', stderr: '' });
     const b = this.behaviour(req);
-    setTimeout(() => {
+    const gate = this.gates.get(req.step.name)?.promise ?? Promise.resolve();
+    void gate.then(() => setTimeout(() => {
       this.outcomes.set(commandId, { status: b.status, exitCode: b.exitCode ?? (b.status === 'Success' ? 0 : 1), stdout: b.stdout ?? '', stderr: b.stderr ?? '' });
       this.bus.publish(ssmCommandStatusEvent({
         'command-id': commandId, 'document-name': req.step.document, 'expire-after': new Date(Date.now() + 3600e3).toISOString(),
         parameters: Object.fromEntries(Object.entries(req.step.parameters).map(([k, v]) => [k, [v]])),
         'requested-date-time': new Date().toISOString(), status: b.status,
       }, new Date()));
-    }, 1);
+    }, 1));
     return { commandId };
+  }
+
+  /** Keeps the step of that name InProgress until open(name), so a test can act while it runs. */
+  hold(stepName: string): void {
+    let open = (): void => undefined;
+    const promise = new Promise<void>((resolve) => { open = resolve; });
+    this.gates.set(stepName, { promise, open });
+  }
+
+  open(stepName: string): void {
+    this.gates.get(stepName)?.open();
   }
 
   async outcome(commandId: string): Promise<CommandOutcome> {
