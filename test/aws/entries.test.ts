@@ -133,7 +133,9 @@ describe('scheduled-check entry', () => {
       ['runbook-SystemHealth', [{ Key: 'tag:Environment', Values: ['production'] }]],
       ['runbook-Dependencies', [{ Key: 'tag:Environment', Values: ['production'] }]],
     ]);
-    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(1);
+    const checkItems = ddb.commandCalls(PutItemCommand).filter((c) => c.args[0].input.Item?.pk?.S?.startsWith('CHECK#'));
+    expect(checkItems).toHaveLength(1);
+    expect(ddb.commandCalls(PutItemCommand).filter((c) => c.args[0].input.Item?.pk?.S?.startsWith('COMMAND#'))).toHaveLength(2);
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toBe('Scheduled pre-flight check failed: kis-core-v3');
     const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(emf).toEqual([
