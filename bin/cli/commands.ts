@@ -225,14 +225,14 @@ export async function report(id: string, opts: { format?: string; attempt?: stri
 export async function cancel(id: string, opts: { reason?: string; wait?: boolean }, flags: ClientFlags, io: Io, timing: Timing = realTiming): Promise<number> {
   const api = await client(flags);
   const request = (): Promise<Record<string, unknown>> => call(api, 'POST', idPath(id, '/cancel'), { contentType: 'application/json', body: JSON.stringify(opts.reason ? { reason: opts.reason } : {}) });
-  let r = await request();
+  const r = await request();
   const say = flags.json ? () => undefined : (line: string) => io.out(line);
   say(`${r.status === 'CANCELLED' ? '✔' : '…'} ${r.message}`);
   if (r.status === 'CANCELLED' || opts.wait === false) {
     if (flags.json) io.out(JSON.stringify(r, null, 2));
     return EXIT.OK;
   }
-  // Follow the change, asking again whenever it moves: that is what carries the cancel on where no server stays up (AWS).
+  // The phases carry the cancel on by themselves (lambdas/phases/cancel.ts): this only follows it to the end.
   let last = String(r.status);
   for (;;) {
     await timing.sleep(timing.intervalMs);
@@ -246,11 +246,6 @@ export async function cancel(id: string, opts: { reason?: string; wait?: boolean
       if (flags.json) io.out(JSON.stringify({ ...c, cancelled: false }, null, 2));
       else io.err(ended);
       return now === 'FAILED' ? EXIT.OK : EXIT.REFUSED;
-    }
-    if (now === 'ROLLED_BACK' || now === 'MONITORING') {
-      const res = expectOk(await api.request('POST', idPath(id, '/cancel'), { contentType: 'application/json', body: '{}' }), api.target);
-      r = res.json();
-      if (r.status === 'CANCELLED') break;
     }
   }
   const final = await call(api, 'GET', idPath(id));

@@ -5,7 +5,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { advanceCancel, CancelFollower, pendingCancel } from '../../lambdas/api/cancel';
 import type { ApiContext } from '../../lambdas/api/context';
 import { ensureLocalOperator, OperatorAuthenticator, TOKEN_FILE } from '../../lambdas/api/local-auth';
 import { listen, type NodeServer } from '../../lambdas/api/node-server';
@@ -43,7 +42,6 @@ export interface StartServerOptions {
   engine?: LocalRuntimeOptions['engine'];
   /** Write <home>/serve.json (default true). */
   serveFile?: boolean;
-  cancelFollowIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -118,18 +116,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       engine: 'embedded',
       runCheck: () => runScheduledCheck({ ...rt.engine.deps, metrics: checkMetrics }, profile, { pollIntervalMs: 100 }),
     };
-    const follower = new CancelFollower(ctx, options.cancelFollowIntervalMs);
-    // A cancel accepted before a restart goes on where it stopped.
-    for (const change of await rt.store.listChanges({ environment: profile.name })) {
-      if (pendingCancel(await rt.store.listEvents(change.id), change.attempt) && (await advanceCancel(ctx, change.id))?.statusCode === 202) follower.follow(change.id);
-    }
     const api = createApi(ctx, {
       log,
-      onRequest: (req, res) => {
-        write(`  ${req.method} ${req.path} → ${res.statusCode}${req.identity ? ` (${req.identity.id})` : ''}`);
-        const cancel = /^\/changes\/([^/]+)\/cancel\/?$/.exec(req.path);
-        if (cancel?.[1] && req.method === 'POST' && res.statusCode === 202) follower.follow(decodeURIComponent(cancel[1]));
-      },
+      onRequest: (req, res) => write(`  ${req.method} ${req.path} → ${res.statusCode}${req.identity ? ` (${req.identity.id})` : ''}`),
     });
     const authenticator = new OperatorAuthenticator(home);
     server = await listen({ api, authenticate: (h) => authenticator.authenticate(h), port: options.port ?? DEFAULT_PORT, log });
@@ -144,7 +133,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       url: http.url, port: http.port, token, operator, profile, runtime: rt,
       close: () => {
         closing ??= (async () => {
-          follower.stop();
           await http.close();
           for (const name of rt.engine.runningNames()) {
             await rt.engine.stop(name, 'runbook serve stopped');

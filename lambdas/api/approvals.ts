@@ -6,14 +6,13 @@ import { ConflictError, ForbiddenError } from '../core/errors';
 import { recordApproval } from '../phases/approvals';
 import { loadChange } from '../phases/common';
 import { parseApprovalBody } from './body';
-import { pendingCancel } from './cancel';
 import type { ApiContext } from './context';
 import { json, type ApiRequest, type ApiResponse, type Identity } from './http';
 
 export async function approve(ctx: ApiContext, req: ApiRequest, id: string): Promise<ApiResponse> {
   const caller = req.identity as Identity;
   const body = parseApprovalBody(req);
-  const change = await loadChange(ctx.deps, id);
+  await loadChange(ctx.deps, id); // 404 before anything else is said about the change
   const events = await ctx.deps.store.listEvents(id);
   const submitter = events.find((e) => e.type === 'change.submitted')?.actor;
   if (submitter && sameIdentity(submitter, caller.id)) {
@@ -21,10 +20,6 @@ export async function approve(ctx: ApiContext, req: ApiRequest, id: string): Pro
   }
   if (caller.roles && !caller.roles.includes(body.role)) {
     throw new ForbiddenError(`${caller.id} may approve as ${caller.roles.join(', ') || 'no role'}, not as ${body.role}`);
-  }
-  const cancel = pendingCancel(events, change.attempt);
-  if (change.status === 'ROLLED_BACK' && cancel) {
-    throw new ConflictError(`change ${id} was rolled back after ${cancel.actor} asked to cancel it: it will not be tried again (cancel it to close it)`);
   }
   const result = await recordApproval(ctx.deps, {
     changeId: id, role: body.role, decision: body.decision, approver: caller.id, ...(body.comment ? { comment: body.comment } : {}),

@@ -6,7 +6,6 @@ import { ChangeRequestSchema, validate } from '../core/schemas';
 import { loadChange } from '../phases/common';
 import { submitChange } from '../phases/submit';
 import { parseBody } from './body';
-import { pendingCancel } from './cancel';
 import type { ApiContext } from './context';
 import { badField, json, type ApiRequest, type ApiResponse } from './http';
 
@@ -110,7 +109,6 @@ export async function get(ctx: ApiContext, req: ApiRequest, id: string): Promise
   const change = await loadChange(ctx.deps, id);
   const [events, approvals] = await Promise.all([ctx.deps.store.listEvents(id), ctx.deps.store.listApprovals(id, change.attempt)]);
   const verdict = evaluateApprovals({ required: change.requiredApprovals, approvals, requester: change.requester });
-  const cancel = pendingCancel(events, change.attempt);
   let nextAttempt: Record<string, unknown> | undefined;
   if (change.status === 'ROLLED_BACK') {
     // Back in PLAN: approvals now count towards the next attempt, which they start once complete.
@@ -125,7 +123,7 @@ export async function get(ctx: ApiContext, req: ApiRequest, id: string): Promise
     requiredApprovals: change.requiredApprovals,
     approvals: { attempt: change.attempt, items: approvals.map(approvalView), state: verdict.state, missing: verdict.missing },
     ...(nextAttempt ? { nextAttempt } : {}),
-    ...(cancel ? { cancelRequest: { by: cancel.actor, at: cancel.at, reason: cancel.data?.reason ?? null } } : {}),
+    ...(change.cancelRequest ? { cancelRequest: change.cancelRequest } : {}),
     timeline: timelineView(events),
     watch: watchLinks(ctx, req, change),
   });

@@ -5,7 +5,7 @@ import { NotFoundError } from '../core/errors';
 import type { Logger } from '../ports';
 import { approve } from './approvals';
 import { assertBodySize, parseCancelBody } from './body';
-import { cancelChange } from './cancel';
+import { requestCancel } from '../phases/cancel';
 import { CHANGE_ID, get, list, submit } from './changes';
 import type { ApiContext } from './context';
 import { badField, errorResponse, json, MethodNotAllowedError, UnauthorizedError, type ApiRequest, type ApiResponse, type Identity } from './http';
@@ -34,7 +34,7 @@ export const ROUTES: Route[] = [
     methods: {
       POST: async (ctx, req, id) => {
         const { reason } = parseCancelBody(req);
-        const outcome = await cancelChange(ctx, { changeId: id, by: (req.identity as Identity).id, ...(reason ? { reason } : {}) });
+        const outcome = await requestCancel(ctx.deps, ctx.control, { changeId: id, by: (req.identity as Identity).id, ...(reason ? { reason } : {}) });
         const { statusCode, ...body } = outcome;
         return json(statusCode, body);
       },

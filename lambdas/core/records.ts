@@ -42,6 +42,19 @@ export interface ChangeRecord {
   updatedAt: string;
   /** Why the change is in its current status (failure cause, reject comment…). */
   reason?: string;
+  /** Set once an operator asked to cancel: every phase honours it at its next step (see lambdas/phases/cancel.ts). */
+  cancelRequest?: CancelRequest;
+}
+
+export interface CancelRequest {
+  by: string;
+  at: string;
+  reason: string | null;
+}
+
+/** The cause recorded when a change is cancelled. */
+export function cancelCause(request: CancelRequest): string {
+  return `cancelled by ${request.by}${request.reason ? `: ${request.reason}` : ''}`;
 }
 
 export interface ChangeEvent {

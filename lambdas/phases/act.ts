@@ -1,8 +1,8 @@
 // ACT: the profile's host-command steps, then the monitoring window, in which a rollback alarm fails
 // the parked watch token at once and a timer closes it when the window passes quietly.
-import { AlarmTriggered, MonitorNotArmed, StepRefused } from '../core/errors';
+import { AlarmTriggered, ChangeCancelled, MonitorNotArmed, StepRefused } from '../core/errors';
 import { rollbackAlarmNames } from '../core/events';
-import { callbackKey, type ChangeStatus } from '../core/records';
+import { callbackKey, cancelCause, type ChangeStatus } from '../core/records';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, resolveSteps, sendCommandForTask, transition, type ResolvedStep } from './common';
 
@@ -12,6 +12,9 @@ export function metricsWindowSeconds(periodSeconds: number, evaluationPeriods: n
 }
 
 export async function beginAct(deps: Deps, changeId: string): Promise<{ steps: ResolvedStep[] }> {
+  const requested = (await loadChange(deps, changeId)).cancelRequest;
+  // Cancelled before anything was touched: PLAN ends (the ASL's Catch), nothing to roll back.
+  if (requested) throw new ChangeCancelled(cancelCause(requested));
   const change = await transition(deps, changeId, { status: 'ACTING', phase: 'ACT', message: 'ACT started: running the change steps' });
   const m = change.profile.monitoring;
   const before = await deps.metrics.snapshot(metricsWindowSeconds(m.periodSeconds, m.evaluationPeriods));
@@ -28,6 +31,9 @@ const RUNS_IN: Record<ResolvedStep['phase'], ChangeStatus> = { ACT: 'ACTING', RO
 export async function runStep(deps: Deps, input: { changeId: string; attempt: number; taskToken: string; command: ResolvedStep }): Promise<{ commandId: string }> {
   const change = await loadChange(deps, input.changeId);
   const phase = input.command.phase;
+  if (phase === 'ACT' && change.cancelRequest) {
+    throw new StepRefused(`${input.command.name}: refused, ${cancelCause(change.cancelRequest)}`);
+  }
   if (change.status !== RUNS_IN[phase] || change.attempt !== input.attempt) {
     throw new StepRefused(`${input.command.name}: refused, change ${change.id} is ${change.status} (attempt ${change.attempt}), not ${RUNS_IN[phase]}`);
   }
@@ -43,6 +49,11 @@ export async function armMonitor(deps: Deps, changeId: string, attempt: number, 
     message: `monitoring window open for ${before.profile.monitoring.windowSeconds}s: watching the rollback alarms`,
   });
   await deps.store.putCallback({ key: callbackKey('monitor', changeId, attempt), kind: 'monitor', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
+  if (change.cancelRequest) {
+    // Cancelled while the last ACT step ran: the window ends at once and the change rolls back.
+    await failMonitor(deps, changeId, attempt, cancelCause(change.cancelRequest), ChangeCancelled.name);
+    return;
+  }
   // An alarm that went off between the last step and now would have found no token to fail.
   const names = rollbackAlarmNames(change.environment);
   const firing = (await deps.alarms.states([names.latency, names.errorRate])).filter((s) => s.state === 'ALARM');
@@ -51,12 +62,12 @@ export async function armMonitor(deps: Deps, changeId: string, attempt: number, 
   }
 }
 
-/** Fails the parked watch token with AlarmTriggered; false when there was none (window not open or already over). */
-export async function failMonitor(deps: Deps, changeId: string, attempt: number, reason: string): Promise<boolean> {
+/** Fails the parked watch token (AlarmTriggered by default); false when there was none (window not open or already over). */
+export async function failMonitor(deps: Deps, changeId: string, attempt: number, reason: string, error: string = AlarmTriggered.name): Promise<boolean> {
   const key = callbackKey('monitor', changeId, attempt);
   const parked = await deps.store.getCallback(key);
   if (!parked) return false;
-  const sent = await deps.callbacks.sendTaskFailure(parked.token, AlarmTriggered.name, reason);
+  const sent = await deps.callbacks.sendTaskFailure(parked.token, error, reason);
   await deps.store.deleteCallback(key);
   return sent;
 }

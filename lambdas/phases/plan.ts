@@ -3,7 +3,7 @@
 import { evaluateApprovals } from '../core/approvals';
 import { AlarmActive } from '../core/errors';
 import { rollbackAlarmNames } from '../core/events';
-import { callbackKey } from '../core/records';
+import { callbackKey, cancelCause } from '../core/records';
 import type { RiskAssessment } from '../core/risk';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, transition } from './common';
@@ -28,6 +28,10 @@ export async function awaitApprovals(deps: Deps, changeId: string, attempt: numb
     status: 'AWAITING_APPROVAL', phase: 'PLAN', message: `waiting for approvals: ${before.requiredApprovals.join(', ')}`,
   });
   await deps.store.putCallback({ key: callbackKey('approval', changeId, attempt), kind: 'approval', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
+  if (change.cancelRequest) {
+    await deps.callbacks.sendTaskFailure(taskToken, 'ChangeCancelled', cancelCause(change.cancelRequest));
+    return;
+  }
   const verdict = evaluateApprovals({ required: change.requiredApprovals, approvals: await deps.store.listApprovals(changeId, attempt) });
   if (verdict.state === 'approved') {
     await deps.callbacks.sendTaskSuccess(taskToken, { approved: true });

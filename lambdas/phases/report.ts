@@ -2,7 +2,7 @@
 // ended in PLAN) builds the seed's report and QC summary from the change's events, stores them with the
 // change, sets the final status, releases the environment lock when the change is over, and notifies.
 import { buildReport, qcSummary, type ReportInput, type ReportIssue, type ReportStatus, type ReportTest } from '../core/report';
-import type { ChangeEvent, ChangeRecord, ChangeStatus, CommandRecord } from '../core/records';
+import { cancelCause, type ChangeEvent, type ChangeRecord, type ChangeStatus, type CommandRecord } from '../core/records';
 import type { Deps, LoadResult, MetricsSnapshot, NotificationKind, SmokeResult } from '../ports';
 import { metricsWindowSeconds } from './act';
 import { loadChange, transition } from './common';
@@ -37,6 +37,10 @@ export function verdictFor(outcome: Outcome, change: ChangeRecord, attempt: numb
     case 'completed':
       return { status: 'COMPLETED', reportStatus: 'SUCCESS', releaseLock: true, kind: 'completed', severity: 'info', attemptsExhausted: false };
     case 'rolled-back': {
+      // Rolled back because an operator cancelled it: over, not back in PLAN.
+      if (change.cancelRequest) {
+        return { status: 'CANCELLED', reportStatus: 'ROLLED_BACK', releaseLock: true, kind: 'ended', severity: 'warning', attemptsExhausted: false };
+      }
       const exhausted = attempt >= change.maxAttempts;
       // Back in PLAN, the change keeps its environment: the next attempt needs it.
       return { status: exhausted ? 'FAILED' : 'ROLLED_BACK', reportStatus: 'ROLLED_BACK', releaseLock: exhausted, kind: 'rolled-back', severity: 'warning', attemptsExhausted: exhausted };
@@ -151,10 +155,10 @@ export async function endAttempt(
   const qc = qcSummary(reportInput, report);
   await deps.store.putReport({ changeId: change.id, attempt: input.attempt, outcome: verdict.status, createdAt: now, report, qcSummary: qc });
 
-  const reason = describe(input.rollbackFailure) ?? describe(input.failure);
+  const reason = verdict.status === 'CANCELLED' && change.cancelRequest ? cancelCause(change.cancelRequest) : describe(input.rollbackFailure) ?? describe(input.failure);
   await transition(deps, change.id, {
     status: verdict.status,
-    phase: input.outcome === 'rolled-back' && !verdict.attemptsExhausted ? 'PLAN' : 'REPORT',
+    phase: verdict.status === 'ROLLED_BACK' ? 'PLAN' : 'REPORT',
     type: 'report.stored',
     message: `${verdict.status}: report stored${reason ? ` (${reason})` : ''}${verdict.attemptsExhausted ? `; attempts exhausted (${input.attempt}/${change.maxAttempts})` : ''}`,
     ...(reason ? { reason } : {}),

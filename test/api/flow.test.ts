@@ -161,7 +161,7 @@ describe('changes through the API', () => {
       expect(r.status).toBe(200);
       expect(r.json).toMatchObject({ changeId: 'CR-2026-440', status: 'CANCELLED', action: 'stopped', cancelRequest: { by: 'ops-operator', reason: 'change window moved' } });
       const c = (await t.request('GET', '/changes/CR-2026-440')).json;
-      expect(c.reason).toBe('ChangeCancelled: cancelled by ops-operator: change window moved');
+      expect(c.reason).toBe('cancelled by ops-operator: change window moved');
       expect((c.timeline as { type: string }[]).map((e) => e.type)).toContain('cancel.requested');
       expect((await t.request('GET', '/changes/CR-2026-440/report?format=qc')).text).toContain('Status: CANCELLED');
       const history = (await t.request('GET', '/changes/CR-2026-440/history')).json;
@@ -192,8 +192,11 @@ describe('changes through the API', () => {
       const steps = t.hosts.stepNames();
       expect(steps.slice(steps.indexOf('deploy'))).toEqual(['deploy', 'rollback-release', 'rollback-health-check']);
       const report = (await t.request('GET', '/changes/CR-2026-450/report')).json;
-      expect(report.outcome).toBe('ROLLED_BACK');
-      expect(report.report.rollback.reason).toContain('StepRefused: health-check: refused, cancel-request already ended Cancelled');
+      expect(report.outcome).toBe('CANCELLED');
+      expect(report.report.deployment.status).toBe('ROLLED_BACK');
+      expect(report.report.rollback).toMatchObject({ executed: true, reason: 'StepRefused: health-check: refused, cancelled by ops-operator: bad build' });
+      const history = (await t.request('GET', '/changes/CR-2026-450/history')).json;
+      expect(history).toMatchObject({ status: 'FAILED', error: 'ChangeCancelled' });
       const c = (await t.request('GET', '/changes/CR-2026-450')).json;
       expect(c.reason).toBe('cancelled by ops-operator: bad build');
       expect((await t.submit(change('CR-2026-451'))).status).toBe(202);

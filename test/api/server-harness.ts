@@ -77,7 +77,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
   const server = await startServer({
     home, profile: options.profile ?? testProfile(), port: 0, demo: false, persist: options.persist ?? false,
-    operator: 'ops-operator', write: (l) => lines.push(l), cancelFollowIntervalMs: 10,
+    operator: 'ops-operator', write: (l) => lines.push(l),
     adapters: (bus) => {
       hosts = new FakeHostCommands(bus, options.behaviour);
       alarms = new FakeAlarms(bus);

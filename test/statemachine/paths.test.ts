@@ -3,6 +3,7 @@
 import { createHarness, statePath, testChange, testProfile, TEST_ENV, type Harness } from '../support/harness';
 import { eventually } from '../support/fakes';
 import { recordApproval } from '../../lambdas/phases/approvals';
+import { requestCancel } from '../../lambdas/phases/cancel';
 
 const PREFLIGHT = ['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
 const PLAN = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Check Alarms'];
@@ -160,6 +161,27 @@ describe('runbook state machine on the local engine', () => {
     expect(path.slice(0, path.indexOf('Rollback Begin'))).toContain(lastTestState);
     expect(path.slice(path.indexOf(lastTestState) + 1)).toEqual(ROLLBACK_TO_PLAN);
     expect((await h.store.getChange('CR-2026-900'))?.reason).toContain(error);
+  });
+
+  it('should roll back and end CANCELLED, freeing the environment, when an operator cancels during ACT', async () => {
+    // Prepare: the deploy step runs until the test lets it finish.
+    h = createHarness();
+    h.hosts.hold('deploy');
+    const name = await h.submit();
+    await h.approveAll('CR-2026-900');
+    await eventually(async () => h.hosts.stepNames(), (steps) => steps.includes('deploy'));
+
+    // Act
+    const cancel = await requestCancel(h.engine.deps, h.engine, { changeId: 'CR-2026-900', by: 'ops-lead', reason: 'bad build' });
+    h.hosts.open('deploy');
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(cancel).toMatchObject({ statusCode: 202, action: 'rollback-after-current-step' });
+    expect(statePath(outcome).slice(-6)).toEqual(['Act Run Steps', 'Rollback Begin', 'Rollback Run Steps', 'Report Rollback', 'Attempts Left?', 'Change Cancelled']);
+    expect(h.hosts.stepNames().slice(-3)).toEqual(['deploy', 'rollback-release', 'rollback-health-check']);
+    expect(await h.store.getChange('CR-2026-900')).toMatchObject({ status: 'CANCELLED', reason: 'cancelled by ops-lead: bad build' });
+    expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: true });
   });
 
   it('should end in MANUAL_INTERVENTION with a critical alert when the rollback itself fails', async () => {
