@@ -63,7 +63,7 @@ describe('examples/local-demo.profile.yml', () => {
   it('should keep the monitoring window and load test short', () => {
     // Assess
     expect(profile.monitoring).toMatchObject({
-      windowSeconds: 20, periodSeconds: 5, evaluationPeriods: 2, datapointsToAlarm: 2,
+      windowSeconds: 30, periodSeconds: 5, evaluationPeriods: 2, datapointsToAlarm: 2,
       probePaths: ['/api/v1/health', '/api/v1/estimates'], probeIntervalMs: 200,
     });
     expect(profile.tests.performance).toMatchObject({ virtualUsers: 5, durationSeconds: 5 });
