@@ -71,6 +71,8 @@ export interface HostCommands {
    */
   send(request: SendCommandRequest): Promise<{ commandId: string }>;
   outcome(commandId: string): Promise<CommandOutcome>;
+  /** What send would refuse, without sending: the document exists and the parameters fit it (ValidationError). */
+  validate(step: CommandStep): Promise<void>;
 }
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';

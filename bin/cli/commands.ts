@@ -245,7 +245,7 @@ export async function cancel(id: string, opts: { reason?: string; wait?: boolean
       const ended = `${id} ended ${now} before the cancel could close it${c.reason ? ` (${c.reason})` : ''}`;
       if (flags.json) io.out(JSON.stringify({ ...c, cancelled: false }, null, 2));
       else io.err(ended);
-      return now === 'FAILED' ? EXIT.OK : EXIT.REFUSED;
+      return EXIT.REFUSED;
     }
   }
   const final = await call(api, 'GET', idPath(id));

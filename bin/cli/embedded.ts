@@ -9,7 +9,7 @@ import { FINAL_STATUSES, type ChangeRecord } from '../../lambdas/core/records';
 import { parseDocumentText, validate, EnvironmentProfileSchema, type EnvironmentProfile } from '../../lambdas/core/schemas';
 import { LocalEventBus } from '../../lambdas/embedded/event-bus';
 import { DOCUMENTS_DIR } from '../../lambdas/embedded/runtime';
-import { transition } from '../../lambdas/phases/common';
+import { interruptChange, transition } from '../../lambdas/phases/common';
 import type { Deps, Logger } from '../../lambdas/ports';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -103,11 +103,11 @@ export async function settleStaleChanges(
     if ((FINAL_STATUSES as readonly string[]).includes(stale.status)) continue;
     const rolledBack = stale.status === 'ROLLED_BACK';
     if (rolledBack && !options.supersedeRolledBack) continue;
-    const updated = await transition(deps, stale.id, {
-      status: rolledBack ? 'CANCELLED' : 'INTERRUPTED', phase: stale.phase, actor: options.actor,
-      message: rolledBack ? 'cancelled: superseded by a new demo run' : 'interrupted: the embedded run that owned it ended without finishing',
-    });
-    await deps.store.releaseLock(stale.environment, stale.id);
+    const updated = rolledBack
+      ? await transition(deps, stale.id, { status: 'CANCELLED', phase: stale.phase, actor: options.actor, message: 'cancelled: superseded by a new demo run' })
+      : await interruptChange(deps, stale.id, options.actor, 'the embedded run that owned it ended without finishing');
+    if (!updated) continue;
+    if (rolledBack) await deps.store.releaseLock(stale.environment, stale.id);
     options.say(`  ${stale.id} was ${stale.status}: marked ${updated.status}`);
     settled.push(updated);
   }

@@ -12,7 +12,7 @@ import { parseDocumentText, validate, ChangeRequestSchema, type ChangeRequest, t
 import type { HistoryEvent } from '../../lambdas/embedded/engine';
 import { startLocalRuntime, type LocalRuntime } from '../../lambdas/embedded/runtime';
 import { recordApproval } from '../../lambdas/phases/approvals';
-import { transition } from '../../lambdas/phases/common';
+import { interruptChange } from '../../lambdas/phases/common';
 import { submitChange } from '../../lambdas/phases/submit';
 import type { Logger } from '../../lambdas/ports';
 import { bindProfile, DEMO_PROFILE_PATH, DemoEnvironment, DemoServiceError, EXAMPLES, PREVIOUS_RELEASE, settleStaleChanges } from './embedded';
@@ -191,7 +191,7 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     await approvals;
     await rt.bus.drain();
     if (interrupted) {
-      await transition(rt.engine.deps, changeId, { status: 'INTERRUPTED', phase: 'ACT', actor: operator, message: 'interrupted by the operator (signal)' }).catch(() => undefined);
+      await interruptChange(rt.engine.deps, changeId, operator, 'the operator stopped the run (signal)').catch(() => undefined);
       return { ...result, exitCode: EXIT.INTERRUPTED };
     }
 

@@ -13,7 +13,7 @@ import { FileMetricsPublisher } from '../../lambdas/adapters/local/metrics-file'
 import { badField } from '../../lambdas/api/http';
 import { parseProfile, type EnvironmentProfile } from '../../lambdas/core/schemas';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambdas/embedded/runtime';
-import { transition } from '../../lambdas/phases/common';
+import { interruptChange } from '../../lambdas/phases/common';
 import { runScheduledCheck } from '../../lambdas/phases/scheduled-check';
 import type { Logger } from '../../lambdas/ports';
 import { SERVE_FILE } from './client';
@@ -138,9 +138,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             await rt.engine.stop(name, 'runbook serve stopped');
             const change = (await rt.store.listChanges({ environment: profile.name })).find((c) => c.executionName === name);
             if (change) {
-              await transition(rt.engine.deps, change.id, { status: 'INTERRUPTED', phase: change.phase, actor: operator, message: `interrupted: runbook serve stopped while the change was ${change.status}` }).catch(() => undefined);
-              await rt.store.releaseLock(change.environment, change.id);
-              write(`  ${change.id} was ${change.status}: marked INTERRUPTED`);
+              const interrupted = await interruptChange(rt.engine.deps, change.id, operator, 'runbook serve stopped').catch(() => undefined);
+              if (interrupted) write(`  ${change.id} was ${change.status}: marked INTERRUPTED`);
             }
           }
           // The probe first: sampling a service that is being stopped would only raise alarms nobody needs.

@@ -47,7 +47,13 @@ export async function recordApproval(deps: Deps, input: { changeId: string; role
       await deps.store.releaseLock(change.environment, change.id);
     } else if (verdict.state === 'approved') {
       const name = executionNameFor(change.id, attempt);
-      await transition(deps, change.id, { status: 'SUBMITTED', phase: 'PLAN', message: `approved again: attempt ${attempt} starts as ${name}`, patch: { attempt, executionName: name } });
+      try {
+        await transition(deps, change.id, { status: 'SUBMITTED', phase: 'PLAN', message: `approved again: attempt ${attempt} starts as ${name}`, patch: { attempt, executionName: name }, from: ['ROLLED_BACK'] });
+      } catch (err) {
+        // Another approval completing the same quorum at the same moment moved it first.
+        if (!(err instanceof ConflictError)) throw err;
+      }
+      // Idempotent by name: a repeat (or the racing approval) starts nothing new, a failed earlier start is retried.
       await deps.executions.start(name, { changeId: change.id, attempt });
       result.startedExecution = name;
     }

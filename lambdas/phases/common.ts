@@ -1,7 +1,7 @@
 // Shared phase logic: loading a change, moving it to a new status with an event, resolving the
 // host-command steps of an attempt, and sending one of them with its task token parked in the store.
 import { ConflictError, NotFoundError } from '../core/errors';
-import type { ChangeEvent, ChangeRecord, ChangeStatus, Phase } from '../core/records';
+import { FINAL_STATUSES, type ChangeEvent, type ChangeRecord, type ChangeStatus, type Phase } from '../core/records';
 import type { CommandStep, EnvironmentProfile } from '../core/schemas';
 import type { Deps } from '../ports';
 
@@ -43,10 +43,22 @@ export async function recordEvent(deps: Pick<Deps, 'store' | 'clock'>, change: P
 export async function transition(
   deps: Pick<Deps, 'store' | 'clock'>,
   changeId: string,
-  update: { status: ChangeStatus; phase: Phase; message: string; type?: string; reason?: string; actor?: string; data?: Record<string, unknown>; patch?: Partial<ChangeRecord> },
+  update: {
+    status: ChangeStatus; phase: Phase; message: string; type?: string; reason?: string; actor?: string; data?: Record<string, unknown>; patch?: Partial<ChangeRecord>;
+    /** Only from these statuses (ConflictError otherwise): for moves that two callers may race to make. */
+    from?: ChangeStatus[];
+  },
 ): Promise<ChangeRecord> {
   for (let tries = 0; ; tries += 1) {
     const current = await loadChange(deps, changeId);
+    // An ended change stays ended: a late writer (a step that read the change before a cancel, a second report)
+    // must not bring it back to life or take its freed environment.
+    if ((FINAL_STATUSES as readonly string[]).includes(current.status)) {
+      throw new ConflictError(`change ${changeId} is already ${current.status}; not moving it to ${update.status}`);
+    }
+    if (update.from && !update.from.includes(current.status)) {
+      throw new ConflictError(`change ${changeId} is ${current.status}, not ${update.from.join(' or ')}; not moving it to ${update.status}`);
+    }
     try {
       const updated = await deps.store.updateChange(changeId, current.version, {
         ...update.patch,
@@ -69,6 +81,18 @@ export async function transition(
       throw err;
     }
   }
+}
+
+/**
+ * An embedded run that will not finish (a signal, a stopped server, a process that died): the change is marked
+ * INTERRUPTED and its environment freed, so the next change can start. Already-ended changes are left alone.
+ */
+export async function interruptChange(deps: Pick<Deps, 'store' | 'clock'>, changeId: string, actor: string, why: string): Promise<ChangeRecord | undefined> {
+  const change = await loadChange(deps, changeId);
+  if ((FINAL_STATUSES as readonly string[]).includes(change.status)) return undefined;
+  const updated = await transition(deps, changeId, { status: 'INTERRUPTED', phase: change.phase, actor, message: `interrupted: ${why} while the change was ${change.status}` });
+  await deps.store.releaseLock(change.environment, changeId);
+  return updated;
 }
 
 /** A host-command step as the Map state iterates it. */

@@ -2,7 +2,7 @@
 // ended in PLAN) builds the seed's report and QC summary from the change's events, stores them with the
 // change, sets the final status, releases the environment lock when the change is over, and notifies.
 import { buildReport, qcSummary, type ReportInput, type ReportIssue, type ReportStatus, type ReportTest } from '../core/report';
-import { cancelCause, type ChangeEvent, type ChangeRecord, type ChangeStatus, type CommandRecord } from '../core/records';
+import { cancelCause, FINAL_STATUSES, type ChangeEvent, type ChangeRecord, type ChangeStatus, type CommandRecord } from '../core/records';
 import type { Deps, LoadResult, MetricsSnapshot, NotificationKind, SmokeResult } from '../ports';
 import { metricsWindowSeconds } from './act';
 import { loadChange, transition } from './common';
@@ -135,6 +135,8 @@ export async function endAttempt(
   input: { changeId: string; attempt: number; outcome: Outcome; failure?: Failure; rollbackFailure?: Failure },
 ): Promise<{ status: ChangeStatus; attemptsExhausted: boolean }> {
   const change = await loadChange(deps, input.changeId);
+  // Already ended (a cancel ended it while this execution was on its way here): one report, one notification.
+  if ((FINAL_STATUSES as readonly string[]).includes(change.status)) return { status: change.status, attemptsExhausted: false };
   const verdict = verdictFor(input.outcome, change, input.attempt, input.failure);
   if (input.outcome === 'completed') {
     await transition(deps, change.id, { status: 'REPORTING', phase: 'REPORT', message: 'REPORT: writing the report' });

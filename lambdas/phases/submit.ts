@@ -1,7 +1,7 @@
 // Submission: validate, assess risk, take the environment lock, write the change once (same id and
 // body = same change), and start the first attempt's execution named after the change id.
 import { createHash } from 'node:crypto';
-import { ConflictError, ValidationError } from '../core/errors';
+import { ConflictError, ValidationError, type FieldIssue } from '../core/errors';
 import { executionNameFor, type ChangeRecord } from '../core/records';
 import { assessRisk, requiredApprovals } from '../core/risk';
 import type { ChangeRequest, EnvironmentProfile } from '../core/schemas';
@@ -19,6 +19,33 @@ function canonical(value: unknown): string {
 
 export function bodyHash(request: ChangeRequest, profileName: string): string {
   return createHash('sha256').update(canonical({ request, profileName })).digest('hex');
+}
+
+/**
+ * Every host command the change would send, checked against its document now: a bad value is refused at
+ * submission, naming the field, instead of failing halfway through ACT after traffic was already blocked.
+ */
+async function validateSteps(deps: Deps, request: ChangeRequest, profile: EnvironmentProfile): Promise<void> {
+  const overrides = request.deployment?.step_parameters ?? {};
+  const issues: FieldIssue[] = [];
+  const steps = [
+    ...profile.act.steps.map((s, i) => ({ step: { ...s, parameters: { ...s.parameters, ...(overrides[s.name] ?? {}) } }, where: `act.steps.${i}`, overridden: overrides[s.name] ?? {} })),
+    ...profile.rollback.steps.map((s, i) => ({ step: s, where: `rollback.steps.${i}`, overridden: {} as Record<string, string> })),
+  ];
+  for (const { step, where, overridden } of steps) {
+    try {
+      await deps.hosts.validate(step);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      for (const issue of err.issues) {
+        const param = /^parameters\.(.+)$/.exec(issue.path)?.[1];
+        // A value the change supplied is the change's fault; anything else is the profile's.
+        const path = param !== undefined && Object.hasOwn(overridden, param) ? `deployment.step_parameters.${step.name}.${param}` : `profile.${where}.${issue.path}`;
+        issues.push({ path, message: issue.message });
+      }
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(`change request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
 }
 
 export interface SubmitResult {
@@ -43,8 +70,11 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
   const existing = await deps.store.getChange(id);
   if (existing) {
     if (existing.bodyHash !== hash) throw new ConflictError(`change ${id} already exists with a different body`);
+    // Idempotent by name: if the first submission's start was lost, this one makes it.
+    if (existing.status === 'SUBMITTED') await deps.executions.start(existing.executionName, { changeId: id, attempt: existing.attempt });
     return { change: existing, created: false, executionName: existing.executionName };
   }
+  await validateSteps(deps, request, profile);
 
   // Lock first: a change record never exists without its environment lock (nothing half-written).
   const lock = await deps.store.acquireLock(environment, id);

@@ -1,10 +1,14 @@
 // TEST: smoke tests of critical paths and endpoints, then a real load test against the thresholds.
-import { PerformanceRegression, SmokeTestsFailed } from '../core/errors';
+import { ChangeCancelled, PerformanceRegression, SmokeTestsFailed } from '../core/errors';
+import { cancelCause } from '../core/records';
 import { performanceVerdict } from '../core/thresholds';
 import type { Deps, LoadResult, SmokeResult } from '../ports';
 import { loadChange, recordEvent, transition } from './common';
 
 export async function smokeTests(deps: Deps, changeId: string): Promise<{ passed: number; failed: number }> {
+  const requested = (await loadChange(deps, changeId)).cancelRequest;
+  // Cancelled after the monitoring window had already closed: roll back rather than go on testing.
+  if (requested) throw new ChangeCancelled(cancelCause(requested));
   const change = await transition(deps, changeId, { status: 'TESTING', phase: 'TEST', message: 'TEST started: smoke tests' });
   const results: SmokeResult[] = await deps.tester.smoke(change.profile.tests.baseUrl, change.profile.tests.smoke);
   const failed = results.filter((r) => r.status === 'FAIL');

@@ -1,6 +1,6 @@
 // The project documents driving the real demo service on a temporary host root, through LocalHostCommands:
 // the same start → deploy → restore → stop cycle ACT and ROLLBACK run, plus the pre-flight checks.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalHostCommands } from '../../lambdas/adapters/local/host-commands';
@@ -191,6 +191,9 @@ describe('documents on the demo host', () => {
     expect(JSON.parse(readFileSync(join(dir, 'estimator-service.release.json'), 'utf8'))).toMatchObject({ version: 'v2.3.1' });
     expect(metadata).toMatchObject({ environment: 'local-demo', backup_type: 'pre-flight', backup_dir: dir });
     expect(second.result.backupDir).not.toBe(dir);
+    // Dumps and config copies are for the owner only.
+    expect(statSync(dir).mode & 0o077).toBe(0);
+    expect(statSync(join(dir, 'backup_metadata.json')).mode & 0o077).toBe(0);
   });
 
   it('should fail the health check after the last attempt when the service is down', async () => {

@@ -1,6 +1,9 @@
 // Submission: one change per id and body, one active change per environment, nothing half-written.
 import { ConflictError, ValidationError } from '../../lambdas/core/errors';
 import { submitChange } from '../../lambdas/phases/submit';
+import { LocalHostCommands } from '../../lambdas/adapters/local/host-commands';
+import { DOCUMENTS_DIR } from '../../documents';
+import { systemClock } from '../support/fakes';
 import { createHarness, testChange, testProfile, TEST_ENV, type Harness } from '../support/harness';
 
 describe('submitChange', () => {
@@ -46,6 +49,23 @@ describe('submitChange', () => {
     await expect(attempt).rejects.toThrow(ValidationError);
     await expect(attempt).rejects.toThrow(/deployment\.step_parameters: no ACT step named deploi/);
     expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-955')).toEqual({ acquired: true });
+  });
+
+  it('should refuse a step parameter its document would refuse, naming the field, before anything is written', async () => {
+    // Prepare: the real documents decide, as they will when the step is sent.
+    const documents = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot: '/nonexistent', bus: h.bus, clock: systemClock });
+    h.hosts.validateStep = (step) => documents.validate(step);
+    const request = testChange('CR-2026-957', (r) => { r.deployment = { step_parameters: { deploy: { Release: 'v2.4.0; touch /tmp/pwned' } } }; });
+
+    // Act
+    const attempt = submitChange(h.engine.deps, { request, profile: testProfile(), submittedBy: 'ops' });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(ValidationError);
+    await expect(attempt).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'deployment.step_parameters.deploy.Release' })] });
+    expect(await h.store.getChange('CR-2026-957')).toBeUndefined();
+    expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-958')).toEqual({ acquired: true });
+    await documents.close();
   });
 
   it('should refuse a change for another environment than the profile', async () => {

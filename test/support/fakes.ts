@@ -6,7 +6,7 @@ import type {
   AlarmStateValue, Alarms, Clock, CommandOutcome, HostCommands, LoadResult, LoadSpec, LoadTester, Logger, Metrics,
   MetricsSnapshot, Notification, Notifier, ParameterSource, SendCommandRequest, SmokeResult,
 } from '../../lambdas/ports';
-import type { HttpCheck } from '../../lambdas/core/schemas';
+import type { CommandStep, HttpCheck } from '../../lambdas/core/schemas';
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -50,6 +50,13 @@ export class FakeHostCommands implements HostCommands {
 
   open(stepName: string): void {
     this.gates.get(stepName)?.open();
+  }
+
+  /** Replaced by a test that wants submit-time validation to refuse something. */
+  validateStep: (step: CommandStep) => void | Promise<void> = () => undefined;
+
+  async validate(step: CommandStep): Promise<void> {
+    await this.validateStep(step);
   }
 
   async outcome(commandId: string): Promise<CommandOutcome> {

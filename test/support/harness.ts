@@ -21,13 +21,13 @@ export function testProfile(overrides: Partial<Record<string, unknown>> = {}): E
     endpoints: ['http://127.0.0.1:9/api/v1/health'],
     act: { steps: [
       { name: 'block-traffic', document: 'runbook-TrafficControl', parameters: { Mode: 'maintenance' } },
-      { name: 'deploy', document: 'runbook-DeployRelease', parameters: { Release: 'v2.4.0' } },
+      { name: 'deploy', document: 'runbook-DeployRelease', parameters: { Release: 'v2.4.0', Method: 'artifact', Services: 'estimator-service' } },
       { name: 'health-check', document: 'runbook-HealthCheck', parameters: { Url: 'http://127.0.0.1:9/api/v1/health' } },
       { name: 'restore-traffic', document: 'runbook-TrafficControl', parameters: { Mode: 'production' } },
     ] },
     healthCheck: { urls: ['http://127.0.0.1:9/api/v1/health'] },
     rollback: { steps: [
-      { name: 'rollback-release', document: 'runbook-DeployRelease', parameters: { Release: 'previous' } },
+      { name: 'rollback-release', document: 'runbook-DeployRelease', parameters: { Release: 'previous', Method: 'artifact', Services: 'estimator-service' } },
       { name: 'rollback-health-check', document: 'runbook-HealthCheck', parameters: { Url: 'http://127.0.0.1:9/api/v1/health' } },
     ] },
     monitoring: { windowSeconds: 1, periodSeconds: 1, evaluationPeriods: 1, datapointsToAlarm: 1 },

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { documentPolicyIssues, parseCommandDocument, validateParameters, type CommandDocument } from '../../core/documents';
 import { ValidationError } from '../../core/errors';
+import type { CommandStep } from '../../core/schemas';
 import type { CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
 import { callAws, errorName, truncate } from './errors';
 
@@ -116,17 +117,26 @@ export class SsmHostCommands implements HostCommands {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
+  async validate(step: CommandStep): Promise<void> {
+    validateParameters(step.document, this.documentOf(step.document), step.parameters);
+  }
+
+  private documentOf(name: string): CommandDocument {
+    const doc = Object.hasOwn(this.documents, name) ? this.documents[name] : undefined;
+    if (!doc) {
+      throw new ValidationError(`document: no document named ${JSON.stringify(name)}`,
+        [{ path: 'document', message: `unknown document ${JSON.stringify(name)}` }]);
+    }
+    return doc;
+  }
+
   async send(request: SendCommandRequest): Promise<{ commandId: string }> {
     const { step, targets } = request;
     if (targets.kind === 'local') {
       throw new ValidationError('targets: kind local means "this machine" and has no meaning on AWS; use tag or instances',
         [{ path: 'targets', message: 'kind local needs the embedded engine' }]);
     }
-    const doc = Object.hasOwn(this.documents, step.document) ? this.documents[step.document] : undefined;
-    if (!doc) {
-      throw new ValidationError(`document: no document named ${JSON.stringify(step.document)}`,
-        [{ path: 'document', message: `unknown document ${JSON.stringify(step.document)}` }]);
-    }
+    const doc = this.documentOf(step.document);
     const given = { ...step.parameters };
     // The local runner kills a step at timeoutSeconds; on AWS only a document that exposes the agent's
     // execution timeout as a parameter can be told the same.

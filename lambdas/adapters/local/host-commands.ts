@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../../core/errors';
 import { documentPolicyIssues, environmentFor, parseCommandDocument, scriptOf, validateParameters, type CommandDocument } from '../../core/documents';
 import { ssmCommandStatusEvent, type EventBus, type SsmCommandStatusDetail } from '../../core/events';
+import type { CommandStep } from '../../core/schemas';
 import type { Clock, CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
 
 /** SSM keeps the last 24,000 characters of a command's output in the console and API. */
@@ -84,6 +85,10 @@ export class LocalHostCommands implements HostCommands {
     const run = this.newRun(name, params, requestedAt, request.step.timeoutSeconds);
     this.start(run, scriptOf(doc), environmentFor(doc, params), request.step.timeoutSeconds);
     return { commandId: run.id };
+  }
+
+  async validate(step: CommandStep): Promise<void> {
+    validateParameters(step.document, this.load(step.document), step.parameters);
   }
 
   async outcome(commandId: string): Promise<CommandOutcome> {
