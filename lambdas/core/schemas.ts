@@ -13,6 +13,15 @@ export const CommandStepSchema = z.object({
 });
 export type CommandStep = z.infer<typeof CommandStepSchema>;
 
+/** A phase's steps: names are unique, since overrides and command records refer to steps by name. */
+const StepListSchema = z.array(CommandStepSchema).min(1).superRefine((steps, ctx) => {
+  const seen = new Set<string>();
+  steps.forEach((step, i) => {
+    if (seen.has(step.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate step name ${step.name}` });
+    seen.add(step.name);
+  });
+});
+
 const TargetsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('local') }),
   z.object({ kind: z.literal('tag'), key: z.string().min(1), values: z.array(z.string().min(1)).min(1) }),
@@ -59,13 +68,13 @@ export const EnvironmentProfileSchema = z.object({
     configFiles: z.array(z.string().regex(/^[A-Za-z0-9._/-]+$/)).default([]),
     stateSnapshot: z.boolean().default(true),
   }).prefault({}),
-  act: z.object({ steps: z.array(CommandStepSchema).min(1) }),
+  act: z.object({ steps: StepListSchema }),
   healthCheck: z.object({
     urls: z.array(z.string().url()).min(1),
     attempts: z.number().int().min(1).max(60).default(10),
     intervalSeconds: z.number().int().min(1).max(300).default(10),
   }),
-  rollback: z.object({ steps: z.array(CommandStepSchema).min(1) }),
+  rollback: z.object({ steps: StepListSchema }),
   monitoring: z.object({
     p95Ms: z.number().positive().default(2100),
     errorRate: z.number().min(0).max(1).default(0.01),

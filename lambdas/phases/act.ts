@@ -39,7 +39,7 @@ export async function runStep(deps: Deps, input: { changeId: string; attempt: nu
   }
   const failed = (await deps.store.listCommands(change.id, input.attempt)).find((c) => c.phase === phase && c.status !== 'Success' && c.status !== 'InProgress' && c.status !== 'Pending');
   if (failed) throw new StepRefused(`${input.command.name}: refused, ${failed.stepName} already ended ${failed.status}`);
-  return sendCommandForTask(deps, { changeId: input.changeId, attempt: input.attempt, taskToken: input.taskToken, phase: input.command.phase, step: input.command });
+  return sendCommandForTask(deps, { changeId: input.changeId, attempt: input.attempt, taskToken: input.taskToken, phase: input.command.phase, step: input.command, slot: String(input.command.index) });
 }
 
 export async function armMonitor(deps: Deps, changeId: string, attempt: number, taskToken: string): Promise<void> {

@@ -1,7 +1,7 @@
 // Shared phase logic: loading a change, moving it to a new status with an event, resolving the
 // host-command steps of an attempt, and sending one of them with its task token parked in the store.
 import { ConflictError, NotFoundError } from '../core/errors';
-import { FINAL_STATUSES, type ChangeEvent, type ChangeRecord, type ChangeStatus, type Phase } from '../core/records';
+import { callbackKey, FINAL_STATUSES, type ChangeEvent, type ChangeRecord, type ChangeStatus, type Phase } from '../core/records';
 import type { CommandStep, EnvironmentProfile } from '../core/schemas';
 import type { Deps } from '../ports';
 
@@ -122,12 +122,35 @@ export function unknownOverrideSteps(profile: EnvironmentProfile, overrides: Rec
 /**
  * Sends one host command for a waiting task: the token is kept on the command record, and the
  * command-status event completes it (see the command-callback handler).
+ *
+ * Once per step and attempt: a Task retried after a transient failure (the send went out, a write after it
+ * did not) must not deploy or migrate twice. The first send claims the step's slot; a retry finds the command
+ * it sent and hands it the new token instead (or completes the token at once if the command already ended).
  */
 export async function sendCommandForTask(
   deps: Deps,
-  input: { changeId: string; attempt: number; taskToken: string; phase: Phase; step: CommandStep },
+  input: { changeId: string; attempt: number; taskToken: string; phase: Phase; step: CommandStep; slot: string },
 ): Promise<{ commandId: string }> {
   const change = await loadChange(deps, input.changeId);
+  const now = deps.clock.now().toISOString();
+  const slotKey = callbackKey('command', change.id, input.attempt, `${input.phase}:${input.slot}`);
+  const claimed = await deps.store.createCallback({ key: slotKey, kind: 'command', changeId: change.id, attempt: input.attempt, token: input.taskToken, createdAt: now });
+  if (!claimed) {
+    const sentBefore = (await deps.store.getCallback(slotKey))?.data?.commandId;
+    const command = typeof sentBefore === 'string' ? await deps.store.getCommand(sentBefore) : undefined;
+    if (command) {
+      await deps.store.putCommand({ ...command, taskToken: input.taskToken });
+      await recordEvent(deps, change, { type: 'command.retried', phase: input.phase, message: `${input.step.name}: already sent (${command.commandId}); the retried task waits for it`, data: { commandId: command.commandId } }, input.attempt);
+      // It may have ended while the token changed hands: its status event then went to the old token.
+      const latest = await deps.store.getCommand(command.commandId);
+      if (latest && ['Success', 'Failed', 'TimedOut', 'Cancelled'].includes(latest.status)) {
+        if (latest.status === 'Success') await deps.callbacks.sendTaskSuccess(input.taskToken, { commandId: latest.commandId, step: latest.stepName, status: latest.status, ...(latest.result ? { result: latest.result } : {}) });
+        else await deps.callbacks.sendTaskFailure(input.taskToken, 'HostCommandFailed', `${latest.stepName} (${latest.document}) ${latest.status}`);
+      }
+      return { commandId: command.commandId };
+    }
+    // The slot was claimed but the send never happened (the first try failed before it): send now.
+  }
   const { commandId } = await deps.hosts.send({
     changeId: change.id,
     attempt: input.attempt,
@@ -135,6 +158,7 @@ export async function sendCommandForTask(
     targets: change.profile.targets,
     comment: `${change.id} attempt ${input.attempt} ${input.step.name}`.slice(0, 100),
   });
+  await deps.store.putCallback({ key: slotKey, kind: 'command', changeId: change.id, attempt: input.attempt, token: input.taskToken, createdAt: now, data: { commandId } });
   await deps.store.putCommand({
     commandId,
     changeId: change.id,
@@ -145,7 +169,7 @@ export async function sendCommandForTask(
     parameters: input.step.parameters,
     status: 'InProgress',
     taskToken: input.taskToken,
-    requestedAt: deps.clock.now().toISOString(),
+    requestedAt: now,
   });
   await recordEvent(deps, change, {
     type: 'command.sent',

@@ -84,7 +84,7 @@ export async function runPreflightCheck(deps: Deps, input: { changeId: string; a
     await deps.callbacks.sendTaskSuccess(input.taskToken, { skipped: true, check: input.check });
     return { skipped: true };
   }
-  return sendCommandForTask(deps, { changeId: change.id, attempt: input.attempt, taskToken: input.taskToken, phase: 'PREFLIGHT', step });
+  return sendCommandForTask(deps, { changeId: change.id, attempt: input.attempt, taskToken: input.taskToken, phase: 'PREFLIGHT', step, slot: input.check });
 }
 
 export async function preflightPassed(deps: Deps, changeId: string, attempt: number, results: unknown): Promise<void> {

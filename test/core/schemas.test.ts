@@ -146,4 +146,13 @@ describe('parseProfile', () => {
     // Assess
     expect(err.issues.map((i) => i.path)).toEqual(['act.steps.0.document']);
   });
+
+  it('should refuse two steps of one phase with the same name, naming the second', () => {
+    // Act
+    const err = validationErrorOf(() => parseProfile(minimal.replace('act: { steps: [{ name: deploy, document: runbook-Deploy }] }',
+      'act: { steps: [{ name: deploy, document: runbook-Deploy }, { name: deploy, document: runbook-Other }] }')));
+
+    // Assess
+    expect(err.issues).toEqual([{ path: 'act.steps.1.name', message: 'duplicate step name deploy' }]);
+  });
 });

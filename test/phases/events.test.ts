@@ -45,6 +45,28 @@ describe('event handling', () => {
     expect(h.bus.history().filter((d) => d.event.detail && (d.event.detail as { 'command-id'?: string })['command-id'] === commandId)).toEqual([expect.objectContaining({ ok: true })]);
   });
 
+  it('should send a step once when its task is retried, and complete the retried task\'s token', async () => {
+    // Prepare: a change in ACT, and a deploy that runs until the test lets it finish.
+    await submitChange(h.engine.deps, { request: testChange('CR-2026-961'), profile: testProfile(), submittedBy: 'ops' });
+    await eventually(() => h.store.getChange('CR-2026-961'), (c) => c?.status === 'AWAITING_APPROVAL');
+    await transition(h.engine.deps, 'CR-2026-961', { status: 'ACTING', phase: 'ACT', message: 'test' });
+    h.hosts.hold('deploy');
+    const step = { name: 'deploy', document: 'runbook-DeployRelease', parameters: { Release: 'v2.4.0' }, timeoutSeconds: 60, index: 1, phase: 'ACT' as const };
+    const first = h.engine.broker.issue('test');
+    const retried = h.engine.broker.issue('test');
+
+    // Act: the first try sent the command, then its task was retried with a new token.
+    const a = await runStep(h.engine.deps, { changeId: 'CR-2026-961', attempt: 1, taskToken: first.token, command: step });
+    const b = await runStep(h.engine.deps, { changeId: 'CR-2026-961', attempt: 1, taskToken: retried.token, command: step });
+    h.hosts.open('deploy');
+
+    // Assess
+    expect(b.commandId).toBe(a.commandId);
+    await expect(retried.result).resolves.toMatchObject({ commandId: a.commandId, status: 'Success' });
+    expect(h.hosts.stepNames().filter((n) => n === 'deploy')).toHaveLength(1);
+    expect((await h.store.listEvents('CR-2026-961')).map((e) => e.type)).toContain('command.retried');
+  });
+
   it('should refuse an ACT step unless the change is ACTING and no earlier step failed', async () => {
     // Prepare
     await submitChange(h.engine.deps, { request: testChange('CR-2026-960'), profile: testProfile(), submittedBy: 'ops' });
