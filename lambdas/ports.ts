@@ -78,7 +78,8 @@ export interface HostCommands {
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 export interface Alarms {
-  states(alarmNames: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string }[]>;
+  /** `missing: true` for a name with no such alarm: nothing would watch the change. */
+  states(alarmNames: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string; missing?: boolean }[]>;
 }
 
 export interface MetricsSnapshot {

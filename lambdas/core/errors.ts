@@ -24,6 +24,8 @@ export class PreflightCheckFailed extends RunbookError { override name = 'Prefli
 export class ChangeRejected extends RunbookError { override name = 'ChangeRejected'; }
 /** PLAN: a rollback alarm is already in ALARM, so the change must not start. */
 export class AlarmActive extends RunbookError { override name = 'AlarmActive'; }
+/** PLAN: a rollback alarm does not exist, so nothing would watch the change: it must not start. */
+export class AlarmMissing extends RunbookError { override name = 'AlarmMissing'; }
 /** ACT/ROLLBACK: a host command ended in failure, timed out or was cancelled. */
 export class HostCommandFailed extends RunbookError { override name = 'HostCommandFailed'; }
 /** Monitoring window: a rollback alarm fired. */

@@ -1,10 +1,9 @@
 // ACT: the profile's host-command steps, then the monitoring window, in which a rollback alarm fails
 // the parked watch token at once and a timer closes it when the window passes quietly.
 import { AlarmTriggered, ChangeCancelled, MonitorNotArmed, StepRefused } from '../core/errors';
-import { rollbackAlarmNames } from '../core/events';
 import { callbackKey, cancelCause, type ChangeStatus } from '../core/records';
 import type { Deps } from '../ports';
-import { loadChange, recordEvent, resolveSteps, sendCommandForTask, transition, type ResolvedStep } from './common';
+import { firingRollbackAlarms, loadChange, recordEvent, resolveSteps, sendCommandForTask, transition, type ResolvedStep } from './common';
 
 /** Samples over this many seconds make the "before" and "after" metrics of the report. */
 export function metricsWindowSeconds(periodSeconds: number, evaluationPeriods: number): number {
@@ -55,11 +54,8 @@ export async function armMonitor(deps: Deps, changeId: string, attempt: number, 
     return;
   }
   // An alarm that went off between the last step and now would have found no token to fail.
-  const names = rollbackAlarmNames(change.environment);
-  const firing = (await deps.alarms.states([names.latency, names.errorRate])).filter((s) => s.state === 'ALARM');
-  if (firing.length > 0) {
-    await failMonitor(deps, changeId, attempt, firing.map((f) => `${f.name}: ${f.reason}`).join('; '));
-  }
+  const firing = await firingRollbackAlarms(deps, change.environment);
+  if (firing.length > 0) await failMonitor(deps, changeId, attempt, firing.join('; '));
 }
 
 /** Fails the parked watch token (AlarmTriggered by default); false when there was none (window not open or already over). */
@@ -77,11 +73,10 @@ export async function closeMonitor(deps: Deps, changeId: string, attempt: number
   const parked = await deps.store.getCallback(key);
   if (!parked) throw new MonitorNotArmed(`monitoring watch for ${changeId} attempt ${attempt} is not armed yet`);
   const change = await loadChange(deps, changeId);
-  const names = rollbackAlarmNames(change.environment);
-  const firing = (await deps.alarms.states([names.latency, names.errorRate])).filter((s) => s.state === 'ALARM');
+  const firing = await firingRollbackAlarms(deps, change.environment);
   if (firing.length > 0) {
     // The window ends in ALARM even if the state-change event was lost: that is still a rollback.
-    await failMonitor(deps, changeId, attempt, firing.map((f) => `${f.name}: ${f.reason}`).join('; '));
+    await failMonitor(deps, changeId, attempt, firing.join('; '));
     return { closed: false };
   }
   await recordEvent(deps, change, { type: 'monitor.quiet', phase: 'ACT', message: 'monitoring window passed quietly' }, attempt);

@@ -1,6 +1,7 @@
 // Shared phase logic: loading a change, moving it to a new status with an event, resolving the
 // host-command steps of an attempt, and sending one of them with its task token parked in the store.
 import { ConflictError, NotFoundError } from '../core/errors';
+import { rollbackAlarmNames } from '../core/events';
 import { callbackKey, FINAL_STATUSES, type ChangeEvent, type ChangeRecord, type ChangeStatus, type Phase } from '../core/records';
 import type { CommandStep, EnvironmentProfile } from '../core/schemas';
 import type { Deps } from '../ports';
@@ -93,6 +94,17 @@ export async function interruptChange(deps: Pick<Deps, 'store' | 'clock'>, chang
   const updated = await transition(deps, changeId, { status: 'INTERRUPTED', phase: change.phase, actor, message: `interrupted: ${why} while the change was ${change.status}` });
   await deps.store.releaseLock(change.environment, changeId);
   return updated;
+}
+
+/** The environment's two rollback alarms as the Alarms port sees them now. */
+export async function rollbackAlarmStates(deps: Pick<Deps, 'alarms'>, environment: string): ReturnType<Deps['alarms']['states']> {
+  const names = rollbackAlarmNames(environment);
+  return deps.alarms.states([names.latency, names.errorRate]);
+}
+
+/** "name: reason" of each rollback alarm in ALARM; empty when none is. */
+export async function firingRollbackAlarms(deps: Pick<Deps, 'alarms'>, environment: string): Promise<string[]> {
+  return (await rollbackAlarmStates(deps, environment)).filter((s) => s.state === 'ALARM').map((s) => `${s.name}: ${s.reason}`);
 }
 
 /** A host-command step as the Map state iterates it. */

@@ -1,12 +1,11 @@
 // PLAN: risk report, approvals by role (recorded only through the approvals route), the change
 // window, and a refusal to start while a rollback alarm is already in ALARM.
 import { evaluateApprovals } from '../core/approvals';
-import { AlarmActive } from '../core/errors';
-import { rollbackAlarmNames } from '../core/events';
+import { AlarmActive, AlarmMissing } from '../core/errors';
 import { callbackKey, cancelCause } from '../core/records';
 import type { RiskAssessment } from '../core/risk';
 import type { Deps } from '../ports';
-import { loadChange, recordEvent, transition } from './common';
+import { loadChange, recordEvent, rollbackAlarmStates, transition } from './common';
 
 export async function assessRiskStep(deps: Deps, changeId: string): Promise<{ level: RiskAssessment['level']; score: number; requiredApprovals: string[] }> {
   const change = await loadChange(deps, changeId);
@@ -55,8 +54,11 @@ export async function scheduleStep(deps: Deps, changeId: string): Promise<void> 
 
 export async function checkAlarms(deps: Deps, changeId: string): Promise<void> {
   const change = await loadChange(deps, changeId);
-  const names = rollbackAlarmNames(change.environment);
-  const states = await deps.alarms.states([names.latency, names.errorRate]);
+  const states = await rollbackAlarmStates(deps, change.environment);
+  const missing = states.filter((s) => s.missing);
+  if (missing.length > 0) {
+    throw new AlarmMissing(`rollback alarm missing: ${missing.map((m) => m.name).join(', ')} — nothing would roll the change back`);
+  }
   const firing = states.filter((s) => s.state === 'ALARM');
   if (firing.length > 0) {
     throw new AlarmActive(`rollback alarm already in ALARM: ${firing.map((f) => `${f.name} (${f.reason})`).join('; ')}`);

@@ -27,7 +27,8 @@ export function planEndStatus(failure: Failure | undefined): ChangeStatus {
     case 'ChangeRejected': return 'REJECTED';
     case 'ChangeCancelled':
     case 'States.Timeout': return 'CANCELLED';
-    case 'AlarmActive': return 'BLOCKED';
+    case 'AlarmActive':
+    case 'AlarmMissing': return 'BLOCKED';
     default: return 'FAILED';
   }
 }

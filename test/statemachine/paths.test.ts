@@ -97,8 +97,24 @@ describe('runbook state machine on the local engine', () => {
     const outcome = await h.finish(name);
 
     // Assess
-    expect(statePath(outcome)).toEqual([...PREFLIGHT, ...PLAN, 'Report Plan Ended', 'How Plan Ended', 'Blocked By Active Alarm']);
+    expect(statePath(outcome)).toEqual([...PREFLIGHT, ...PLAN, 'Report Plan Ended', 'How Plan Ended', 'Blocked By Rollback Alarms']);
     expect((await h.store.getChange('CR-2026-900'))?.status).toBe('BLOCKED');
+  });
+
+  it('should refuse to start ACT when a rollback alarm does not exist, since nothing would watch the change', async () => {
+    // Prepare
+    h = createHarness();
+    h.alarms.missing.add(`runbook-${TEST_ENV}-p95-latency`);
+    const name = await h.submit();
+    await h.approveAll('CR-2026-900');
+
+    // Act
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(statePath(outcome).slice(-3)).toEqual(['Report Plan Ended', 'How Plan Ended', 'Blocked By Rollback Alarms']);
+    expect(await h.store.getChange('CR-2026-900')).toMatchObject({ status: 'BLOCKED', reason: expect.stringContaining('AlarmMissing: rollback alarm missing: runbook-test-env-p95-latency') });
+    expect(h.hosts.stepNames().filter((s) => !s.startsWith('preflight-'))).toEqual([]);
   });
 
   it('should roll back and return the change to PLAN when an ACT step fails', async () => {

@@ -75,8 +75,13 @@ export class FakeAlarms implements Alarms, Metrics {
   readonly state = new Map<string, AlarmStateValue>();
   constructor(private readonly bus: EventBus, private readonly snapshotValue: Omit<MetricsSnapshot, 'at' | 'windowSeconds'> = { p95Ms: 120, errorRate: 0.001, requests: 200 }) {}
 
-  async states(names: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string }[]> {
-    return names.map((name) => ({ name, state: this.state.get(name) ?? 'OK', reason: 'set by test' }));
+  /** Names with no alarm behind them. */
+  readonly missing = new Set<string>();
+
+  async states(names: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string; missing?: boolean }[]> {
+    return names.map((name) => (this.missing.has(name)
+      ? { name, state: 'INSUFFICIENT_DATA' as const, reason: 'alarm not found', missing: true }
+      : { name, state: this.state.get(name) ?? 'OK', reason: 'set by test' }));
   }
 
   async snapshot(windowSeconds: number): Promise<MetricsSnapshot> {

@@ -81,7 +81,7 @@ export class CloudWatchAlarms implements Alarms, Metrics {
       } while (nextToken);
     }
     // A missing alarm is not OK: nothing is watching, which the PLAN alarm check must not read as "clear".
-    return alarmNames.map((name) => ({ name, ...(found.get(name) ?? { state: 'INSUFFICIENT_DATA' as const, reason: 'alarm not found' }) }));
+    return alarmNames.map((name) => ({ name, ...(found.get(name) ?? { state: 'INSUFFICIENT_DATA' as const, reason: 'alarm not found', missing: true }) }));
   }
 
   async snapshot(windowSeconds: number): Promise<MetricsSnapshot> {

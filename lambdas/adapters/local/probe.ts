@@ -123,7 +123,7 @@ export class LocalProbe implements Alarms, Metrics {
       const state = this.current.get(name);
       return state
         ? { name, state: state.value, reason: state.reason }
-        : { name, state: 'INSUFFICIENT_DATA' as const, reason: `Unknown alarm: the local probe does not evaluate "${name}"` };
+        : { name, state: 'INSUFFICIENT_DATA' as const, reason: `Unknown alarm: the local probe does not evaluate "${name}"`, missing: true };
     });
   }
 

@@ -41,7 +41,7 @@ describe('CloudWatchAlarms.states', () => {
     ]);
   });
 
-  it('should report an alarm that does not exist as INSUFFICIENT_DATA, "alarm not found"', async () => {
+  it('should report an alarm that does not exist as missing (INSUFFICIENT_DATA, "alarm not found")', async () => {
     // Prepare
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: LATENCY, StateValue: 'OK', StateReason: 'fine' }] });
 
@@ -49,7 +49,7 @@ describe('CloudWatchAlarms.states', () => {
     const states = await alarms.states([LATENCY, ERRORS]);
 
     // Assess
-    expect(states[1]).toEqual({ name: ERRORS, state: 'INSUFFICIENT_DATA', reason: 'alarm not found' });
+    expect(states[1]).toEqual({ name: ERRORS, state: 'INSUFFICIENT_DATA', reason: 'alarm not found', missing: true });
   });
 
   it('should follow NextToken and read composite alarms too', async () => {

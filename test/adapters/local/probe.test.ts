@@ -227,7 +227,7 @@ describe('LocalProbe with a fake clock and fetch', () => {
     // Assess
     expect(states).toEqual([
       { name: NAMES.latency, state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation' },
-      { name: 'no-such-alarm', state: 'INSUFFICIENT_DATA', reason: expect.stringContaining('Unknown alarm') },
+      { name: 'no-such-alarm', state: 'INSUFFICIENT_DATA', reason: expect.stringContaining('Unknown alarm'), missing: true },
     ]);
   });
 
