@@ -10,7 +10,10 @@ export const STATUSES = [
 ] as const;
 export type ChangeStatus = (typeof STATUSES)[number];
 
-/** Statuses after which the change holds no environment lock and nothing runs. */
+/**
+ * Statuses after which nothing runs for the change and it never moves again. All release the environment lock
+ * except MANUAL_INTERVENTION, which keeps it: the environment is in an unknown state until an operator has looked.
+ */
 export const FINAL_STATUSES: readonly ChangeStatus[] = ['PREFLIGHT_FAILED', 'REJECTED', 'BLOCKED', 'COMPLETED', 'MANUAL_INTERVENTION', 'CANCELLED', 'FAILED', 'INTERRUPTED'];
 
 export type Phase = 'SUBMIT' | 'PREFLIGHT' | 'PLAN' | 'ACT' | 'TEST' | 'REPORT' | 'ROLLBACK';
