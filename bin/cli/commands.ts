@@ -254,6 +254,17 @@ export async function cancel(id: string, opts: { reason?: string; wait?: boolean
   return EXIT.OK;
 }
 
+// ── release ───────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** After MANUAL_INTERVENTION, once the service is restored by hand: frees the environment for the next change. */
+export async function release(id: string, opts: { reason?: string }, flags: ClientFlags, io: Io): Promise<number> {
+  const api = await client(flags);
+  const r = await call(api, 'POST', idPath(id, '/release'), { contentType: 'application/json', body: JSON.stringify(opts.reason ? { reason: opts.reason } : {}) });
+  if (flags.json) io.out(JSON.stringify(r, null, 2));
+  else io.out(`✔ environment ${String(r.environment)} released by ${String(r.releasedBy)}: new changes may start`);
+  return EXIT.OK;
+}
+
 // ── operator add ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 export function operatorAdd(name: string, opts: { role?: ApprovalRole[]; quiet?: boolean }, flags: ClientFlags, io: Io): number {

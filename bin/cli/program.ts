@@ -173,6 +173,13 @@ Exit codes:
       code = await commands.cancel(id, { ...(opts.reason ? { reason: opts.reason } : {}), wait: opts.wait }, flagsOf(opts), io, options.timing);
     });
 
+  withClient(program.command('release').argument('<id>', 'change id')
+    .description('After MANUAL_INTERVENTION, once the service is restored by hand: free the environment for the next change.')
+    .option('--reason <text>', 'what was done (recorded with the change)'))
+    .action(async (id: string, opts: ClientFlags & { reason?: string }) => {
+      code = await commands.release(id, { ...(opts.reason ? { reason: opts.reason } : {}) }, flagsOf(opts), io);
+    });
+
   const operator = program.command('operator').description('Operators of the local server (bearer tokens).');
   operator.command('add').argument('<name>', 'the operator\'s identity, as approvals will record it')
     .description('Create an operator and print its token once (the server keeps only its SHA-256).')

@@ -6,6 +6,7 @@ import type { Logger } from '../ports';
 import { approve } from './approvals';
 import { assertBodySize, parseCancelBody } from './body';
 import { requestCancel } from '../phases/cancel';
+import { releaseEnvironment } from '../phases/release';
 import { CHANGE_ID, get, list, submit } from './changes';
 import type { ApiContext } from './context';
 import { badField, errorResponse, json, MethodNotAllowedError, UnauthorizedError, type ApiRequest, type ApiResponse, type Identity } from './http';
@@ -37,6 +38,16 @@ export const ROUTES: Route[] = [
         const outcome = await requestCancel(ctx.deps, ctx.control, { changeId: id, by: (req.identity as Identity).id, ...(reason ? { reason } : {}) });
         const { statusCode, ...body } = outcome;
         return json(statusCode, body);
+      },
+    },
+  },
+  {
+    // After MANUAL_INTERVENTION: the operator who restored the service frees the environment.
+    pattern: '/changes/{id}/release',
+    methods: {
+      POST: async (ctx, req, id) => {
+        const { reason } = parseCancelBody(req);
+        return json(200, await releaseEnvironment(ctx.deps, { changeId: id, by: (req.identity as Identity).id, ...(reason ? { reason } : {}) }));
       },
     },
   },

@@ -147,6 +147,31 @@ describe('changes through the API', () => {
     expect(locked.json.error.message).toBe('environment test-env already has an active change: CR-2026-435');
   });
 
+  it('should free the environment after manual intervention only when an operator releases it, on the record', async () => {
+    // Prepare
+    t = await startTestServer({ behaviour: (req) => (req.step.name === 'deploy' || req.step.name === 'rollback-release' ? { status: 'Failed', stderr: 'disk full' } : { status: 'Success' }) });
+    await t.submit(change('CR-2026-437'));
+    await t.waitFor('CR-2026-437', (s) => s === 'AWAITING_APPROVAL');
+    await t.approveAll('CR-2026-437');
+    await t.waitFor('CR-2026-437', (s) => s === 'MANUAL_INTERVENTION');
+    await t.settled('CR-2026-437');
+
+    // Act
+    const released = await t.request('POST', '/changes/CR-2026-437/release', { contentType: 'application/json', body: '{"reason":"restored v2.3.1 by hand"}' });
+    const again = await t.request('POST', '/changes/CR-2026-432/release');
+
+    // Assess
+    expect(released.status).toBe(200);
+    expect(released.json).toEqual({ changeId: 'CR-2026-437', environment: 'test-env', releasedBy: 'ops-operator', reason: 'restored v2.3.1 by hand' });
+    const c = (await t.request('GET', '/changes/CR-2026-437')).json;
+    expect(c.status).toBe('MANUAL_INTERVENTION');
+    expect((c.timeline as { type: string }[]).map((e) => e.type)).toContain('environment.released');
+    expect(again.status).toBe(404);
+    expect((await t.submit(change('CR-2026-438'))).status).toBe(202);
+    const notAllowed = await t.request('POST', '/changes/CR-2026-438/release');
+    expect(notAllowed.status).toBe(409);
+  });
+
   describe('cancel', () => {
     it('should stop the execution before ACT and end CANCELLED with a report, the lock released and a notification', async () => {
       // Prepare

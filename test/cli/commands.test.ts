@@ -186,6 +186,18 @@ describe('runbook CLI against a local server', () => {
     expect(r).toMatchObject({ code: 1, err: 'runbook: 409 Conflict: change CR-2026-600 is COMPLETED: there is nothing left to cancel' });
   });
 
+  it('should refuse to release the environment of a change that did not end in manual intervention (exit 1)', async () => {
+    // Prepare
+    await runbook(t, 'submit', file);
+    await t.waitFor('CR-2026-600', (s) => s === 'AWAITING_APPROVAL');
+
+    // Act
+    const r = await runbook(t, 'release', 'CR-2026-600', '--reason', 'restored by hand');
+
+    // Assess
+    expect(r).toMatchObject({ code: 1, err: 'runbook: 409 Conflict: change CR-2026-600 is AWAITING_APPROVAL: only a change in MANUAL_INTERVENTION holds its environment after it ended' });
+  });
+
   it('should list with filters and pages, and print JSON for scripts', async () => {
     // Prepare
     await runbook(t, 'submit', file);

@@ -1,0 +1,32 @@
+// After MANUAL_INTERVENTION: the environment stays locked until an operator, having restored the service by hand,
+// says so. This frees it for the next change, with who and why on the record; the change itself stays as it ended.
+import { ConflictError } from '../core/errors';
+import type { Deps } from '../ports';
+import { loadChange, recordEvent } from './common';
+
+export interface ReleaseOutcome {
+  changeId: string;
+  environment: string;
+  releasedBy: string;
+  reason: string | null;
+}
+
+export async function releaseEnvironment(deps: Deps, input: { changeId: string; by: string; reason?: string }): Promise<ReleaseOutcome> {
+  const change = await loadChange(deps, input.changeId);
+  if (change.status !== 'MANUAL_INTERVENTION') {
+    throw new ConflictError(`change ${change.id} is ${change.status}: only a change in MANUAL_INTERVENTION holds its environment after it ended`);
+  }
+  const reason = input.reason ?? null;
+  await deps.store.releaseLock(change.environment, change.id);
+  await recordEvent(deps, change, {
+    type: 'environment.released', phase: change.phase, actor: input.by,
+    message: `environment ${change.environment} released by ${input.by} after manual intervention${reason ? `: ${reason}` : ''}`,
+    data: { reason },
+  });
+  await deps.notifier.notify({
+    kind: 'ended', severity: 'info', changeId: change.id, status: change.status, operator: input.by,
+    title: `Environment ${change.environment} released: ${change.id}`,
+    text: `${input.by} released ${change.environment} after manual intervention${reason ? `: ${reason}` : ''}. New changes may start.`,
+  });
+  return { changeId: change.id, environment: change.environment, releasedBy: input.by, reason };
+}
