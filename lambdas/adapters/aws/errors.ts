@@ -8,6 +8,7 @@ import { TransientError } from '../../core/errors';
  * and KMS-backed calls their own throttling names; InternalServerError and friends are server faults.
  */
 const TRANSIENT_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'Throttling',
   'ThrottledException',

@@ -1,8 +1,6 @@
 // HostCommands on AWS: sends the project's SSM Command documents with Run Command (targets by tag or instance id,
 // rate control, output to CloudWatch Logs) after checking parameters against the same document files the embedded
 // engine runs, and reads a command's outcome back aggregated over every instance it ran on.
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
@@ -11,7 +9,7 @@ import {
   type SendCommandCommandInput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { documentPolicyIssues, parseCommandDocument, validateParameters, type CommandDocument } from '../../core/documents';
+import { validateParameters, type CommandDocument } from '../../core/documents';
 import { ValidationError } from '../../core/errors';
 import type { CommandStep } from '../../core/schemas';
 import type { CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
@@ -33,7 +31,6 @@ const UNKNOWN_FLEET_BATCHES = 10;
 export const EXECUTION_TIMEOUT_PARAMETER = 'executionTimeout';
 /** How the agent separates stderr from stdout in ListCommandInvocations plugin output. */
 const ERROR_MARKER = '----------ERROR-------';
-const DOCUMENT_NAME = /^runbook-[A-Za-z0-9]+$/;
 const MAX_CONCURRENCY = /^(?:[1-9][0-9]*|(?:[1-9][0-9]?|100)%)$/;
 
 const IN_FLIGHT = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
@@ -57,24 +54,7 @@ export interface SsmHostCommandsOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/**
- * Reads and checks every `runbook-*.yml` document in a directory, as the local runner does: a document that breaks
- * the project's rules (a parameter spliced into script text, an unanchored pattern) is refused at load, not at send.
- */
-export function loadDocuments(dir: string): Record<string, CommandDocument> {
-  const documents: Record<string, CommandDocument> = {};
-  const names = readdirSync(dir).filter((f) => f.endsWith('.yml')).map((f) => f.slice(0, -'.yml'.length)).filter((n) => DOCUMENT_NAME.test(n)).sort();
-  for (const name of names) {
-    const doc = parseCommandDocument(readFileSync(join(dir, `${name}.yml`), 'utf8'));
-    const issues = documentPolicyIssues(doc);
-    if (issues.length > 0) {
-      throw new ValidationError(`document ${name} breaks the document rules: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-        issues.map((i) => ({ path: `document.${i.path}`, message: i.message })));
-    }
-    documents[name] = doc;
-  }
-  return documents;
-}
+export { loadDocuments } from '../documents-dir';
 
 /** How many rounds rate control needs, so that queued instances are not dropped by the delivery timeout. */
 export function deliveryTimeoutSeconds(executionSeconds: number, maxConcurrency: string, targets: SendCommandRequest['targets']): number {

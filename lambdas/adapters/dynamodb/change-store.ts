@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { convertToAttr, marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, NotFoundError, TransientError } from '../../core/errors';
+import { callAws, errorName } from '../aws/errors';
 import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
 import type { ChangeStore } from '../../ports';
 import {
@@ -42,42 +43,12 @@ type Item = Record<string, AttributeValue>;
 /** Records are plain JSON-like data; optional fields left undefined are simply not stored. */
 const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
 
-/**
- * Errors the SDK gives up on after its own retries but that a later attempt can get past. They become
- * TransientError, which the state machine's Retry lists; everything else keeps its SDK name.
- */
-const TRANSIENT_ERROR_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-]);
-
-function errorName(err: unknown): string | undefined {
-  return err instanceof Error ? err.name : undefined;
-}
-
 function isConditionFailed(err: unknown): boolean {
   return errorName(err) === 'ConditionalCheckFailedException';
 }
 
-/** Maps an SDK failure to the error the state machine routes on. */
-export function mapDynamoError(operation: string, err: unknown): unknown {
-  const name = errorName(err);
-  if (name !== undefined && TRANSIENT_ERROR_NAMES.has(name)) {
-    return new TransientError(`DynamoDB ${operation} failed, worth retrying: ${name}: ${(err as Error).message}`, { cause: err });
-  }
-  return err;
-}
-
-async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw mapDynamoError(operation, err);
-  }
-}
+/** Throttling and server faults become TransientError (the state machine's Retry lists it), as for every AWS adapter. */
+const call = <T>(operation: string, run: () => Promise<T>): Promise<T> => callAws(`DynamoDB ${operation}`, run);
 
 /** Runs a conditional write: `undefined` when the condition failed, the SDK output otherwise. */
 async function conditionally<T>(operation: string, run: () => Promise<T>): Promise<T | undefined> {

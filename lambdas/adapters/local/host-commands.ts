@@ -3,17 +3,16 @@
 // tail) and announces completion as the same "EC2 Command Status-change Notification" event on the bus.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../../core/errors';
-import { documentPolicyIssues, environmentFor, parseCommandDocument, scriptOf, validateParameters, type CommandDocument } from '../../core/documents';
+import { environmentFor, scriptOf, validateParameters, type CommandDocument } from '../../core/documents';
+import { loadDocument } from '../documents-dir';
 import { ssmCommandStatusEvent, type EventBus, type SsmCommandStatusDetail } from '../../core/events';
 import type { CommandStep } from '../../core/schemas';
 import type { Clock, CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
 
 /** SSM keeps the last 24,000 characters of a command's output in the console and API. */
 export const OUTPUT_LIMIT = 24_000;
-const DOCUMENT_NAME = /^runbook-[A-Za-z0-9]+$/;
 /** How long to wait for output pipes after the shell exits, in case a stray background process holds them. */
 const PIPE_DRAIN_MS = 500;
 /** Finished commands kept for outcome(); a long-lived `runbook serve` must not grow without bound. */
@@ -48,10 +47,7 @@ interface CommandRun {
   resolveDone: () => void;
 }
 
-/** The document names (file names without .yml) in a documents directory, sorted. */
-export function documentNames(documentsDir: string): string[] {
-  return readdirSync(documentsDir).filter((f) => f.endsWith('.yml')).map((f) => f.slice(0, -'.yml'.length)).filter((n) => DOCUMENT_NAME.test(n)).sort();
-}
+export { documentNames } from '../documents-dir';
 
 export class LocalHostCommands implements HostCommands {
   private readonly documentsDir: string;
@@ -110,18 +106,7 @@ export class LocalHostCommands implements HostCommands {
   private load(name: string): CommandDocument {
     const cached = this.documents.get(name);
     if (cached) return cached;
-    const file = join(this.documentsDir, `${name}.yml`);
-    if (!DOCUMENT_NAME.test(name) || !existsSync(file)) {
-      throw new ValidationError(`document: no document named ${JSON.stringify(name)} in ${this.documentsDir}`,
-        [{ path: 'document', message: `unknown document ${JSON.stringify(name)}` }]);
-    }
-    const doc = parseCommandDocument(readFileSync(file, 'utf8'));
-    // A document that could splice a value into script text must not run, even if its parameters look fine.
-    const issues = documentPolicyIssues(doc);
-    if (issues.length > 0) {
-      throw new ValidationError(`document ${name} breaks the document rules: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-        issues.map((i) => ({ path: `document.${i.path}`, message: i.message })));
-    }
+    const doc = loadDocument(this.documentsDir, name);
     this.documents.set(name, doc);
     return doc;
   }
