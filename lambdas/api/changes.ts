@@ -9,7 +9,6 @@ import { parseBody } from './body';
 import type { ApiContext } from './context';
 import { badField, json, type ApiRequest, type ApiResponse } from './http';
 
-export const CHANGE_ID = /^CR-\d{4}-\d{3,}$/;
 const ENVIRONMENT = /^[a-z0-9][a-z0-9-]{0,39}$/;
 export const DEFAULT_PAGE = 25;
 export const MAX_PAGE = 100;

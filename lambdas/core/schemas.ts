@@ -109,6 +109,9 @@ export const EnvironmentProfileSchema = z.object({
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 
 const WORD = z.string().min(1);
+/** A change id: CR-YYYY-NNN. */
+export const CHANGE_ID = /^CR-\d{4}-\d{3,}$/;
+
 export const PROBABILITIES = ['very_low', 'low', 'medium', 'high', 'very_high'] as const;
 export const IMPACTS = ['negligible', 'minor', 'moderate', 'major', 'severe'] as const;
 /** The seed's template uses plain low/medium/high for impact; they map onto the 5-point scale. */
@@ -116,7 +119,7 @@ const IMPACT_ALIASES: Record<string, (typeof IMPACTS)[number]> = { low: 'minor',
 
 export const ChangeRequestSchema = z.object({
   change_request: z.object({
-    id: z.string().regex(/^CR-\d{4}-\d{3,}$/, 'must look like CR-YYYY-NNN'),
+    id: z.string().regex(CHANGE_ID, 'must look like CR-YYYY-NNN'),
     title: WORD,
     type: z.enum(['maintenance', 'bugfix', 'enhancement', 'emergency']),
     priority: z.enum(['low', 'medium', 'high', 'critical']),

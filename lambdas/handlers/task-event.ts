@@ -1,12 +1,12 @@
 // The payload every phase Task sends (see statemachines/runbook.asl.json), parsed once with zod.
 import { z } from 'zod';
-import { validate } from '../core/schemas';
+import { CHANGE_ID, validate } from '../core/schemas';
 
 export const FailureSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
 
 export const TaskEventSchema = z.object({
   step: z.string(),
-  changeId: z.string().regex(/^CR-\d{4}-\d{3,}$/),
+  changeId: z.string().regex(CHANGE_ID),
   attempt: z.number().int().min(1),
   taskToken: z.string().min(1).optional(),
   command: z.unknown().optional(),
