@@ -121,6 +121,9 @@ function printStatus(c: Record<string, unknown>, io: Io): void {
 /** Where following stops: the change ended, is back in PLAN, or waits for approvals that are not all in. */
 function resting(c: Record<string, unknown>): boolean {
   const s = String(c.status);
+  // The status and its event are two writes (no transactions): a read between them has the status without the
+  // event. Resting means the timeline has caught up too, so the last lines printed are the ones that got it there.
+  if (!(c.timeline as TimelineEntry[]).some((e) => e.status === s)) return false;
   if ((FINAL_STATUSES as readonly string[]).includes(s) || s === 'ROLLED_BACK') return true;
   return s === 'AWAITING_APPROVAL' && (c.approvals as { state?: string } | undefined)?.state === 'pending';
 }
