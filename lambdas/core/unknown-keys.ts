@@ -185,7 +185,7 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
     }
   }
   const limit = Math.max(1, Math.floor(Math.max(key.length, 3) / 3));
-  return best !== undefined && bestDistance <= limit ? best : undefined;
+  return best !== undefined && bestDistance <= limit && bestDistance < key.length ? best : undefined;
 }
 
 /** The keys of `value` the schema does not know, each with the nearest known sibling or the place it belongs. */
