@@ -28,7 +28,7 @@ const StepListSchema = z.array(CommandStepSchema).min(1).superRefine((steps, ctx
 
 const TargetsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('local').describe('This machine: the embedded engine runs the documents\' shell steps here.') })
-    .describe('This machine (the embedded engine only).'),
+    .describe('This machine, on the embedded engine only.'),
   z.object({
     kind: z.literal('tag').describe('SSM targets by tag.'),
     key: z.string().min(1).describe('The tag key, e.g. Environment.'),
