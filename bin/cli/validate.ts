@@ -7,6 +7,7 @@ import {
   ChangeRequestSchema, EnvironmentProfileSchema, parseDocumentText, validateWithWarnings, type ChangeRequest, type EnvironmentProfile,
 } from '../../lambdas/core/schemas';
 import { documentsDirValidator } from '../../lambdas/adapters/documents-dir';
+import { knownKeys } from '../../lambdas/core/unknown-keys';
 import { DOCUMENTS_DIR } from '../../lambdas/embedded/runtime';
 import { submissionIssues, type StepValidator } from '../../lambdas/phases/submit';
 import { EXIT } from './client';
@@ -74,7 +75,7 @@ export function detectKind(raw: unknown): Kind | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const keys = Object.keys(raw);
   if (keys.includes('change_request')) return 'change';
-  const profileKeys = Object.keys(EnvironmentProfileSchema.shape);
+  const profileKeys = knownKeys(EnvironmentProfileSchema);
   if (keys.some((k) => k === 'targets' || k === 'act' || k === 'rollback') || keys.filter((k) => profileKeys.includes(k)).length >= 2) return 'profile';
   return undefined;
 }

@@ -61,6 +61,11 @@ function objectShapes(schema: Schema): Array<{ shape: Record<string, Schema>; op
   return [];
 }
 
+/** The keys an object schema (through wrappers and unions) knows at its top level. */
+export function knownKeys(schema: Schema): string[] {
+  return [...new Set(objectShapes(schema).flatMap((s) => Object.keys(s.shape)))];
+}
+
 /** Picks the union option the value is meant for: by discriminator, then one that accepts it, then the fewest unknown keys. */
 function unionOption(def: Def, value: unknown, path: Key[]): Schema | undefined {
   let options = def.options ?? [];
