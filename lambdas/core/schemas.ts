@@ -36,8 +36,44 @@ const HttpCheckSchema = z.object({
   expectedStatus: z.number().int().min(100).max(599).default(200),
   /** Smoke tests come in suites (critical paths, API endpoints); the report groups them. */
   suite: z.enum(['critical-path', 'api-endpoint', 'database', 'external', 'performance-baseline']).default('api-endpoint'),
+  login: z.boolean().default(false)
+    .describe('The seed\'s "User Authentication" check: POST the tests.auth credentials (resolved from their parameter names) as the JSON body; the token in a passing answer is sent as a Bearer header by every later check. Needs tests.auth and no body.'),
+}).superRefine((check, ctx) => {
+  if (check.login && check.body !== undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: 'a login check sends the tests.auth credentials: give it no body' });
+  if (check.body !== undefined) {
+    for (const path of secretKeysIn(check.body)) {
+      ctx.addIssue({ code: 'custom', path: ['body', ...path], message: 'secrets are never literals in a profile: name a parameter in tests.auth.credentials and mark the check login: true' });
+    }
+  }
 });
 export type HttpCheck = z.infer<typeof HttpCheckSchema>;
+
+/** Keys that hold secrets by their name (password, secret, api key, token): a profile names parameters instead. */
+const SECRET_KEY = /pass(word|wd)?$|secret|api[_-]?key|token$|credential/i;
+
+function secretKeysIn(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => secretKeysIn(v, [...path, i]));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => (SECRET_KEY.test(k) ? [[...path, k]] : secretKeysIn(v, [...path, k])));
+}
+
+/** The target API's login for TEST: body fields whose values are read from Parameter Store / Secrets Manager by name. */
+const TestAuthSchema = z.object({
+  loginPath: z.string().startsWith('/').default('/api/v1/auth/login').describe('POST with a JSON body of the resolved credentials; answers the token.'),
+  credentials: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a JSON field name'), z.string().regex(/^[A-Za-z_/][A-Za-z0-9_/.-]*$/, 'a parameter name (Parameter Store path or variable name), never the value'))
+    .refine((c) => Object.keys(c).length > 0, 'at least one credential field')
+    .describe('Login body field → parameter NAME holding its value (e.g. password: /runbook/<environment>/test-user-password). Values are resolved at TEST through the ParameterSource port and never stored; PRE-FLIGHT checks they are set.'),
+  tokenField: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('token').describe('Field of the login answer\'s JSON that holds the bearer token.'),
+}).describe('How TEST logs in to the target API: the smoke login check and every load-test virtual user use it.');
+export type TestAuth = z.infer<typeof TestAuthSchema>;
+
+/** A k6-style check on the load test's answers for one path: a request that fails its check counts as failed. */
+const LoadCheckSchema = z.object({
+  path: z.string().startsWith('/').describe('One of tests.performance.paths.'),
+  expectedStatus: z.number().int().min(100).max(599).optional().describe('The answer must have exactly this status (k6: check(r => r.status === N)).'),
+  maxResponseMs: z.number().positive().optional().describe('The answer must come within this many milliseconds (k6: r.timings.duration < N).'),
+});
+export type LoadCheck = z.infer<typeof LoadCheckSchema>;
 
 export const EnvironmentProfileSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and hyphens'),
@@ -90,15 +126,35 @@ export const EnvironmentProfileSchema = z.object({
   }).prefault({}),
   tests: z.object({
     baseUrl: z.string().url(),
+    auth: TestAuthSchema.optional(),
     smoke: z.array(HttpCheckSchema).default([]),
+    regression: z.array(HttpCheckSchema).default([])
+      .describe('Regression checks, run after the smoke tests as a list of their own (start it with a login check if they need the token); the report lists them under regression_tests, and says so when none are declared.'),
     performance: z.object({
       virtualUsers: z.number().int().min(1).max(1000).default(50),
       // The load test runs inside the TEST Lambda, which stops at 15 minutes.
       durationSeconds: z.number().int().min(1).max(840).default(300),
       p95Ms: z.number().positive().default(2100),
       errorRate: z.number().min(0).max(1).default(0.01),
-      paths: z.array(z.string().startsWith('/')).default(['/api/v1/health', '/api/v1/estimates']),
-    }).prefault({}),
+      paths: z.array(z.string().startsWith('/')).min(1).default(['/api/v1/health', '/api/v1/estimates']),
+      thinkTimeSeconds: z.number().min(0).max(60).default(1)
+        .describe('Each virtual user\'s pause after a round of its paths (the seed\'s k6 sleep(1)); 0 sends without pause. The load generator paces whole requests per second, so it is at most the number of paths.'),
+      checks: z.array(LoadCheckSchema).default([])
+        .describe('k6-style checks on the answers (the seed: status is 200, response time < 2100 ms); a failed check fails the request. Without one, a request fails only on status >= 400 or no answer; 3xx is not an error.'),
+    }).prefault({}).superRefine((perf, ctx) => {
+      if (perf.thinkTimeSeconds > perf.paths.length) {
+        ctx.addIssue({ code: 'custom', path: ['thinkTimeSeconds'], message: `at most ${perf.paths.length} (one per path): the load generator paces whole requests per second` });
+      }
+      perf.checks.forEach((c, i) => {
+        if (!perf.paths.includes(c.path)) ctx.addIssue({ code: 'custom', path: ['checks', i, 'path'], message: `not one of tests.performance.paths (${perf.paths.join(', ')})` });
+      });
+    }),
+  }).superRefine((tests, ctx) => {
+    const logins = (list: HttpCheck[], key: string) => list.forEach((c, i) => {
+      if (c.login && !tests.auth) ctx.addIssue({ code: 'custom', path: [key, i, 'login'], message: 'a login check needs tests.auth (the login path and the credentials\' parameter names)' });
+    });
+    logins(tests.smoke, 'smoke');
+    logins(tests.regression, 'regression');
   }),
   notifications: z.object({
     slackWebhookSecret: z.string().optional(),

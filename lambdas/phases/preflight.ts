@@ -5,6 +5,7 @@ import type { ChangeRecord } from '../core/records';
 import type { CommandStep, EnvironmentProfile } from '../core/schemas';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, sendCommandForTask, transition } from './common';
+import { testCredentialNames } from './test-phase';
 
 /** What the state machine needs from the profile and the request for this attempt. */
 export interface RunSettings {
@@ -71,7 +72,8 @@ export function backupStep(p: EnvironmentProfile): CommandStep {
 export async function runPreflightCheck(deps: Deps, input: { changeId: string; attempt: number; taskToken: string; check: 'system-health' | 'dependencies' | 'backup' }): Promise<{ commandId?: string; skipped?: boolean }> {
   const change = await loadChange(deps, input.changeId);
   if (input.check === 'dependencies') {
-    const missing = await deps.parameters.missing(change.profile.requiredParameters);
+    // TEST's login credentials too: a change must not be deployed only to fail its tests for want of a password.
+    const missing = await deps.parameters.missing([...new Set([...change.profile.requiredParameters, ...testCredentialNames(change.profile)])]);
     if (missing.length > 0) {
       await recordEvent(deps, change, { type: 'preflight.parameters-missing', phase: 'PREFLIGHT', message: `required parameters not set: ${missing.join(', ')}`, data: { missing } });
       throw new PreflightCheckFailed(`required parameters not set: ${missing.join(', ')}`);

@@ -80,6 +80,11 @@ export function reportInputFrom(input: {
       tests.push({ type: 'smoke', name: r.name, status: r.status, durationMs: r.durationMs, ...(r.details ? { details: r.details } : {}), ...(r.error ? { error: r.error } : {}) });
     }
   }
+  for (const e of events.filter((ev) => ev.type === 'test.regression')) {
+    for (const r of dataOf<SmokeResult[]>(e, 'results') ?? []) {
+      tests.push({ type: 'regression', name: r.name, status: r.status, durationMs: r.durationMs, ...(r.details ? { details: r.details } : {}), ...(r.error ? { error: r.error } : {}) });
+    }
+  }
   const perf = last(events, 'test.performance');
   const load = dataOf<LoadResult>(perf, 'result');
   if (perf && load) {
@@ -128,6 +133,7 @@ export function reportInputFrom(input: {
       database: endpointHealth(endpoints, 'postgresql://'),
       cache: endpointHealth(endpoints, 'redis://'),
     },
+    regressionChecksDeclared: change.profile.tests.regression.length,
   };
 }
 
