@@ -69,6 +69,22 @@ describe('runbook state machine on the local engine', () => {
     expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('JWT_SECRET');
   });
 
+  it('should stop at PRE-FLIGHT when a TEST login credential has no value, before anything is touched', async () => {
+    // Prepare
+    h = createHarness({ missingParameters: ['/runbook/test-env/test-user-password'] });
+    const base = testProfile();
+    const profile = testProfile({ tests: { ...base.tests, auth: { credentials: { email: '/runbook/test-env/test-user-email', password: '/runbook/test-env/test-user-password' } } } });
+    const name = await h.submit(testChange(), profile);
+
+    // Act
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(statePath(outcome)).toEqual(['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'Report PreFlight Failure', 'PreFlight Failed']);
+    expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('/runbook/test-env/test-user-password');
+    expect(h.hosts.stepNames()).toEqual(['preflight-system-health']);
+  });
+
   it('should end REJECTED without touching anything when an approver rejects', async () => {
     // Prepare
     h = createHarness();

@@ -199,7 +199,7 @@ describe('HttpLoadTester.load, as the seed\'s k6 script', () => {
     expect(paced.requests).toBeGreaterThanOrEqual(pacedHits);
     expect(paced).toMatchObject({ errors: 0, thinkTimeSeconds: 1 });
     expect(unpaced.requests).toBeGreaterThan(5 * bound);
-  });
+  }, 20_000);
 });
 
 describe('HttpLoadTester.smoke with a login check', () => {
