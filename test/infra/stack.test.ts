@@ -251,6 +251,8 @@ describe('IAM', () => {
     for (const s of getParameters) {
       expect(text(s.Resource)).toContain(`:parameter/runbook/${profile.name}/*`);
       for (const name of profile.requiredParameters) expect(text(s.Resource)).toContain(`:parameter/${name}"`);
+      // TEST's login credentials (tests.auth) live under /runbook/<env>/, which the wildcard already covers.
+      expect(Object.values(profile.tests.auth?.credentials ?? {}).every((n) => n.startsWith(`/runbook/${profile.name}/`))).toBe(true);
       expect(asArray(s.Resource)).toHaveLength(1 + profile.requiredParameters.length);
     }
     const names = rollbackAlarmNames(profile.name);
