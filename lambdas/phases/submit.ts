@@ -63,7 +63,8 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
   }
   const unknown = unknownOverrideSteps(profile, request.deployment?.step_parameters ?? {});
   if (unknown.length > 0) {
-    throw new ValidationError(`deployment.step_parameters: no ACT step named ${unknown.join(', ')} in profile ${profile.name}`, unknown.map((u) => ({ path: `deployment.step_parameters.${u}`, message: 'no such ACT step' })));
+    // Each path in full, as a schema error names it: the message alone tells the operator which key to fix.
+    throw new ValidationError(`change request is invalid: ${unknown.map((u) => `deployment.step_parameters.${u}: no ACT step named ${u} in profile ${profile.name}`).join('; ')}`, unknown.map((u) => ({ path: `deployment.step_parameters.${u}`, message: 'no such ACT step' })));
   }
   const id = request.change_request.id;
   const hash = bodyHash(request, profile.name);
