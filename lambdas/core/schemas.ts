@@ -4,6 +4,13 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from './errors';
 
+/**
+ * The furthest a change window may be ahead of its submission. The state machine's execution timeout
+ * (statemachines/runbook.asl.json TimeoutSeconds, 21 days) leaves a week after it for approvals already given,
+ * ACT, the monitoring window, TEST and a rollback; test/statemachine/definition.test.ts keeps the two in step.
+ */
+export const MAX_LEAD_DAYS = 14;
+
 /** A host command: one of the project's SSM documents with its parameters (validated by the document's allowedPattern when sent). */
 export const CommandStepSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case words joined by hyphens'),
@@ -161,6 +168,10 @@ export const EnvironmentProfileSchema = z.object({
     file: z.string().optional(),
   }).prefault({}),
   maxAttempts: z.number().int().min(1).max(10).default(3),
+  maxLeadDays: z.number().int().min(1).max(MAX_LEAD_DAYS).default(MAX_LEAD_DAYS)
+    .describe(`How far ahead timeline.planned_start may be at submission, in days (at most ${MAX_LEAD_DAYS}): the execution waits for the change window, and must not reach its own timeout while waiting.`),
+  preflightRecheckAfterMinutes: z.number().int().min(0).max(MAX_LEAD_DAYS * 24 * 60).default(60)
+    .describe('When more than this many minutes pass between the pre-flight checks and the change window opening (approvals, the wait), the system-health check runs again right before ACT; 0 always re-checks.'),
 });
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 

@@ -89,6 +89,18 @@ export async function runPreflightCheck(deps: Deps, input: { changeId: string; a
   return sendCommandForTask(deps, { changeId: change.id, attempt: input.attempt, taskToken: input.taskToken, phase: 'PREFLIGHT', step, slot: input.check });
 }
 
+/**
+ * The system-health check again, right before ACT, when the change waited long after PRE-FLIGHT (approvals, the
+ * change window): a host that degraded meanwhile stops the change as a failed pre-flight, before anything is touched.
+ * Its own slot and step name, so it never passes for the first check's command.
+ */
+export async function recheckSystemHealth(deps: Deps, input: { changeId: string; attempt: number; taskToken: string }): Promise<{ commandId: string }> {
+  const change = await loadChange(deps, input.changeId);
+  await recordEvent(deps, change, { type: 'plan.health-recheck', phase: 'PLAN', message: 'system health checked again before ACT: the pre-flight result is older than the profile allows (preflightRecheckAfterMinutes)' }, input.attempt);
+  const step = { ...systemHealthStep(change.profile), name: 'preflight-system-health-recheck' };
+  return sendCommandForTask(deps, { changeId: change.id, attempt: input.attempt, taskToken: input.taskToken, phase: 'PLAN', step, slot: 'system-health-recheck' });
+}
+
 export async function preflightPassed(deps: Deps, changeId: string, attempt: number, results: unknown): Promise<void> {
   const change = await loadChange(deps, changeId);
   await recordEvent(deps, change, { type: 'preflight.passed', phase: 'PREFLIGHT', message: 'pre-flight checks passed: system health, dependencies, backup', data: { results } }, attempt);

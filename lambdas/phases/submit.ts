@@ -48,6 +48,20 @@ async function validateSteps(deps: Deps, request: ChangeRequest, profile: Enviro
   if (issues.length > 0) throw new ValidationError(`change request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
 }
 
+/**
+ * The change window may be at most `maxLeadDays` ahead: the execution starts now and waits for it, and a wait longer
+ * than the execution's timeout would end the change by timing out instead of running it.
+ */
+export function leadTimeIssue(request: ChangeRequest, profile: EnvironmentProfile, now: Date): FieldIssue | undefined {
+  const start = Date.parse(request.timeline.planned_start);
+  const latest = now.getTime() + profile.maxLeadDays * 86_400_000;
+  if (start <= latest) return undefined;
+  return {
+    path: 'timeline.planned_start',
+    message: `${request.timeline.planned_start} is more than ${profile.maxLeadDays} days ahead (profile maxLeadDays; latest ${new Date(latest).toISOString()}): submit the change closer to its window`,
+  };
+}
+
 export interface SubmitResult {
   change: ChangeRecord;
   /** False when this exact change had been submitted before. */
@@ -61,6 +75,8 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
   if (environment !== profile.name) {
     throw new ValidationError(`change_request.environment: ${environment} does not match the profile ${profile.name}`, [{ path: 'change_request.environment', message: `expected ${profile.name}` }]);
   }
+  const lead = leadTimeIssue(request, profile, deps.clock.now());
+  if (lead) throw new ValidationError(`change request is invalid: ${lead.path}: ${lead.message}`, [lead]);
   const unknown = unknownOverrideSteps(profile, request.deployment?.step_parameters ?? {});
   if (unknown.length > 0) {
     // Each path in full, as a schema error names it: the message alone tells the operator which key to fix.

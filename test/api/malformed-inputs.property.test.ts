@@ -104,6 +104,8 @@ const REQUEST_BREAKAGES: Breakage[] = [
   { path: 'scope.components_modified', values: fc.oneof(notArray, fc.array(notString, { minLength: 1, maxLength: 3 })) },
   required('timeline', notObject),
   required('timeline.planned_start', fc.oneof(fc.string({ maxLength: 25 }).filter((s) => Number.isNaN(Date.parse(s))), fc.constant('2026-13-40T25:61:00Z'), fc.constant('2026-01-01'), notString)),
+  // Further ahead than the profile's maxLeadDays (14): the execution would time out waiting. Refused at submission.
+  { path: 'timeline.planned_start', values: fc.integer({ min: 15, max: 3650 }).map((d) => new Date(Date.now() + d * 86_400_000).toISOString()), alone: true },
   required('timeline.estimated_duration', fc.oneof(fc.constant(''), notString)),
   { path: 'timeline.planned_completion', values: fc.oneof(fc.string({ maxLength: 12 }), fc.integer()) },
   { path: 'risks_and_mitigations', values: fc.oneof(fc.string({ minLength: 1 }), fc.integer(), fc.constant({ risk: 'x' } as Json)) },
@@ -162,6 +164,8 @@ const PROFILE_BREAKAGES: Breakage[] = [
   { path: 'tests.performance.checks', values: notArray },
   { path: 'tests.performance.checks', values: fc.constant([{ path: '/not-requested', expectedStatus: 200 }] as Json), alone: true },
   { path: 'maxAttempts', values: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 11 }), notNumber) },
+  { path: 'maxLeadDays', values: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 15 }), fc.constant(2.5), notNumber) },
+  { path: 'preflightRecheckAfterMinutes', values: fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 14 * 24 * 60 + 1 }), fc.constant(1.5), notNumber) },
 ];
 
 // ---- applying breakages ----
