@@ -37,6 +37,9 @@ describe('runbook state machine on the local engine', () => {
     expect(h.engine.broker.outstanding()).toBe(0);
   });
 
+  // The re-check branch is a JSONPath Choice rule (Variable + BooleanEquals + Next, with a Default):
+  // https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html — after the Wait on TimestampPath:
+  // https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
   it('should not check system health again when the change window opened soon after PRE-FLIGHT', async () => {
     // Prepare: the window is already open and the approvals are at hand: minutes, not the profile's 60
     h = createHarness();

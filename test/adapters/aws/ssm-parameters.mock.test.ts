@@ -19,7 +19,8 @@ afterEach(() => {
 
 describe('SsmParameterSource', () => {
   it('should return the values of the names that have one, decrypted, ten names per call', async () => {
-    // Prepare: GetParameters request/response shape: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html
+    // Prepare: GetParameters takes 1–10 Names and WithDecryption, answers Parameters[{Name, Value}] and InvalidParameters[]:
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html (also docs.amazonaws.cn/goto/WebAPI/ssm-2014-11-06/GetParameters)
     const names = Array.from({ length: 12 }, (_, i) => `/runbook/prod/p${i}`);
     ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
       Parameters: input.Names.filter((n) => n !== '/runbook/prod/p1').map((n) => ({ Name: n, Value: n === '/runbook/prod/p11' ? ' ' : `v-${n}` })),
