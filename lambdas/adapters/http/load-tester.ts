@@ -103,7 +103,7 @@ export class HttpLoadTester implements LoadTester {
   async load(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
     if (spec.paths.length === 0) throw new RangeError('load test needs at least one path');
     const stats = new LoadStats();
-    const tokens = spec.login ? await this.logins(baseUrl, spec.login, spec.virtualUsers, stats) : [];
+    const tokens: (string | undefined)[] = spec.login ? await this.logins(baseUrl, spec.login, spec.virtualUsers, stats) : [];
     const checks = new Map((spec.checks ?? []).map((c) => [c.path, c]));
     const paths = spec.paths.map((path) => {
       const url = targetUrl(baseUrl, path);
@@ -119,6 +119,7 @@ export class HttpLoadTester implements LoadTester {
       ...(think > 0 ? { connectionRate: Math.ceil(paths.length / think) } : {}),
       requests: paths.map((p) => ({ method: 'GET', path: p.wire })),
       setupClient: (client) => {
+        // Connection i is virtual user i: its own token, or none when its login failed.
         const token = tokens[connection % Math.max(1, tokens.length)];
         connection += 1;
         // Which path the answer belongs to: autocannon calls a request's onResponse just before the client's
@@ -148,13 +149,13 @@ export class HttpLoadTester implements LoadTester {
       p99Ms: round2(stats.latencies.percentile(99)),
       durationSeconds: result.duration,
       checksFailed: stats.checksFailed,
-      loginsFailed: spec.login ? spec.virtualUsers - tokens.length : 0,
+      loginsFailed: tokens.filter((t) => t === undefined).length,
       thinkTimeSeconds: think,
     };
   }
 
-  /** One login per virtual user, all at once as k6 starts its VUs; returns the tokens received. */
-  private async logins(baseUrl: string, login: LoginSpec, users: number, stats: LoadStats): Promise<string[]> {
+  /** One login per virtual user, all at once as k6 starts its VUs; each user's token, undefined where its login failed. */
+  private async logins(baseUrl: string, login: LoginSpec, users: number, stats: LoadStats): Promise<(string | undefined)[]> {
     const one = async (): Promise<string | undefined> => {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), this.loadTimeoutSeconds * 1000);
@@ -175,8 +176,7 @@ export class HttpLoadTester implements LoadTester {
         clearTimeout(timer);
       }
     };
-    const tokens = await Promise.all(Array.from({ length: users }, one));
-    return tokens.filter((t): t is string => t !== undefined);
+    return Promise.all(Array.from({ length: users }, one));
   }
 }
 

@@ -109,6 +109,34 @@ describe('HttpLoadTester.load, as the seed\'s k6 script', () => {
     expect(hits.every((h) => h.authorization === undefined)).toBe(true);
   });
 
+  it('should let only the users whose login failed go on without a token, never lending them another user\'s', async () => {
+    // Prepare: the server accepts the first login only
+    const tester = new HttpLoadTester();
+    let answered = 0;
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res) => {
+      void readBody(req).then(() => {
+        if (req.url === '/auth/login') {
+          answered += 1;
+          if (answered === 1) { issued.push('only-one'); return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: 'only-one' })); }
+          return res.writeHead(401).end();
+        }
+        hits.push({ path: req.url ?? '/', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+        return res.writeHead(req.headers.authorization === 'Bearer only-one' ? 200 : 401).end();
+      });
+    });
+
+    // Act
+    const result = await tester.load(baseUrl, { virtualUsers: 3, durationSeconds: 1, paths: ['/api/private'], login: LOGIN });
+
+    // Assess: one user sent the token, two sent none (and failed), none borrowed it
+    expect(result.loginsFailed).toBe(2);
+    expect(new Set(hits.map((h) => h.authorization ?? 'none'))).toEqual(new Set(['Bearer only-one', 'none']));
+    const withToken = hits.filter((h) => h.authorization).length;
+    expect(result.errors).toBeGreaterThanOrEqual(2 + (hits.length - withToken) - 3);
+    expect(result.errors).toBeLessThanOrEqual(2 + (hits.length - withToken));
+  });
+
   it('should not count a redirect as an error, nor follow it', async () => {
     // Prepare
     const tester = new HttpLoadTester();
