@@ -91,7 +91,8 @@ export function reportInputFrom(input: {
     tests.push({
       type: 'performance', name: `Load test (${change.profile.tests.performance.virtualUsers} VUs)`,
       status: dataOf<boolean>(perf, 'pass') ? 'PASS' : 'FAIL', durationMs: Math.round(load.durationSeconds * 1000),
-      details: `p95 ${load.p95Ms} ms, error rate ${(load.errorRate * 100).toFixed(2)} %, ${load.requests} requests`,
+      details: `p95 ${load.p95Ms} ms, error rate ${(load.errorRate * 100).toFixed(2)} %, ${load.requests} requests`
+        + `${load.thinkTimeSeconds ? `, think time ${load.thinkTimeSeconds} s` : ''}${load.checksFailed ? `, ${load.checksFailed} failed checks` : ''}${load.loginsFailed ? `, ${load.loginsFailed} logins without a token` : ''}`,
     });
   }
 

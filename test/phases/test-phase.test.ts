@@ -121,6 +121,9 @@ describe('TEST phase against an API that only answers logged-in callers', () => 
     const events = await store.listEvents(change.id);
     expect(events.map((e) => e.type)).toEqual(['status.testing', 'test.smoke', 'test.regression', 'test.performance']);
     expect(JSON.stringify(events)).not.toContain(PASSWORD);
+    const final = (await store.getChange(change.id)) as ChangeRecord;
+    const perf = reportInputFrom({ change: final, attempt: 1, verdict: verdictFor('completed', final, 1, undefined), events, commands: [], now: new Date().toISOString() }).tests.find((t) => t.type === 'performance');
+    expect(perf).toMatchObject({ status: 'PASS', details: expect.stringMatching(/^p95 [\d.]+ ms, error rate 0\.00 %, \d+ requests$/) });
     expect(JSON.stringify(await store.getChange(change.id))).not.toContain(PASSWORD);
   });
 
