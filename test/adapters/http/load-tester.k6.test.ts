@@ -1,6 +1,8 @@
 // The load test as the seed's k6 script means it, against a real node:http server on 127.0.0.1: each virtual user
 // logs in first and sends its token as a Bearer header, pauses between rounds (think time), and a request fails on
 // status >= 400 or a failed check, never on a 3xx; latency percentiles count failed answers too.
+// k6's own definitions (http_req_duration over every request, http_req_failed outside 200–399 by default):
+// https://grafana.com/docs/k6/latest/using-k6/metrics/reference/
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpLoadTester } from '../../../lambdas/adapters/http/load-tester';
