@@ -2,7 +2,7 @@
 // after it. Nothing here starts the service: runbook-ServiceControl does that, as it would on a real host.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** Where the demo's sources live: this directory (service.mjs, releases/*.json). */
 export const DEMO_DIR = __dirname;
@@ -25,6 +25,32 @@ export interface DemoHost {
   pidFile: string;
   logFile: string;
   maintenanceFlag: string;
+}
+
+/**
+ * The demo service's test user (service.mjs accepts exactly these) under the parameter names the local demo
+ * profile's tests.auth gives: the profile names them, the values live in the parameter store, as on AWS.
+ */
+export const DEMO_TEST_CREDENTIALS: Readonly<Record<string, string>> = {
+  '/runbook/local-demo/test-user-email': 'test@company.com',
+  '/runbook/local-demo/test-user-password': 'test123',
+};
+
+/**
+ * Puts the demo's test credentials into the local parameter file (`<home>/parameters.json`, 0600), keeping every
+ * value already there: an operator's own values win.
+ */
+export function ensureDemoCredentials(parametersFile: string): void {
+  let current: Record<string, unknown> = {};
+  if (existsSync(parametersFile)) {
+    const parsed: unknown = JSON.parse(readFileSync(parametersFile, 'utf8'));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${parametersFile} must be a JSON object of name → value`);
+    current = parsed as Record<string, unknown>;
+  }
+  const missing = Object.keys(DEMO_TEST_CREDENTIALS).filter((name) => !(name in current));
+  if (missing.length === 0) return;
+  mkdirSync(dirname(parametersFile), { recursive: true });
+  writeFileSync(parametersFile, `${JSON.stringify({ ...current, ...Object.fromEntries(missing.map((n) => [n, DEMO_TEST_CREDENTIALS[n]])) }, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** The release versions the demo ships (artifact names without .json). */

@@ -1,7 +1,7 @@
 // Ports: everything the phase logic needs from the outside world. Each engine supplies adapters
 // (AWS: DynamoDB, SSM, CloudWatch, SFN, SNS; embedded: dynalite, local documents, probe, token broker).
 import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from './core/records';
-import type { CommandStep, EnvironmentProfile, HttpCheck } from './core/schemas';
+import type { CommandStep, EnvironmentProfile, HttpCheck, LoadCheck } from './core/schemas';
 
 export interface ChangeStore {
   /** Conditional put: `created: false` with the existing record when the id is taken. */
@@ -128,6 +128,11 @@ export interface Clock {
 export interface ParameterSource {
   /** Which of these names have no value. */
   missing(names: string[]): Promise<string[]>;
+  /**
+   * The values of these names (decrypted), for the few callers that must send them (TEST's login). A name without
+   * a value is absent from the result; callers never store or log what they get.
+   */
+  values(names: string[]): Promise<Record<string, string>>;
 }
 
 export interface SmokeResult {
@@ -140,24 +145,46 @@ export interface SmokeResult {
   error?: string;
 }
 
+/** tests.auth with its credentials resolved: the JSON body the login POST sends. Never stored or logged. */
+export interface LoginSpec {
+  path: string;
+  body: Record<string, string>;
+  tokenField: string;
+}
+
 export interface LoadSpec {
   virtualUsers: number;
   durationSeconds: number;
   paths: string[];
+  /** Each virtual user's pause after a round of its paths (k6's sleep); 0 or absent: no pause. */
+  thinkTimeSeconds?: number;
+  /** Each virtual user logs in first and sends its token as a Bearer header. */
+  login?: LoginSpec;
+  /** k6-style checks per path: a request failing its check counts as failed. */
+  checks?: LoadCheck[];
 }
 
 export interface LoadResult {
+  /** Every request sent, the virtual users' logins included (k6's http_reqs). */
   requests: number;
+  /** Status >= 400, a failed check, or no answer (k6's http_req_failed, checks included). 3xx is not an error. */
   errors: number;
   errorRate: number;
+  /** Latency over every answered request, failed ones included (k6's http_req_duration). */
   avgMs: number;
   p95Ms: number;
   p99Ms: number;
   durationSeconds: number;
+  /** Answers that failed a declared check. */
+  checksFailed?: number;
+  /** Virtual users whose login got no token (they went on without one, as a k6 script would). */
+  loginsFailed?: number;
+  thinkTimeSeconds?: number;
 }
 
 export interface LoadTester {
-  smoke(baseUrl: string, checks: HttpCheck[]): Promise<SmokeResult[]>;
+  /** `login` is what a `login: true` check sends. */
+  smoke(baseUrl: string, checks: HttpCheck[], login?: LoginSpec): Promise<SmokeResult[]>;
   load(baseUrl: string, spec: LoadSpec): Promise<LoadResult>;
 }
 

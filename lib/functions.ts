@@ -19,7 +19,7 @@ import type { ProfileParameter } from './profile-parameter';
 export type Capability =
   | 'records' // the change table
   | 'profile' // read /runbook/<env>/profile
-  | 'parameters' // the required-parameter check of PRE-FLIGHT
+  | 'parameters' // the required-parameter check of PRE-FLIGHT; TEST's login credentials
   | 'notify' // SNS topic and Slack secret
   | 'sendCommands' // ssm:SendCommand on the documents and the environment's instances
   | 'commandResults' // read command invocations
@@ -32,7 +32,8 @@ export const FUNCTION_CAPABILITIES = {
   preflight: ['records', 'profile', 'parameters', 'sendCommands', 'callbacks'],
   plan: ['records', 'profile', 'alarms', 'callbacks', 'notify'],
   act: ['records', 'profile', 'sendCommands', 'alarms', 'metrics', 'callbacks'],
-  test: ['records', 'profile'],
+  // 'parameters': the login credentials of tests.auth, read by name at TEST.
+  test: ['records', 'profile', 'parameters'],
   report: ['records', 'profile', 'metrics', 'notify'],
   rollback: ['records', 'profile', 'sendCommands', 'notify'],
   'command-status': ['records', 'profile', 'commandResults', 'callbacks'],
@@ -158,7 +159,11 @@ export class RunbookFunctions extends Construct {
     }
     if (hasCapability(name, 'records')) props.records.grantRecords(fn);
     if (hasCapability(name, 'profile')) props.profileParameter.grantReadProfile(fn);
-    if (hasCapability(name, 'parameters')) props.profileParameter.grantRequiredParameters(fn, props.profile.requiredParameters);
+    if (hasCapability(name, 'parameters')) {
+      // TEST reads only its login credentials; the pre-flight checks read the required parameters and check those too.
+      const credentials = Object.values(props.profile.tests.auth?.credentials ?? {});
+      props.profileParameter.grantRequiredParameters(fn, name === 'test' ? credentials : [...props.profile.requiredParameters, ...credentials]);
+    }
     if (hasCapability(name, 'notify')) props.notifications.grantNotify(fn);
     if (hasCapability(name, 'sendCommands')) props.hostCommands.grantSend(fn);
     if (hasCapability(name, 'commandResults')) props.hostCommands.grantResults(fn);

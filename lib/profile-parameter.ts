@@ -57,7 +57,8 @@ export class ProfileParameter extends Construct {
    */
   grantRequiredParameters(grantee: iam.IGrantable, names: readonly string[]): void {
     const stack = Stack.of(this);
-    const exact = [...new Set(names)].map((name) => stack.formatArn({
+    // Names under the environment's own path are covered by its wildcard already.
+    const exact = [...new Set(names)].filter((name) => !name.startsWith(`${parameterPath(this.environment)}/`)).map((name) => stack.formatArn({
       service: 'ssm', resource: 'parameter', resourceName: name.startsWith('/') ? name.slice(1) : name,
     }));
     const principal = grantee.grantPrincipal;

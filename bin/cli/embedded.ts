@@ -3,7 +3,7 @@
 // own documents) and settling the changes a process that died left in flight.
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, killDemoService, prepareDemoHost, type DemoHost } from '../../demo/host';
+import { ensureDemoCredentials, freePort, killDemoService, prepareDemoHost, type DemoHost } from '../../demo/host';
 import { LocalHostCommands } from '../../lambdas/adapters/local/host-commands';
 import { FINAL_STATUSES, type ChangeRecord } from '../../lambdas/core/records';
 import { parseDocumentText, validate, EnvironmentProfileSchema, type EnvironmentProfile } from '../../lambdas/core/schemas';
@@ -46,6 +46,8 @@ export class DemoEnvironment {
     rmSync(hostRoot, { recursive: true, force: true });
     const port = await freePort();
     const host = prepareDemoHost({ root: hostRoot, port, release: PREVIOUS_RELEASE });
+    // TEST logs in to the demo service with credentials the profile names and the local parameter file holds.
+    ensureDemoCredentials(join(resolve(options.home), 'parameters.json'));
     const profile = bindProfile(options.profileTemplate ?? readFileSync(DEMO_PROFILE_PATH, 'utf8'), port, options.profileName ?? 'local-demo profile');
     const setupHosts = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot, bus: new LocalEventBus({ log: options.log }), clock: { now: () => new Date() } });
     return new DemoEnvironment(host, hostRoot, profile, setupHosts);

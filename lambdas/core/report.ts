@@ -42,6 +42,8 @@ export interface ReportInput {
   rollback: { executed: boolean; reason?: string; durationMs?: number };
   /** Free text per dependency as the health check saw it ("HEALTHY", "DOWN: connection refused"…). */
   health: { api?: string; database?: string; cache?: string };
+  /** How many regression checks the profile declares; 0 makes the report say so (an empty list is not a pass). */
+  regressionChecksDeclared?: number;
 }
 
 export type OverallStatus = 'SUCCESS' | 'FAILED';
@@ -129,7 +131,7 @@ export function compareMetrics(before: MetricsSnapshot | undefined, after: Metri
  * p95 > 1500 ms → PERFORMANCE/MEDIUM; error rate > 0.5 % → RELIABILITY/HIGH; any failed test → TESTING/HIGH.
  * An unknown metric recommends nothing (the seed compared undefined, which is never greater).
  */
-export function generateRecommendations(input: { p95Ms?: number | undefined; errorRate?: number | undefined; tests: readonly ReportTest[] }): Recommendation[] {
+export function generateRecommendations(input: { p95Ms?: number | undefined; errorRate?: number | undefined; tests: readonly ReportTest[]; regressionChecksDeclared?: number | undefined }): Recommendation[] {
   const recommendations: Recommendation[] = [];
   if (input.p95Ms !== undefined && input.p95Ms > RECOMMEND_P95_MS) {
     recommendations.push({
@@ -154,6 +156,13 @@ export function generateRecommendations(input: { p95Ms?: number | undefined; err
       priority: 'HIGH',
       // Seed: N개의 테스트가 실패했습니다. 다음 배포 전에 해결하세요.
       description: `${failed} ${failed === 1 ? 'test' : 'tests'} failed. Fix before the next deployment.`,
+    });
+  }
+  if (input.regressionChecksDeclared === 0) {
+    recommendations.push({
+      type: 'TESTING',
+      priority: 'MEDIUM',
+      description: 'No regression checks are declared in the profile (tests.regression), so regression_tests is empty because none were asked for. Declare the checks that guard what this change could break.',
     });
   }
   return recommendations;
@@ -220,7 +229,7 @@ export function buildReport(input: ReportInput): DeploymentReport {
       reason: input.rollback.reason ?? null,
       duration: input.rollback.durationMs !== undefined ? formatDuration(input.rollback.durationMs) : null,
     },
-    recommendations: generateRecommendations({ p95Ms: latest?.p95Ms, errorRate: latest?.errorRate, tests: input.tests }),
+    recommendations: generateRecommendations({ p95Ms: latest?.p95Ms, errorRate: latest?.errorRate, tests: input.tests, regressionChecksDeclared: input.regressionChecksDeclared }),
   };
 }
 

@@ -8,6 +8,13 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError, type FieldIssue } from './errors';
 import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-keys';
 
+/**
+ * The furthest a change window may be ahead of its submission. The state machine's execution timeout
+ * (statemachines/runbook.asl.json TimeoutSeconds, 21 days) leaves a week after it for approvals already given,
+ * ACT, the monitoring window, TEST and a rollback; test/statemachine/definition.test.ts keeps the two in step.
+ */
+export const MAX_LEAD_DAYS = 14;
+
 /** A host command: one of the project's SSM documents with its parameters (validated by the document's allowedPattern when sent). */
 export const CommandStepSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case words joined by hyphens')
@@ -52,8 +59,44 @@ const HttpCheckSchema = z.object({
   /** Smoke tests come in suites (critical paths, API endpoints); the report groups them. */
   suite: z.enum(['critical-path', 'api-endpoint', 'database', 'external', 'performance-baseline']).default('api-endpoint')
     .describe('The suite the report groups this check under.'),
+  login: z.boolean().default(false)
+    .describe('The seed\'s "User Authentication" check: POST the tests.auth credentials (resolved from their parameter names) as the JSON body; the token in a passing answer is sent as a Bearer header by every later check. Needs tests.auth and no body.'),
+}).superRefine((check, ctx) => {
+  if (check.login && check.body !== undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: 'a login check sends the tests.auth credentials: give it no body' });
+  if (check.body !== undefined) {
+    for (const path of secretKeysIn(check.body)) {
+      ctx.addIssue({ code: 'custom', path: ['body', ...path], message: 'secrets are never literals in a profile: name a parameter in tests.auth.credentials and mark the check login: true' });
+    }
+  }
 }).describe('One smoke-test HTTP check.');
 export type HttpCheck = z.infer<typeof HttpCheckSchema>;
+
+/** Keys that hold secrets by their name (password, secret, api key, token): a profile names parameters instead. */
+const SECRET_KEY = /pass(word|wd)?$|secret|api[_-]?key|token$|credential/i;
+
+function secretKeysIn(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => secretKeysIn(v, [...path, i]));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => (SECRET_KEY.test(k) ? [[...path, k]] : secretKeysIn(v, [...path, k])));
+}
+
+/** The target API's login for TEST: body fields whose values are read from Parameter Store / Secrets Manager by name. */
+const TestAuthSchema = z.object({
+  loginPath: z.string().startsWith('/').default('/api/v1/auth/login').describe('POST with a JSON body of the resolved credentials; answers the token.'),
+  credentials: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a JSON field name'), z.string().regex(/^[A-Za-z_/][A-Za-z0-9_/.-]*$/, 'a parameter name (Parameter Store path or variable name), never the value'))
+    .refine((c) => Object.keys(c).length > 0, 'at least one credential field')
+    .describe('Login body field → parameter NAME holding its value (e.g. password: /runbook/<environment>/test-user-password). Values are resolved at TEST through the ParameterSource port and never stored; PRE-FLIGHT checks they are set.'),
+  tokenField: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('token').describe('Field of the login answer\'s JSON that holds the bearer token.'),
+}).describe('How TEST logs in to the target API: the smoke login check and every load-test virtual user use it.');
+export type TestAuth = z.infer<typeof TestAuthSchema>;
+
+/** A k6-style check on the load test's answers for one path: a request that fails its check counts as failed. */
+const LoadCheckSchema = z.object({
+  path: z.string().startsWith('/').describe('One of tests.performance.paths.'),
+  expectedStatus: z.number().int().min(100).max(599).optional().describe('The answer must have exactly this status (k6: check(r => r.status === N)).'),
+  maxResponseMs: z.number().positive().optional().describe('The answer must come within this many milliseconds (k6: r.timings.duration < N).'),
+});
+export type LoadCheck = z.infer<typeof LoadCheckSchema>;
 
 export const EnvironmentProfileSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and hyphens')
@@ -109,21 +152,45 @@ export const EnvironmentProfileSchema = z.object({
   }).prefault({}).describe('The rollback alarms and the monitoring window (the seed: p95 2100 ms, error rate 1 %, 30 min, rollback at 150 %).'),
   tests: z.object({
     baseUrl: z.string().url().describe('Base URL of the service under test.'),
+    auth: TestAuthSchema.optional(),
     smoke: z.array(HttpCheckSchema).default([]).describe('Smoke tests of critical paths and API endpoints.'),
+    regression: z.array(HttpCheckSchema).default([])
+      .describe('Regression checks, run after the smoke tests as a list of their own (start it with a login check if they need the token); the report lists them under regression_tests, and says so when none are declared.'),
     performance: z.object({
       virtualUsers: z.number().int().min(1).max(1000).default(50).describe('Concurrent virtual users of the load test.'),
       // The load test runs inside the TEST Lambda, which stops at 15 minutes.
       durationSeconds: z.number().int().min(1).max(840).default(300).describe('Load test duration in seconds (at most 840: it runs inside the TEST Lambda).'),
       p95Ms: z.number().positive().default(2100).describe('The load test fails when p95 latency is above this many milliseconds.'),
       errorRate: z.number().min(0).max(1).default(0.01).describe('The load test fails when the error rate is above this fraction.'),
-      paths: z.array(z.string().startsWith('/')).default(['/api/v1/health', '/api/v1/estimates']).describe('Paths under tests.baseUrl the load test requests.'),
-    }).prefault({}).describe('The performance regression test (the seed: 50 users, 300 s, p95 ≤ 2100 ms, errors ≤ 1 %).'),
+      paths: z.array(z.string().startsWith('/')).min(1).default(['/api/v1/health', '/api/v1/estimates']).describe('Paths under tests.baseUrl the load test requests.'),
+      thinkTimeSeconds: z.number().min(0).max(60).default(1)
+        .describe('Each virtual user\'s pause after a round of its paths (the seed\'s k6 sleep(1)); 0 sends without pause. The load generator paces whole requests per second, so it is at most the number of paths.'),
+      checks: z.array(LoadCheckSchema).default([])
+        .describe('k6-style checks on the answers (the seed: status is 200, response time < 2100 ms); a failed check fails the request. Without one, a request fails only on status >= 400 or no answer; 3xx is not an error.'),
+    }).prefault({}).superRefine((perf, ctx) => {
+      if (perf.thinkTimeSeconds > perf.paths.length) {
+        ctx.addIssue({ code: 'custom', path: ['thinkTimeSeconds'], message: `at most ${perf.paths.length} (one per path): the load generator paces whole requests per second` });
+      }
+      perf.checks.forEach((c, i) => {
+        if (!perf.paths.includes(c.path)) ctx.addIssue({ code: 'custom', path: ['checks', i, 'path'], message: `not one of tests.performance.paths (${perf.paths.join(', ')})` });
+      });
+    }).describe('The performance regression test (the seed: 50 users, 300 s, p95 ≤ 2100 ms, errors ≤ 1 %).'),
+  }).superRefine((tests, ctx) => {
+    const logins = (list: HttpCheck[], key: string) => list.forEach((c, i) => {
+      if (c.login && !tests.auth) ctx.addIssue({ code: 'custom', path: [key, i, 'login'], message: 'a login check needs tests.auth (the login path and the credentials\' parameter names)' });
+    });
+    logins(tests.smoke, 'smoke');
+    logins(tests.regression, 'regression');
   }).describe('The TEST phase.'),
   notifications: z.object({
     slackWebhookSecret: z.string().optional().describe('Secrets Manager secret name holding the Slack webhook URL.'),
     file: z.string().optional().describe('A file that notifications are appended to (embedded engine).'),
   }).prefault({}).describe('Where notifications go besides the console / SNS topic.'),
   maxAttempts: z.number().int().min(1).max(10).default(3).describe('How many attempts a change may make (each rollback returns it to PLAN for another).'),
+  maxLeadDays: z.number().int().min(1).max(MAX_LEAD_DAYS).default(MAX_LEAD_DAYS)
+    .describe(`How far ahead timeline.planned_start may be at submission, in days (at most ${MAX_LEAD_DAYS}): the execution waits for the change window, and must not reach its own timeout while waiting.`),
+  preflightRecheckAfterMinutes: z.number().int().min(0).max(MAX_LEAD_DAYS * 24 * 60).default(60)
+    .describe('When more than this many minutes pass between the pre-flight checks and the change window opening (approvals, the wait), the system-health check runs again right before ACT; 0 always re-checks.'),
 }).describe('An environment profile: where and how changes run, with the safety settings.');
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 

@@ -1,6 +1,7 @@
-// PRE-FLIGHT phase function: start the attempt, the three checks (host commands), record the pass.
+// PRE-FLIGHT phase function: start the attempt, the three checks (host commands), record the pass; and the
+// system-health check again before ACT after a long wait.
 import type { Deps } from '../ports';
-import { preflightPassed, runPreflightCheck, startAttempt } from '../phases/preflight';
+import { preflightPassed, recheckSystemHealth, runPreflightCheck, startAttempt } from '../phases/preflight';
 import { parseTaskEvent, requireToken, UnknownStepError } from './task-event';
 
 export async function handle(raw: unknown, deps: Deps): Promise<unknown> {
@@ -11,6 +12,7 @@ export async function handle(raw: unknown, deps: Deps): Promise<unknown> {
     case 'dependencies':
     case 'backup':
       return runPreflightCheck(deps, { changeId: e.changeId, attempt: e.attempt, taskToken: requireToken(e), check: e.step });
+    case 'system-health-recheck': return recheckSystemHealth(deps, { changeId: e.changeId, attempt: e.attempt, taskToken: requireToken(e) });
     case 'passed': await preflightPassed(deps, e.changeId, e.attempt, e.results); return { passed: true };
     default: throw new UnknownStepError('preflight', e.step);
   }

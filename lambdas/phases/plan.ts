@@ -47,9 +47,31 @@ export async function awaitApprovals(deps: Deps, changeId: string, attempt: numb
   });
 }
 
-export async function scheduleStep(deps: Deps, changeId: string): Promise<void> {
+/** What the state machine decides on after the change-window Wait. */
+export interface ScheduleResult {
+  /** The system-health pre-flight runs again before ACT: its result would be older than the profile allows by then. */
+  recheckHealth: boolean;
+  /** Minutes from the pre-flight checks to the change window opening (or now, if it is already open). */
+  minutesSincePreflight: number;
+}
+
+export async function scheduleStep(deps: Deps, changeId: string, attempt?: number): Promise<ScheduleResult> {
   const change = await loadChange(deps, changeId);
-  await transition(deps, changeId, { status: 'SCHEDULED', phase: 'PLAN', message: `approved; change window opens ${change.request.timeline.planned_start}` });
+  const at = attempt ?? change.attempt;
+  const now = deps.clock.now().getTime();
+  const events = await deps.store.listEvents(changeId);
+  const checked = [...events].reverse().find((e) => e.attempt === at && (e.type === 'preflight.passed' || e.type === 'attempt.started'));
+  const preflightAt = checked ? Date.parse(checked.at) : now;
+  const windowOpens = Math.max(now, Date.parse(change.request.timeline.planned_start));
+  const minutesSincePreflight = Math.round((windowOpens - preflightAt) / 6000) / 10;
+  const limit = change.profile.preflightRecheckAfterMinutes;
+  const recheckHealth = windowOpens - preflightAt >= limit * 60_000;
+  await transition(deps, changeId, {
+    status: 'SCHEDULED', phase: 'PLAN',
+    message: `approved; change window opens ${change.request.timeline.planned_start}${recheckHealth ? `; system health will be checked again before ACT (${minutesSincePreflight} min since pre-flight, limit ${limit} min)` : ''}`,
+    data: { recheckHealth, minutesSincePreflight, preflightRecheckAfterMinutes: limit },
+  });
+  return { recheckHealth, minutesSincePreflight };
 }
 
 export async function checkAlarms(deps: Deps, changeId: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { ChangeRecord } from '../core/records';
 import type { CommandStep, EnvironmentProfile } from '../core/schemas';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, sendCommandForTask, transition } from './common';
+import { testCredentialNames } from './test-phase';
 
 /** What the state machine needs from the profile and the request for this attempt. */
 export interface RunSettings {
@@ -71,7 +72,8 @@ export function backupStep(p: EnvironmentProfile): CommandStep {
 export async function runPreflightCheck(deps: Deps, input: { changeId: string; attempt: number; taskToken: string; check: 'system-health' | 'dependencies' | 'backup' }): Promise<{ commandId?: string; skipped?: boolean }> {
   const change = await loadChange(deps, input.changeId);
   if (input.check === 'dependencies') {
-    const missing = await deps.parameters.missing(change.profile.requiredParameters);
+    // TEST's login credentials too: a change must not be deployed only to fail its tests for want of a password.
+    const missing = await deps.parameters.missing([...new Set([...change.profile.requiredParameters, ...testCredentialNames(change.profile)])]);
     if (missing.length > 0) {
       await recordEvent(deps, change, { type: 'preflight.parameters-missing', phase: 'PREFLIGHT', message: `required parameters not set: ${missing.join(', ')}`, data: { missing } });
       throw new PreflightCheckFailed(`required parameters not set: ${missing.join(', ')}`);
@@ -85,6 +87,18 @@ export async function runPreflightCheck(deps: Deps, input: { changeId: string; a
     return { skipped: true };
   }
   return sendCommandForTask(deps, { changeId: change.id, attempt: input.attempt, taskToken: input.taskToken, phase: 'PREFLIGHT', step, slot: input.check });
+}
+
+/**
+ * The system-health check again, right before ACT, when the change waited long after PRE-FLIGHT (approvals, the
+ * change window): a host that degraded meanwhile stops the change as a failed pre-flight, before anything is touched.
+ * Its own slot and step name, so it never passes for the first check's command.
+ */
+export async function recheckSystemHealth(deps: Deps, input: { changeId: string; attempt: number; taskToken: string }): Promise<{ commandId: string }> {
+  const change = await loadChange(deps, input.changeId);
+  await recordEvent(deps, change, { type: 'plan.health-recheck', phase: 'PLAN', message: 'system health checked again before ACT: the pre-flight result is older than the profile allows (preflightRecheckAfterMinutes)' }, input.attempt);
+  const step = { ...systemHealthStep(change.profile), name: 'preflight-system-health-recheck' };
+  return sendCommandForTask(deps, { changeId: change.id, attempt: input.attempt, taskToken: input.taskToken, phase: 'PLAN', step, slot: 'system-health-recheck' });
 }
 
 export async function preflightPassed(deps: Deps, changeId: string, attempt: number, results: unknown): Promise<void> {

@@ -80,13 +80,19 @@ export function reportInputFrom(input: {
       tests.push({ type: 'smoke', name: r.name, status: r.status, durationMs: r.durationMs, ...(r.details ? { details: r.details } : {}), ...(r.error ? { error: r.error } : {}) });
     }
   }
+  for (const e of events.filter((ev) => ev.type === 'test.regression')) {
+    for (const r of dataOf<SmokeResult[]>(e, 'results') ?? []) {
+      tests.push({ type: 'regression', name: r.name, status: r.status, durationMs: r.durationMs, ...(r.details ? { details: r.details } : {}), ...(r.error ? { error: r.error } : {}) });
+    }
+  }
   const perf = last(events, 'test.performance');
   const load = dataOf<LoadResult>(perf, 'result');
   if (perf && load) {
     tests.push({
       type: 'performance', name: `Load test (${change.profile.tests.performance.virtualUsers} VUs)`,
       status: dataOf<boolean>(perf, 'pass') ? 'PASS' : 'FAIL', durationMs: Math.round(load.durationSeconds * 1000),
-      details: `p95 ${load.p95Ms} ms, error rate ${(load.errorRate * 100).toFixed(2)} %, ${load.requests} requests`,
+      details: `p95 ${load.p95Ms} ms, error rate ${(load.errorRate * 100).toFixed(2)} %, ${load.requests} requests`
+        + `${load.thinkTimeSeconds ? `, think time ${load.thinkTimeSeconds} s` : ''}${load.checksFailed ? `, ${load.checksFailed} failed checks` : ''}${load.loginsFailed ? `, ${load.loginsFailed} logins without a token` : ''}`,
     });
   }
 
@@ -128,6 +134,7 @@ export function reportInputFrom(input: {
       database: endpointHealth(endpoints, 'postgresql://'),
       cache: endpointHealth(endpoints, 'redis://'),
     },
+    regressionChecksDeclared: change.profile.tests.regression.length,
   };
 }
 

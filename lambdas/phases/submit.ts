@@ -67,6 +67,20 @@ export async function submissionIssues(hosts: StepValidator, profile: Environmen
   return issues;
 }
 
+/**
+ * The change window may be at most `maxLeadDays` ahead: the execution starts now and waits for it, and a wait longer
+ * than the execution's timeout would end the change by timing out instead of running it.
+ */
+export function leadTimeIssue(request: ChangeRequest, profile: EnvironmentProfile, now: Date): FieldIssue | undefined {
+  const start = Date.parse(request.timeline.planned_start);
+  const latest = now.getTime() + profile.maxLeadDays * 86_400_000;
+  if (start <= latest) return undefined;
+  return {
+    path: 'timeline.planned_start',
+    message: `${request.timeline.planned_start} is more than ${profile.maxLeadDays} days ahead (profile maxLeadDays; latest ${new Date(latest).toISOString()}): submit the change closer to its window`,
+  };
+}
+
 export interface SubmitResult {
   change: ChangeRecord;
   /** False when this exact change had been submitted before. */
@@ -77,6 +91,8 @@ export interface SubmitResult {
 export async function submitChange(deps: Deps, input: { request: ChangeRequest; profile: EnvironmentProfile; submittedBy: string }): Promise<SubmitResult> {
   const { request, profile } = input;
   const issues = await submissionIssues(deps.hosts, profile, request);
+  const lead = leadTimeIssue(request, profile, deps.clock.now());
+  if (lead) issues.push(lead);
   if (issues.length > 0) throw new ValidationError(`change request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   const environment = profile.name;
   const id = request.change_request.id;

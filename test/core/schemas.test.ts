@@ -155,4 +155,33 @@ describe('parseProfile', () => {
     // Assess
     expect(err.issues).toEqual([{ path: 'act.steps.1.name', message: 'duplicate step name deploy' }]);
   });
+
+  it("should default TEST to the seed's k6 script: 1 s think time, no checks, no login, no regression checks", () => {
+    // Act
+    const profile = parseProfile(minimal);
+
+    // Assess
+    expect(profile.tests.performance).toMatchObject({ thinkTimeSeconds: 1, checks: [] });
+    expect(profile.tests.auth).toBeUndefined();
+    expect(profile.tests.regression).toEqual([]);
+  });
+
+  const withTests = (tests: string): string => minimal.replace("tests: { baseUrl: 'http://127.0.0.1:3001' }", `tests: { baseUrl: 'http://127.0.0.1:3001', ${tests} }`);
+
+  it.each([
+    ['a literal password in a smoke body', "smoke: [{ name: Login, path: /login, method: POST, body: { user: { email: a@b.c, password: hunter2 } } }]", 'tests.smoke.0.body.user.password'],
+    ['a login check without tests.auth', 'smoke: [{ name: Login, path: /login, method: POST, login: true }]', 'tests.smoke.0.login'],
+    ['a login check with a body', "auth: { credentials: { email: /runbook/x/email } }, smoke: [{ name: Login, path: /login, method: POST, login: true, body: { email: x } }]", 'tests.smoke.0.body'],
+    ['a credential given as a value, not a parameter name', "auth: { credentials: { password: 'hunter2!' } }", 'tests.auth.credentials.password'],
+    ['no credentials', 'auth: { credentials: {} }', 'tests.auth.credentials'],
+    ['a think time longer than a round of paths', 'performance: { paths: [/a], thinkTimeSeconds: 2 }', 'tests.performance.thinkTimeSeconds'],
+    ['a check on a path the load test does not request', 'performance: { paths: [/a], checks: [{ path: /b, expectedStatus: 200 }] }', 'tests.performance.checks.0.path'],
+  ])('should refuse %s, naming the field', (_what, tests, path) => {
+    // Act
+    const err = validationErrorOf(() => parseProfile(withTests(tests)));
+
+    // Assess
+    expect(err.issues.map((i) => i.path)).toEqual([path]);
+    expect(err.message).toContain(path);
+  });
 });

@@ -20,12 +20,13 @@ function issuesOf(fn: () => unknown): Array<{ path: string; message: string }> {
   throw new Error('expected a ValidationError');
 }
 
-/** Every plain object of a document with its path, except inside free-form values (step parameters, a check's body). */
+/** Every plain object of a document with its path, except free-form maps (step parameters, a check's body, login credentials, metric dimensions). */
+const FREE_FORM = new Set<string | number | undefined>(['parameters', 'body', 'credentials', 'dimensions']);
 function objectPaths(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
   if (Array.isArray(value)) return value.flatMap((v, i) => objectPaths(v, [...path, i]));
   if (typeof value !== 'object' || value === null) return [];
   const last = path.at(-1);
-  if (last === 'parameters' || last === 'body') return [];
+  if (FREE_FORM.has(last)) return [];
   return [path, ...Object.entries(value).flatMap(([k, v]) => objectPaths(v, [...path, k]))];
 }
 

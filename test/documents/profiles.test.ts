@@ -101,6 +101,32 @@ describe('examples/kis-core-v3.profile.yml', () => {
 describe.each([
   ['local-demo.profile.yml', 43210],
   ['kis-core-v3.profile.yml', undefined],
+])('%s TEST', (file, port) => {
+  const profile = readProfile(file, port);
+
+  it("should log in as the seed does, with credentials named under the environment's parameter path, never written", () => {
+    // Assess
+    expect(profile.tests.auth).toEqual({
+      loginPath: '/api/v1/auth/login', tokenField: 'token',
+      credentials: { email: `/runbook/${profile.name}/test-user-email`, password: `/runbook/${profile.name}/test-user-password` },
+    });
+    expect(profile.tests.smoke[0]).toMatchObject({ name: 'User Authentication', method: 'POST', path: '/api/v1/auth/login', login: true });
+    expect(profile.tests.smoke[0]?.body).toBeUndefined();
+    expect(readFileSync(join(__dirname, '..', '..', 'examples', file), 'utf8')).not.toMatch(/test123/);
+  });
+
+  it("should keep the seed's k6 think time and checks", () => {
+    // Assess
+    expect(profile.tests.performance).toMatchObject({
+      thinkTimeSeconds: 1,
+      checks: [{ path: '/api/v1/health', expectedStatus: 200, maxResponseMs: 2100 }, { path: '/api/v1/estimates', expectedStatus: 200 }],
+    });
+  });
+});
+
+describe.each([
+  ['local-demo.profile.yml', 43210],
+  ['kis-core-v3.profile.yml', undefined],
 ])('%s steps', (file, port) => {
   const profile = readProfile(file, port);
 

@@ -248,10 +248,15 @@ describe('IAM', () => {
     for (const s of byAction('ssm:GetParameter')) expect(text(s.Resource)).toContain('"Ref":"ProfileParameter');
     const getParameters = byAction('ssm:GetParameters');
     expect(getParameters).toHaveLength(functions.filter((fn) => hasCapability(fn.logicalName, 'parameters')).length);
-    for (const s of getParameters) {
-      expect(text(s.Resource)).toContain(`:parameter/runbook/${profile.name}/*`);
-      for (const name of profile.requiredParameters) expect(text(s.Resource)).toContain(`:parameter/${name}"`);
-      expect(asArray(s.Resource)).toHaveLength(1 + profile.requiredParameters.length);
+    // TEST's login credentials (tests.auth) live under /runbook/<env>/, which the wildcard already covers.
+    expect(Object.values(profile.tests.auth?.credentials ?? {}).every((n) => n.startsWith(`/runbook/${profile.name}/`))).toBe(true);
+    for (const fn of functions.filter((f) => hasCapability(f.logicalName, 'parameters'))) {
+      const [s] = roleStatements(template, roleIdOf(fn)).filter((st) => actionsOf(st).includes('ssm:GetParameters'));
+      expect(text(s?.Resource)).toContain(`:parameter/runbook/${profile.name}/*`);
+      // The TEST function reads its credentials only, not the application's required parameters.
+      const exact = fn.logicalName === 'test' ? [] : profile.requiredParameters;
+      for (const name of exact) expect(text(s?.Resource)).toContain(`:parameter/${name}"`);
+      expect(asArray(s?.Resource)).toHaveLength(1 + exact.length);
     }
     const names = rollbackAlarmNames(profile.name);
     for (const s of byAction('cloudwatch:DescribeAlarms')) {

@@ -51,6 +51,29 @@ describe('submitChange', () => {
     expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-955')).toEqual({ acquired: true });
   });
 
+  it('should refuse a change window further ahead than the profile\'s maxLeadDays, naming timeline.planned_start, writing nothing', async () => {
+    // Prepare
+    const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+    const far = testChange('CR-2026-958', (r) => { (r.timeline as Record<string, unknown>).planned_start = days(15); });
+    const nearForAWeek = testChange('CR-2026-958', (r) => { (r.timeline as Record<string, unknown>).planned_start = days(8); });
+
+    // Act
+    const tooFar = submitChange(h.engine.deps, { request: far, profile: testProfile(), submittedBy: 'ops' });
+    const tooFarForThisProfile = submitChange(h.engine.deps, { request: nearForAWeek, profile: testProfile({ maxLeadDays: 7 }), submittedBy: 'ops' });
+
+    // Assess
+    await expect(tooFar).rejects.toThrow(ValidationError);
+    await expect(tooFar).rejects.toThrow(/timeline\.planned_start: .* is more than 14 days ahead \(profile maxLeadDays/);
+    await expect(tooFarForThisProfile).rejects.toThrow(/timeline\.planned_start: .* is more than 7 days ahead/);
+    expect(await h.store.getChange('CR-2026-958')).toBeUndefined();
+    expect(h.engine.executionNames()).toEqual([]);
+    expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-959')).toEqual({ acquired: true });
+    // Within the default 14 days it is accepted.
+    await h.store.releaseLock(TEST_ENV, 'CR-2026-959');
+    expect((await submitChange(h.engine.deps, { request: nearForAWeek, profile: testProfile(), submittedBy: 'ops' })).created).toBe(true);
+    expect(() => testProfile({ maxLeadDays: 15 })).toThrow(/maxLeadDays/);
+  });
+
   it('should refuse a step parameter its document would refuse, naming the field, before anything is written', async () => {
     // Prepare: the real documents decide, as they will when the step is sent.
     const documents = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot: '/nonexistent', bus: h.bus, clock: systemClock });

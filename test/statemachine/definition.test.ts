@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as errors from '../../lambdas/core/errors';
 import { definitionSubstitutions, localFunctionArn, placeholders, renderDefinition, substitutionKey, PHASE_FUNCTIONS } from '../../lambdas/core/workflow';
 import { DEFINITION_PATH, nestedStates, taskStates } from '../../lambdas/embedded/engine';
-import { EnvironmentProfileSchema } from '../../lambdas/core/schemas';
+import { EnvironmentProfileSchema, MAX_LEAD_DAYS } from '../../lambdas/core/schemas';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const validator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
 
@@ -81,6 +81,17 @@ describe('statemachines/runbook.asl.json', () => {
     expect((JSON.parse(text) as { TimeoutSeconds: number }).TimeoutSeconds * 1000).toBeLessThan(2 ** 31);
   });
 
+  it('should outlast the longest change-window wait a profile allows (maxLeadDays), with time left for the change itself', () => {
+    const execution = (JSON.parse(text) as { TimeoutSeconds: number }).TimeoutSeconds;
+    const day = 86400;
+    const maxLeadSeconds = MAX_LEAD_DAYS * day;
+    // The Wait is on an absolute time at most maxLeadDays after the execution starts (checked at submission); the
+    // approvals (before it) are bounded by their own timeout. After it: ACT, a window of up to a day, TEST, a rollback.
+    expect(EnvironmentProfileSchema.shape.maxLeadDays.safeParse(MAX_LEAD_DAYS + 1).success).toBe(false);
+    expect(definition.States['Plan Await Approvals']?.TimeoutSeconds).toBeLessThanOrEqual(maxLeadSeconds);
+    expect(execution - maxLeadSeconds).toBeGreaterThanOrEqual(2 * day + 3 * 900);
+  });
+
   it('should name only phase functions in its placeholders, all of them substituted', () => {
     expect(placeholders(text).sort()).toEqual(PHASE_FUNCTIONS.map(substitutionKey).sort());
     const rendered = renderDefinition(text, definitionSubstitutions(localFunctionArn));
@@ -90,7 +101,7 @@ describe('statemachines/runbook.asl.json', () => {
 
   it('should make every callback Task pass its token to the function', () => {
     const callbacks = taskStates(definition.States as never).filter(([, s]) => s.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken');
-    expect(callbacks.map(([n]) => n).sort()).toEqual(['Act Run Step', 'Monitor Watch Alarms', 'Plan Await Approvals', 'PreFlight Backup', 'PreFlight Dependencies', 'PreFlight System Health', 'Rollback Run Step']);
+    expect(callbacks.map(([n]) => n).sort()).toEqual(['Act Run Step', 'Monitor Watch Alarms', 'Plan Await Approvals', 'Plan Recheck System Health', 'PreFlight Backup', 'PreFlight Dependencies', 'PreFlight System Health', 'Rollback Run Step']);
     for (const [name] of callbacks) {
       const s = states.find(([n]) => n === name)?.[1] as unknown as { Parameters: { Payload: Record<string, string> } };
       expect(s.Parameters.Payload['taskToken.$']).toBe('$$.Task.Token');

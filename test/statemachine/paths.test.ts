@@ -6,7 +6,8 @@ import { recordApproval } from '../../lambdas/phases/approvals';
 import { requestCancel } from '../../lambdas/phases/cancel';
 
 const PREFLIGHT = ['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
-const PLAN = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Check Alarms'];
+const PLAN = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Check Alarms'];
+const PLAN_WITH_RECHECK = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Recheck System Health', 'Plan Check Alarms'];
 const ACT = ['Act Begin', 'Act Run Steps', 'Monitor Window'];
 const ROLLBACK_TO_PLAN = ['Rollback Begin', 'Rollback Run Steps', 'Report Rollback', 'Attempts Left?', 'Rolled Back To Plan'];
 
@@ -34,6 +35,63 @@ describe('runbook state machine on the local engine', () => {
     expect(report?.qcSummary).toContain('Status: SUCCESS');
     expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: true });
     expect(h.engine.broker.outstanding()).toBe(0);
+  });
+
+  // The re-check branch is a JSONPath Choice rule (Variable + BooleanEquals + Next, with a Default):
+  // https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html — after the Wait on TimestampPath:
+  // https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
+  it('should not check system health again when the change window opened soon after PRE-FLIGHT', async () => {
+    // Prepare: the window is already open and the approvals are at hand: minutes, not the profile's 60
+    h = createHarness();
+    const name = await h.submit(testChange(), testProfile({ preflightRecheckAfterMinutes: 60 }));
+    await h.approveAll('CR-2026-900');
+
+    // Act
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(statePath(outcome).slice(PREFLIGHT.length, PREFLIGHT.length + PLAN.length)).toEqual(PLAN);
+    expect(h.hosts.stepNames().filter((n) => n.startsWith('preflight-system-health'))).toEqual(['preflight-system-health']);
+    const scheduled = (await h.store.listEvents('CR-2026-900')).find((e) => e.type === 'status.scheduled');
+    expect(scheduled?.data).toMatchObject({ recheckHealth: false, preflightRecheckAfterMinutes: 60 });
+  });
+
+  it('should check system health again right before ACT when the change window opens long after PRE-FLIGHT', async () => {
+    // Prepare: the window opens in two hours (the engine's Wait is shortened to 0 here; the decision is on the times)
+    h = createHarness();
+    const inTwoHours = new Date(Date.now() + 2 * 3600_000).toISOString();
+    const name = await h.submit(testChange('CR-2026-900', (r) => { (r.timeline as Record<string, unknown>).planned_start = inTwoHours; }), testProfile());
+    await h.approveAll('CR-2026-900');
+
+    // Act
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(statePath(outcome)).toEqual([...PREFLIGHT, ...PLAN_WITH_RECHECK, ...ACT, 'Test Smoke', 'Test Performance', 'Report Success', 'Change Completed']);
+    expect(h.hosts.stepNames()).toEqual(['preflight-system-health', 'preflight-dependencies', 'preflight-backup', 'preflight-system-health-recheck', 'block-traffic', 'deploy', 'health-check', 'restore-traffic']);
+    const events = await h.store.listEvents('CR-2026-900');
+    expect(events.find((e) => e.type === 'status.scheduled')?.data).toMatchObject({ recheckHealth: true, preflightRecheckAfterMinutes: 60 });
+    expect(events.map((e) => e.type)).toContain('plan.health-recheck');
+  });
+
+  it('should end as a failed pre-flight, touching nothing, when the health check before ACT fails', async () => {
+    // Prepare: 0 minutes: always check again; the host degraded while the change waited
+    h = createHarness({ behaviour: (req) => (req.step.name === 'preflight-system-health-recheck' ? { status: 'Failed', stdout: 'estimator-service: STOPPED' } : { status: 'Success' }) });
+    const name = await h.submit(testChange(), testProfile({ preflightRecheckAfterMinutes: 0 }));
+    await h.approveAll('CR-2026-900');
+
+    // Act
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(statePath(outcome)).toEqual([...PREFLIGHT, ...PLAN_WITH_RECHECK.slice(0, -1), 'Report PreFlight Failure', 'PreFlight Failed']);
+    expect(h.hosts.stepNames()).toEqual(['preflight-system-health', 'preflight-dependencies', 'preflight-backup', 'preflight-system-health-recheck']);
+    const change = await h.store.getChange('CR-2026-900');
+    expect(change?.status).toBe('PREFLIGHT_FAILED');
+    expect(change?.reason).toContain('HostCommandFailed');
+    expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: true });
   });
 
   it('should stop at PRE-FLIGHT, touch nothing and report when a check fails', async () => {
@@ -67,6 +125,22 @@ describe('runbook state machine on the local engine', () => {
     // Assess
     expect(statePath(outcome)).toEqual(['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'Report PreFlight Failure', 'PreFlight Failed']);
     expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('JWT_SECRET');
+  });
+
+  it('should stop at PRE-FLIGHT when a TEST login credential has no value, before anything is touched', async () => {
+    // Prepare
+    h = createHarness({ missingParameters: ['/runbook/test-env/test-user-password'] });
+    const base = testProfile();
+    const profile = testProfile({ tests: { ...base.tests, auth: { credentials: { email: '/runbook/test-env/test-user-email', password: '/runbook/test-env/test-user-password' } } } });
+    const name = await h.submit(testChange(), profile);
+
+    // Act
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(statePath(outcome)).toEqual(['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'Report PreFlight Failure', 'PreFlight Failed']);
+    expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('/runbook/test-env/test-user-password');
+    expect(h.hosts.stepNames()).toEqual(['preflight-system-health']);
   });
 
   it('should end REJECTED without touching anything when an approver rejects', async () => {

@@ -119,8 +119,11 @@ export class RecordingNotifier implements Notifier {
 }
 
 export class FakeParameters implements ParameterSource {
-  constructor(private readonly absent: string[] = []) {}
+  constructor(private readonly absent: string[] = [], private readonly known: Record<string, string> = {}) {}
   async missing(names: string[]): Promise<string[]> { return names.filter((n) => this.absent.includes(n)); }
+  async values(names: string[]): Promise<Record<string, string>> {
+    return Object.fromEntries(names.filter((n) => !this.absent.includes(n)).map((n) => [n, this.known[n] ?? `value-of-${n}`]));
+  }
 }
 
 /** Polls until `predicate` holds (the engine runs on the same event loop, so this yields to it). */

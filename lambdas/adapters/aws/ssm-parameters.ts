@@ -30,6 +30,20 @@ export class SsmParameterSource implements ParameterSource {
     }
     return names.filter((name) => !present.has(name));
   }
+
+  /** Same calls as `missing`; the values go to the caller only (TEST's login), never to a log. */
+  async values(names: string[]): Promise<Record<string, string>> {
+    const unique = [...new Set(names)];
+    const found: Record<string, string> = {};
+    for (let i = 0; i < unique.length; i += NAMES_PER_CALL) {
+      const batch = unique.slice(i, i + NAMES_PER_CALL);
+      const response = await callAws('SSM GetParameters', () => this.client.send(new GetParametersCommand({ Names: batch, WithDecryption: true })));
+      for (const p of response.Parameters ?? []) {
+        if (p.Name && p.Value !== undefined && p.Value.trim() !== '') found[p.Name] = p.Value;
+      }
+    }
+    return found;
+  }
 }
 
 /** Reads and validates the environment profile (JSON or YAML text) from one parameter. */

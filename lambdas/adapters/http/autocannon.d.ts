@@ -9,6 +9,15 @@ declare module 'autocannon' {
       path?: string;
       headers?: Record<string, string>;
       body?: string;
+      /** Called with each answer to this request, just before the client's `response` event for it. */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, unknown>) => void;
+    }
+
+    /** One connection (README "Client API"). */
+    interface Client extends EventEmitter {
+      setRequests(requests: Request[]): void;
+      on(event: 'response', listener: (statusCode: number, resBytes: number, responseTimeMs: number) => void): this;
+      on(event: string, listener: (...args: unknown[]) => void): this;
     }
 
     interface Options {
@@ -20,6 +29,10 @@ declare module 'autocannon' {
       timeout?: number;
       headers?: Record<string, string>;
       requests?: Request[];
+      /** Requests per second from each connection (at most; a fractional rate rounds up). */
+      connectionRate?: number;
+      /** Called once per connection as it is created, before its first request. */
+      setupClient?: (client: Client) => void;
     }
 
     /** hdr-histogram-percentiles-obj: note there is no p95 (p90, p97_5 and p99 are the neighbours). */

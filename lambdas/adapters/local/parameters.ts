@@ -28,6 +28,16 @@ export class LocalParameterSource implements ParameterSource {
     return names.filter((name) => !hasValue(fromFile[name]) && !hasValue(this.env[name]) && !hasValue(this.env[envName(name)]));
   }
 
+  async values(names: string[]): Promise<Record<string, string>> {
+    const fromFile = await this.readFile();
+    const found: Record<string, string> = {};
+    for (const name of names) {
+      const value = [fromFile[name], this.env[name], this.env[envName(name)]].find(hasValue);
+      if (value !== undefined) found[name] = String(value);
+    }
+    return found;
+  }
+
   private async readFile(): Promise<Record<string, unknown>> {
     const { file } = this.options;
     if (!file) return {};

@@ -18,6 +18,27 @@ afterEach(() => {
 });
 
 describe('SsmParameterSource', () => {
+  it('should return the values of the names that have one, decrypted, ten names per call', async () => {
+    // Prepare: GetParameters takes 1–10 Names and WithDecryption, answers Parameters[{Name, Value}] and InvalidParameters[]:
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html (also docs.amazonaws.cn/goto/WebAPI/ssm-2014-11-06/GetParameters)
+    const names = Array.from({ length: 12 }, (_, i) => `/runbook/prod/p${i}`);
+    ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
+      Parameters: input.Names.filter((n) => n !== '/runbook/prod/p1').map((n) => ({ Name: n, Value: n === '/runbook/prod/p11' ? ' ' : `v-${n}` })),
+      InvalidParameters: input.Names.filter((n) => n === '/runbook/prod/p1'),
+    }));
+
+    // Act
+    const values = await new SsmParameterSource(client).values(names);
+
+    // Assess
+    expect(ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input)).toEqual([
+      { Names: names.slice(0, 10), WithDecryption: true },
+      { Names: names.slice(10), WithDecryption: true },
+    ]);
+    expect(Object.keys(values)).toEqual(names.filter((n) => n !== '/runbook/prod/p1' && n !== '/runbook/prod/p11'));
+    expect(values['/runbook/prod/p0']).toBe('v-/runbook/prod/p0');
+  });
+
   it('should ask for ten names at a time, decrypted, and report the invalid and blank ones as missing', async () => {
     // Prepare
     const names = Array.from({ length: 23 }, (_, i) => `/kis/prod/p${i}`);

@@ -58,7 +58,7 @@ afterEach(async () => {
 });
 
 function check(partial: Partial<HttpCheck> & Pick<HttpCheck, 'name' | 'path'>): HttpCheck {
-  return { method: 'GET', expectedStatus: 200, suite: 'api-endpoint', ...partial };
+  return { method: 'GET', expectedStatus: 200, suite: 'api-endpoint', login: false, ...partial };
 }
 
 describe('HttpLoadTester.smoke', () => {

@@ -117,3 +117,18 @@ describe('envName', () => {
     expect(result).toBe(expected);
   });
 });
+
+describe('LocalParameterSource.values', () => {
+  it('should return the values it has, the file first, then the environment as written and as a variable name', async () => {
+    // Prepare
+    const file = join(dir, 'parameters.json');
+    await writeFile(file, JSON.stringify({ '/runbook/prod/test-user-email': 'qa@example.test', BLANK: '  ' }));
+    const source = new LocalParameterSource({ env: { RUNBOOK_PROD_TEST_USER_PASSWORD: 'pw', BLANK: 'from-env' }, file });
+
+    // Act
+    const values = await source.values(['/runbook/prod/test-user-email', '/runbook/prod/test-user-password', 'BLANK', 'NEVER_SET']);
+
+    // Assess
+    expect(values).toEqual({ '/runbook/prod/test-user-email': 'qa@example.test', '/runbook/prod/test-user-password': 'pw', BLANK: 'from-env' });
+  });
+});
