@@ -87,6 +87,12 @@ export const EnvironmentProfileSchema = z.object({
     /** The endpoints the local probe samples to feed the alarms (AWS reads CloudWatch metrics instead). */
     probePaths: z.array(z.string().startsWith('/')).default(['/api/v1/health']),
     probeIntervalMs: z.number().int().min(50).default(1000),
+    probeConcurrency: z.number().int().min(1).max(50).default(4)
+      .describe('Requests the local probe sends per round, together and spread over probePaths in turn.'),
+    missingData: z.enum(['breaching', 'notBreaching']).default('breaching')
+      .describe('How the rollback alarms treat a period without datapoints (CloudWatch treatMissingData): silence is not health unless the profile says so.'),
+    recentDataSeconds: z.number().int().min(1).max(86400).default(600)
+      .describe('PLAN refuses to start ACT when a rollback alarm\'s metric has had no datapoint within this many seconds: nothing would be watching.'),
   }).prefault({}),
   tests: z.object({
     baseUrl: z.string().url(),

@@ -77,8 +77,19 @@ export class FakeAlarms implements Alarms, Metrics {
 
   /** Names with no alarm behind them. */
   readonly missing = new Set<string>();
+  /** Names whose metrics received no datapoint lately (nobody publishes them). */
+  readonly silent = new Set<string>();
+  /** When set, reading alarm states throws this (CloudWatch throttling, an outage). */
+  readError: Error | undefined;
+  reads = 0;
+
+  async newestDatapoints(names: string[]): Promise<{ name: string; newestAt?: string; missing?: boolean }[]> {
+    return names.map((name) => (this.missing.has(name) ? { name, missing: true } : this.silent.has(name) ? { name } : { name, newestAt: new Date().toISOString() }));
+  }
 
   async states(names: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string; missing?: boolean }[]> {
+    this.reads += 1;
+    if (this.readError) throw this.readError;
     return names.map((name) => (this.missing.has(name)
       ? { name, state: 'INSUFFICIENT_DATA' as const, reason: 'alarm not found', missing: true }
       : { name, state: this.state.get(name) ?? 'OK', reason: 'set by test' }));
