@@ -3,6 +3,7 @@ import { ChangeCancelled, PerformanceRegression, SmokeTestsFailed } from '../cor
 import { cancelCause } from '../core/records';
 import { performanceVerdict } from '../core/thresholds';
 import type { Deps, LoadResult, SmokeResult } from '../ports';
+import { unlessAlarmed } from './alarm-watch';
 import { loadChange, recordEvent, transition } from './common';
 
 export async function smokeTests(deps: Deps, changeId: string): Promise<{ passed: number; failed: number }> {
@@ -10,7 +11,8 @@ export async function smokeTests(deps: Deps, changeId: string): Promise<{ passed
   // Cancelled after the monitoring window had already closed: roll back rather than go on testing.
   if (requested) throw new ChangeCancelled(cancelCause(requested));
   const change = await transition(deps, changeId, { status: 'TESTING', phase: 'TEST', message: 'TEST started: smoke tests' });
-  const results: SmokeResult[] = await deps.tester.smoke(change.profile.tests.baseUrl, change.profile.tests.smoke);
+  // A rollback alarm during TEST rolls back at once: the probe's own samples feed the alarms, not the test's traffic.
+  const results: SmokeResult[] = await unlessAlarmed(deps, change, () => deps.tester.smoke(change.profile.tests.baseUrl, change.profile.tests.smoke));
   const failed = results.filter((r) => r.status === 'FAIL');
   await recordEvent(deps, change, {
     type: 'test.smoke', phase: 'TEST',
@@ -24,7 +26,7 @@ export async function smokeTests(deps: Deps, changeId: string): Promise<{ passed
 export async function performanceTest(deps: Deps, changeId: string): Promise<LoadResult> {
   const change = await loadChange(deps, changeId);
   const perf = change.profile.tests.performance;
-  const result = await deps.tester.load(change.profile.tests.baseUrl, { virtualUsers: perf.virtualUsers, durationSeconds: perf.durationSeconds, paths: perf.paths });
+  const result = await unlessAlarmed(deps, change, () => deps.tester.load(change.profile.tests.baseUrl, { virtualUsers: perf.virtualUsers, durationSeconds: perf.durationSeconds, paths: perf.paths }));
   const verdict = performanceVerdict(result, { p95Ms: perf.p95Ms, errorRate: perf.errorRate });
   await recordEvent(deps, change, {
     type: 'test.performance', phase: 'TEST',

@@ -99,14 +99,14 @@ export class FakeAlarms implements Alarms, Metrics {
     return { ...this.snapshotValue, at: new Date().toISOString(), windowSeconds };
   }
 
-  fire(environment: string, which: 'latency' | 'errorRate' = 'errorRate'): void {
+  fire(environment: string, which: 'latency' | 'errorRate' = 'errorRate', value: AlarmStateValue = 'ALARM'): void {
     const name = rollbackAlarmNames(environment)[which];
     const previous = this.state.get(name) ?? 'OK';
-    this.state.set(name, 'ALARM');
+    this.state.set(name, value);
     const now = new Date().toISOString();
     this.bus.publish(alarmStateChangeEvent({
       alarmName: name,
-      state: { value: 'ALARM', reason: 'Threshold Crossed: 2 out of the last 2 datapoints were greater than the threshold', timestamp: now },
+      state: { value, reason: value === 'ALARM' ? 'Threshold Crossed: 2 out of the last 2 datapoints were greater than the threshold' : 'Insufficient Data: 2 datapoints were unknown.', timestamp: now },
       previousState: { value: previous, reason: 'set by test', timestamp: now },
       configuration: {},
     }, new Date()));
@@ -119,7 +119,14 @@ export class FakeTester implements LoadTester {
   async smoke(_baseUrl: string, checks: HttpCheck[]): Promise<SmokeResult[]> {
     return checks.map((c) => ({ name: c.name, suite: c.suite, status: this.smokeFails.has(c.name) ? 'FAIL' : 'PASS', durationMs: 3, httpStatus: this.smokeFails.has(c.name) ? 500 : c.expectedStatus }));
   }
+  /** While set, load() waits for it (a test acts during the load test); loadStarted counts the calls. */
+  loadGate: Promise<void> | undefined;
+  loadStarted = 0;
+  loadFinished = 0;
   async load(_baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
+    this.loadStarted += 1;
+    if (this.loadGate) await this.loadGate;
+    this.loadFinished += 1;
     return { requests: 1000, errors: 0, errorRate: 0, avgMs: 20, p95Ms: 45, p99Ms: 60, durationSeconds: spec.durationSeconds, ...this.load_ };
   }
 }
