@@ -66,7 +66,7 @@ describe('runbook run (embedded engine, real demo service)', () => {
     expect(demoServicePid(join(home, 'host'))).toBeUndefined();
   });
 
-  it('should roll the fast but failing release back by the error-rate alarm within the detection target', async () => {
+  it('should roll the fast but failing release back by the error-rate alarm, with the detection figures in the JSON outcome', async () => {
     // Prepare
     const lines: string[] = [];
 
