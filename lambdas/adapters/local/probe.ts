@@ -84,6 +84,12 @@ export class LocalProbe implements Alarms, Metrics {
   private firstPeriod = 0;
   /** Periods during which traffic was blocked at some point: out of service, skipped by the evaluation. */
   private readonly blockedPeriods = new Set<number>();
+  /**
+   * Periods in which the probe sent a round. One without (the probe's own process stalled for a whole period) was not
+   * observed: the target was not asked, so its silence says nothing about it. A target asked and not answering is
+   * still seen: its requests breach the latency limit and then time out.
+   */
+  private readonly roundPeriods = new Set<number>();
   private lastRoundSlot: number | undefined;
   private wasBlocked = false;
 
@@ -154,6 +160,7 @@ export class LocalProbe implements Alarms, Metrics {
       return;
     }
     const runs: Promise<void>[] = [];
+    this.roundPeriods.add(Math.floor(this.options.clock.now().getTime() / this.periodMs));
     for (let i = 0; i < this.concurrency; i += 1) {
       if (this.inFlight.size >= this.concurrency * IN_FLIGHT_PER_SLOT) break;
       const path = this.options.paths[this.nextPath % this.options.paths.length] ?? '/';
@@ -269,11 +276,15 @@ export class LocalProbe implements Alarms, Metrics {
     const first = Math.max(this.lastEvaluated + 1, currentPeriod - this.rangePeriods);
     for (let period = first; period < currentPeriod; period += 1) this.evaluatePeriod(period, now);
     this.lastEvaluated = Math.max(this.lastEvaluated, currentPeriod - 1);
+    const keepFrom = currentPeriod - Math.ceil(this.retentionMs / this.periodMs) - this.rangePeriods;
+    for (const set of [this.blockedPeriods, this.roundPeriods]) {
+      if (set.size > 2 * (currentPeriod - keepFrom)) for (const period of set) if (period < keepFrom) set.delete(period);
+    }
   }
 
   private evaluatePeriod(period: number, now: Date): void {
-    // Traffic blocked (a deliberate maintenance): the target was out of service, the alarms keep their state.
-    if (this.blockedPeriods.has(period)) return;
+    // Traffic blocked (a deliberate maintenance), or the probe did not run: the alarms keep their state.
+    if (!this.observed(period)) return;
     const observed = this.observedPeriods(period, this.rangePeriods);
     const points = observed.map((p) => this.datapoint(p));
     for (const alarm of this.options.alarms) {
@@ -325,13 +336,17 @@ export class LocalProbe implements Alarms, Metrics {
     }
   }
 
-  /** Up to `count` periods ending at `lastPeriod`, oldest first, skipping the blocked ones and those before the start. */
+  /** Up to `count` periods ending at `lastPeriod`, oldest first, skipping those not observed and those before the start. */
   private observedPeriods(lastPeriod: number, count: number): number[] {
     const out: number[] = [];
     for (let period = lastPeriod; period >= this.firstPeriod && out.length < count; period -= 1) {
-      if (!this.blockedPeriods.has(period)) out.unshift(period);
+      if (this.observed(period)) out.unshift(period);
     }
     return out;
+  }
+
+  private observed(period: number): boolean {
+    return !this.blockedPeriods.has(period) && this.roundPeriods.has(period);
   }
 
   private datapoint(period: number): ProbeDatapoint {

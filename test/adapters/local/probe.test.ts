@@ -413,6 +413,23 @@ describe('LocalProbe detection rules', () => {
     expect(bus.transitions(NAMES.latency)).toEqual(['INSUFFICIENT_DATA->OK']);
   });
 
+  it('should not read periods in which the probe itself did not run as missing data (its process stalled)', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    const { fn } = fakeFetch(clock, healthy);
+    const probe = newProbe(clock, bus, fn, { alarms: alarms({ missingData: 'breaching' }) });
+    await rounds(probe, clock, 31);
+
+    // Act: five seconds without a round, then rounds again
+    clock.advance(5000);
+    await rounds(probe, clock, 31);
+
+    // Assess: the silent record with rounds sent and nothing recorded is the one that alarms (the silent test above)
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK']);
+    expect(probe.datapoints().every((d) => d.requests > 0)).toBe(true);
+  });
+
   it('should sample at once when traffic is restored, not at the next round', async () => {
     // Prepare: rounds a minute apart, so only the first round and the restore can explain a request
     let blocked = true;
