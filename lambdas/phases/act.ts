@@ -82,7 +82,14 @@ export async function recordReleaseMetrics(deps: Deps, change: ChangeRecord, att
   const live = releaseLiveAt(await deps.store.listCommands(change.id, attempt), change.profile.act.steps.length, attempt);
   if (!live) return;
   const seconds = Math.max(1, Math.ceil((deps.clock.now().getTime() - Date.parse(live)) / 1000));
-  const metrics = await deps.metrics.snapshot(seconds);
+  let metrics;
+  try {
+    metrics = await deps.metrics.snapshot(seconds);
+  } catch (err) {
+    // The report's figures must never stop a rollback or a window from closing: it says the metrics are unknown.
+    deps.log.warn('reading the release metrics failed', { changeId: change.id, error: (err as Error).message });
+    return;
+  }
   await recordEvent(deps, change, { type: 'metrics.release', phase: 'ACT', message: `metrics of the release while it was live (${seconds}s)`, data: { metrics, releaseLiveAt: live } }, attempt);
 }
 

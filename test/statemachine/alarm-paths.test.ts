@@ -110,6 +110,35 @@ describe('rollback alarms on the local engine', () => {
     expect((await h.store.getChange(ID))?.status).toBe('COMPLETED');
   });
 
+  it('should record the live release\'s metrics for the report, and roll back all the same when they cannot be read', async () => {
+    // Prepare: the first change reads its metrics, the second cannot when its rollback begins
+    h = createHarness({ monitorWindowMs: 60_000 });
+    const name = await h.submit();
+    await h.approveAll(ID);
+    await eventually(() => h.store.getChange(ID), (c) => c?.status === 'MONITORING');
+
+    // Act
+    h.alarms.fire(TEST_ENV, 'errorRate');
+    await h.finish(name);
+    const withMetrics = (await h.store.listEvents(ID)).filter((e) => e.type === 'metrics.release');
+    const report = await h.store.getReport(ID);
+    await h.close();
+    h = createHarness({ monitorWindowMs: 60_000 });
+    const second = await h.submit();
+    await h.approveAll(ID);
+    await eventually(() => h.store.getChange(ID), (c) => c?.status === 'MONITORING');
+    h.alarms.snapshotFailures = 1;
+    h.alarms.fire(TEST_ENV, 'errorRate');
+    const outcome = await h.finish(second);
+
+    // Assess
+    expect(withMetrics).toHaveLength(1);
+    expect(report?.report).toMatchObject({ metrics: { post_deployment: { p95Ms: 120, errorRate: 0.001 }, after_rollback: { p95Ms: 120 } } });
+    expect(statePath(outcome).slice(-5)).toEqual(ROLLBACK_TO_PLAN);
+    expect((await h.store.getChange(ID))?.status).toBe('ROLLED_BACK');
+    expect((await h.store.listEvents(ID)).some((e) => e.type === 'metrics.release')).toBe(false);
+  });
+
   it('should roll back after bounded retries when the alarm states cannot be read in the window', async () => {
     // Prepare
     h = createHarness({ monitorWindowMs: 60_000 });

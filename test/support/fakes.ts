@@ -95,7 +95,14 @@ export class FakeAlarms implements Alarms, Metrics {
       : { name, state: this.state.get(name) ?? 'OK', reason: 'set by test' }));
   }
 
+  /** The next this many snapshot() calls throw (a metrics read failing). */
+  snapshotFailures = 0;
+
   async snapshot(windowSeconds: number): Promise<MetricsSnapshot> {
+    if (this.snapshotFailures > 0) {
+      this.snapshotFailures -= 1;
+      throw new Error('GetMetricData throttled');
+    }
     return { ...this.snapshotValue, at: new Date().toISOString(), windowSeconds };
   }
 
