@@ -80,6 +80,19 @@ export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export interface Alarms {
   /** `missing: true` for a name with no such alarm: nothing would watch the change. */
   states(alarmNames: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string; missing?: boolean }[]>;
+  /**
+   * The newest datapoint each alarm's metric received within the last `lookbackSeconds` (CloudWatch: GetMetricData
+   * over the alarm's metric; locally: the probe's samples). `newestAt` undefined: no recent data, the alarm is blind.
+   */
+  newestDatapoints(alarmNames: string[], lookbackSeconds: number): Promise<AlarmDataRecency[]>;
+}
+
+export interface AlarmDataRecency {
+  name: string;
+  /** ISO time of the newest datapoint in the lookback; undefined when there was none. */
+  newestAt?: string;
+  /** No such alarm. */
+  missing?: boolean;
 }
 
 export interface MetricsSnapshot {

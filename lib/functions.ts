@@ -30,12 +30,14 @@ export type Capability =
 
 export const FUNCTION_CAPABILITIES = {
   preflight: ['records', 'profile', 'parameters', 'sendCommands', 'callbacks'],
-  plan: ['records', 'profile', 'alarms', 'callbacks', 'notify'],
+  // PLAN reads the alarms' metrics too: no recent datapoint blocks ACT (AlarmNoData).
+  plan: ['records', 'profile', 'alarms', 'metrics', 'callbacks', 'notify'],
   act: ['records', 'profile', 'sendCommands', 'alarms', 'metrics', 'callbacks'],
   // 'parameters': the login credentials of tests.auth, read by name at TEST.
   test: ['records', 'profile', 'parameters'],
   report: ['records', 'profile', 'metrics', 'notify'],
-  rollback: ['records', 'profile', 'sendCommands', 'notify'],
+  // Rollback Begin records the rolled-back release's metrics while it was live (the report's post_deployment).
+  rollback: ['records', 'profile', 'sendCommands', 'metrics', 'notify'],
   'command-status': ['records', 'profile', 'commandResults', 'callbacks'],
   alarm: ['records', 'profile', 'callbacks'],
   // Submissions start executions; cancel stops them and ends the attempt through the REPORT code (metrics, notify).

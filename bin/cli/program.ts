@@ -85,7 +85,9 @@ export async function main(argv: string[], io: Io = stdio, options: MainOptions 
     .option('--json', 'print one JSON object with the outcome instead of progress lines')
     .addHelpText('after', `
 Exit codes:
-  0  the scenario ended as it should (happy: COMPLETED on the new release; bad-release: ROLLED_BACK on the previous release)
+  0  the scenario ended as it should (happy: COMPLETED on the new release; bad-release and error-release: ROLLED_BACK
+     on the previous release, started by the right alarm (the detection time is printed); no-metrics: BLOCKED before ACT,
+     nothing touched, still on the previous release)
   1  the change ended some other way
   2  bad usage or invalid input (the message names the field)
   3  the local environment failed (store busy, demo service did not start)

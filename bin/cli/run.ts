@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { ValidationError } from '../../lambdas/core/errors';
 import type { AlarmStateChangeEvent } from '../../lambdas/core/events';
 import { FINAL_STATUSES, type ApprovalRole, type ChangeRecord, type ChangeStatus } from '../../lambdas/core/records';
+import { detectionOf, type Detection } from '../../lambdas/core/detection';
 import { reportToMarkdown, type DeploymentReport } from '../../lambdas/core/report';
 import { parseDocumentText, validate, ChangeRequestSchema, type ChangeRequest, type EnvironmentProfile } from '../../lambdas/core/schemas';
 import type { HistoryEvent } from '../../lambdas/embedded/engine';
@@ -17,19 +18,36 @@ import { submitChange } from '../../lambdas/phases/submit';
 import type { Logger } from '../../lambdas/ports';
 import { bindProfile, DEMO_PROFILE_PATH, DemoEnvironment, DemoServiceError, EXAMPLES, PREVIOUS_RELEASE, settleStaleChanges } from './embedded';
 
-export const SCENARIOS = ['happy', 'bad-release'] as const;
+export const SCENARIOS = ['happy', 'bad-release', 'error-release', 'no-metrics'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const EXIT = { OK: 0, UNEXPECTED_OUTCOME: 1, USAGE: 2, ENVIRONMENT: 3, INTERRUPTED: 130 } as const;
 
 const NEW_RELEASE = 'v2.4.0';
 const BAD_RELEASE = 'v2.4.0-bad';
+const ERROR_RELEASE = 'v2.4.0-errors';
 
-interface Expectation { status: ChangeStatus; release: string; rollbackExecuted: boolean }
+interface Expectation {
+  /** The release the change deploys. */
+  deploys: string;
+  status: ChangeStatus;
+  /** The release the service reports at the end. */
+  release: string;
+  rollbackExecuted: boolean;
+  /** The rollback must start from one of these alarms (how fast is printed and measured, not part of the exit code). */
+  alarms?: RegExp;
+  /** The attempt must have stopped before ACT: no ACT step sent, and the reason must match. */
+  stoppedBeforeAct?: RegExp;
+}
 const EXPECTED: Record<Scenario, Expectation> = {
-  'happy': { status: 'COMPLETED', release: NEW_RELEASE, rollbackExecuted: false },
-  'bad-release': { status: 'ROLLED_BACK', release: PREVIOUS_RELEASE, rollbackExecuted: true },
+  'happy': { deploys: NEW_RELEASE, status: 'COMPLETED', release: NEW_RELEASE, rollbackExecuted: false },
+  'bad-release': { deploys: BAD_RELEASE, status: 'ROLLED_BACK', release: PREVIOUS_RELEASE, rollbackExecuted: true, alarms: /-(p95-latency|error-rate)$/ },
+  'error-release': { deploys: ERROR_RELEASE, status: 'ROLLED_BACK', release: PREVIOUS_RELEASE, rollbackExecuted: true, alarms: /-error-rate$/ },
+  'no-metrics': { deploys: NEW_RELEASE, status: 'BLOCKED', release: PREVIOUS_RELEASE, rollbackExecuted: false, stoppedBeforeAct: /^AlarmNoData: / },
 };
+
+/** The target for a rollback scenario: the rollback starts within this many seconds of the release going live. */
+export const DETECTION_TARGET_SECONDS = 5;
 
 export interface RunResult {
   exitCode: number;
@@ -39,6 +57,8 @@ export interface RunResult {
   releaseAfter?: string;
   reportPath?: string;
   qcSummary?: string;
+  /** Rollback scenarios: from the release going live to the alarm and to the rollback starting. */
+  detection?: Detection;
   problems: string[];
 }
 
@@ -65,7 +85,7 @@ export function loadDemoProfile(port: number): EnvironmentProfile {
 /** The example change with the next free id of this year, deploying the scenario's release. */
 export function demoChangeRequest(id: string, scenario: Scenario): ChangeRequest {
   const raw = parseDocumentText(readFileSync(join(EXAMPLES, 'CR-2026-101.change.yml'), 'utf8'), 'example change') as Record<string, Record<string, unknown>>;
-  const release = scenario === 'bad-release' ? BAD_RELEASE : NEW_RELEASE;
+  const release = EXPECTED[scenario].deploys;
   raw.change_request = { ...raw.change_request, id };
   raw.deployment = { release, step_parameters: { deploy: { Release: release } } };
   return validate(ChangeRequestSchema, raw, 'example change');
@@ -148,6 +168,8 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
       runtime = await startLocalRuntime({
         home, profile, hostRoot, log,
         trafficBlocked: () => existsSync(host.maintenanceFlag),
+        // no-metrics: nobody publishes the alarms' metrics (as on AWS when the target does not).
+        probeSilent: options.scenario === 'no-metrics',
         engine: { onHistoryEvent },
       });
     } catch (err) {
@@ -212,15 +234,33 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     const rollbackExecuted = (stored?.report as DeploymentReport | undefined)?.rollback.executed ?? false;
     if (rollbackExecuted !== expected.rollbackExecuted) problems.push(`report says rollback executed = ${rollbackExecuted}, expected ${expected.rollbackExecuted}`);
     if (!stored) problems.push('no report was stored');
+    const events = await rt.store.listEvents(changeId);
+    const commands = await rt.store.listCommands(changeId, change.attempt);
+    const detection = expected.rollbackExecuted ? detectionOf(events, commands, change.profile.act.steps.length, change.attempt) : undefined;
+    if (expected.alarms) {
+      if (!detection) problems.push('no alarm was recorded between the release going live and the rollback');
+      else {
+        if (!expected.alarms.test(detection.alarmName ?? '')) problems.push(`the rollback was started by ${detection.alarmName ?? 'no alarm'}, expected an alarm matching ${expected.alarms}`);
+      }
+    }
+    if (expected.stoppedBeforeAct) {
+      const acted = commands.filter((c) => c.phase === 'ACT');
+      if (acted.length > 0) problems.push(`ACT steps were sent (${acted.map((c) => c.stepName).join(', ')}), expected nothing touched`);
+      if (!expected.stoppedBeforeAct.test(change.reason ?? '')) problems.push(`the change ended for "${change.reason ?? 'no reason'}", expected ${expected.stoppedBeforeAct}`);
+    }
 
     say(`\n${stored?.qcSummary ?? '(no QC summary)'}`);
     say(`\n${changeId}: ${change.status}${change.status === 'ROLLED_BACK' ? ' — back in PLAN; a new approval starts attempt ' + (change.attempt + 1) : ''}; execution ${outcome.name} ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`);
     say(`  service now reports release ${releaseAfter ?? 'nothing'}`);
+    if (detection) {
+      say(`  detection: ${detection.seconds.toFixed(2)} s from the release going live (${detection.releaseLiveAt}) to the rollback starting (${detection.rollbackStartedAt}); ${detection.alarmName ?? 'the alarm'} fired at ${detection.alarmAt}${detection.seconds > DETECTION_TARGET_SECONDS ? ` — slower than the ${DETECTION_TARGET_SECONDS} s target` : ''}`);
+    }
     say(`  report: ${reportPath}`);
-    say(`  events: ${(await rt.store.listEvents(changeId)).length} recorded; execution history: ${join(home, 'executions', `${outcome.name}.json`)}`);
+    say(`  events: ${events.length} recorded; execution history: ${join(home, 'executions', `${outcome.name}.json`)}`);
     const final: RunResult = {
       exitCode: problems.length === 0 ? EXIT.OK : EXIT.UNEXPECTED_OUTCOME, scenario: options.scenario, changeId, status: change.status,
-      ...(releaseAfter ? { releaseAfter } : {}), reportPath, ...(stored ? { qcSummary: stored.qcSummary } : {}), problems,
+      ...(releaseAfter ? { releaseAfter } : {}), reportPath, ...(stored ? { qcSummary: stored.qcSummary } : {}),
+      ...(detection ? { detection } : {}), problems,
     };
     if (problems.length > 0) say(`\n✖ scenario "${options.scenario}" did not end as expected: ${problems.join('; ')}`);
     else say(`\n✔ scenario "${options.scenario}" ended as expected`);

@@ -180,7 +180,7 @@ export function percentile(values: readonly number[], p: number): number | undef
 /**
  * The two rollback alarms of an environment (the seed: automatic rollback at 150 % of a threshold):
  * p95 latency above monitoring.p95Ms × rollbackFactor, error rate above monitoring.errorRate × rollbackFactor.
- * Missing data is not breaching: a quiet service between probes is not a reason to roll back.
+ * Missing data follows monitoring.missingData (default breaching: silence is not health).
  */
 export function rollbackAlarmDefinitions(profile: Pick<EnvironmentProfile, 'name' | 'monitoring'>): [AlarmDefinition, AlarmDefinition] {
   const names = rollbackAlarmNames(profile.name);
@@ -190,7 +190,7 @@ export function rollbackAlarmDefinitions(profile: Pick<EnvironmentProfile, 'name
     periodSeconds: mon.periodSeconds,
     evaluationPeriods: mon.evaluationPeriods,
     datapointsToAlarm: Math.min(mon.datapointsToAlarm, mon.evaluationPeriods),
-    treatMissingData: 'notBreaching' as const,
+    treatMissingData: mon.missingData,
     comparison: 'GreaterThanThreshold' as const,
   };
   return [

@@ -26,6 +26,10 @@ export class ChangeRejected extends RunbookError { override name = 'ChangeReject
 export class AlarmActive extends RunbookError { override name = 'AlarmActive'; }
 /** PLAN: a rollback alarm does not exist, so nothing would watch the change: it must not start. */
 export class AlarmMissing extends RunbookError { override name = 'AlarmMissing'; }
+/** PLAN: a rollback alarm's metric has no recent datapoint: the alarm is blind, nothing would be watching the change. */
+export class AlarmNoData extends RunbookError { override name = 'AlarmNoData'; }
+/** Monitoring window: the rollback alarms' states could not be read, even after bounded retries: roll back. */
+export class AlarmReadFailed extends RunbookError { override name = 'AlarmReadFailed'; }
 /** ACT/ROLLBACK: a host command ended in failure, timed out or was cancelled. */
 export class HostCommandFailed extends RunbookError { override name = 'HostCommandFailed'; }
 /** Monitoring window: a rollback alarm fired. */

@@ -47,6 +47,18 @@ export interface ChangeRecord {
   reason?: string;
   /** Set once an operator asked to cancel: every phase honours it at its next step (see lambdas/phases/cancel.ts). */
   cancelRequest?: CancelRequest;
+  /**
+   * Set when a rollback alarm went into ALARM between Act Begin and the end of TEST: the attempt it happened in
+   * rolls back at its next step (the next ACT step is refused, TEST stops), as a cancel would.
+   */
+  alarmRollback?: AlarmRollbackRequest;
+}
+
+export interface AlarmRollbackRequest {
+  attempt: number;
+  alarmName: string;
+  reason: string;
+  at: string;
 }
 
 export interface CancelRequest {

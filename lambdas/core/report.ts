@@ -36,7 +36,10 @@ export interface ReportInput {
   endTime: string;
   operator: string;
   metricsBefore: MetricsSnapshot | undefined;
+  /** The release the change put live, measured while it was live (the monitoring window), or after the change. */
   metricsAfter: MetricsSnapshot | undefined;
+  /** The service once a rollback restored it: the report's `metrics.after_rollback`. */
+  metricsAfterRollback?: MetricsSnapshot;
   tests: ReportTest[];
   issues: ReportIssue[];
   rollback: { executed: boolean; reason?: string; durationMs?: number };
@@ -96,6 +99,8 @@ export interface DeploymentReport {
     pre_deployment: MetricsSnapshot | null;
     post_deployment: MetricsSnapshot | null;
     comparison: MetricsComparison;
+    /** Only after a rollback: the service as the rollback left it (post_deployment is the release that was rolled back). */
+    after_rollback?: MetricsSnapshot;
   };
   tests: {
     smoke_tests: ReportTest[];
@@ -216,6 +221,7 @@ export function buildReport(input: ReportInput): DeploymentReport {
       pre_deployment: input.metricsBefore ?? null,
       post_deployment: input.metricsAfter ?? null,
       comparison: compareMetrics(input.metricsBefore, input.metricsAfter),
+      ...(input.metricsAfterRollback ? { after_rollback: input.metricsAfterRollback } : {}),
     },
     tests: {
       smoke_tests: input.tests.filter((t) => t.type === 'smoke'),
@@ -309,6 +315,10 @@ export function reportToMarkdown(report: DeploymentReport, qc: string): string {
       ['Error rate', c.errorRate.before, c.errorRate.after, c.errorRate.delta, c.errorRate.percentChange],
       ['Requests', pre?.requests, post?.requests, null, null],
     ]),
+    ...(report.metrics.after_rollback ? [
+      '',
+      `After the rollback: p95 ${cell(report.metrics.after_rollback.p95Ms)} ms, error rate ${cell(report.metrics.after_rollback.errorRate)}, ${report.metrics.after_rollback.requests} requests over ${report.metrics.after_rollback.windowSeconds} s.`,
+    ] : []),
     '',
     '## Tests',
     '',

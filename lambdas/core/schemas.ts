@@ -149,6 +149,12 @@ export const EnvironmentProfileSchema = z.object({
     /** The endpoints the local probe samples to feed the alarms (AWS reads CloudWatch metrics instead). */
     probePaths: z.array(z.string().startsWith('/')).default(['/api/v1/health']).describe('Paths under tests.baseUrl the probe samples to feed the alarms.'),
     probeIntervalMs: z.number().int().min(50).default(1000).describe('Milliseconds between probe samples.'),
+    probeConcurrency: z.number().int().min(1).max(50).default(4)
+      .describe('Requests the local probe sends per round, together and spread over probePaths in turn.'),
+    missingData: z.enum(['breaching', 'notBreaching']).default('breaching')
+      .describe('How the rollback alarms treat a period without datapoints (CloudWatch treatMissingData): silence is not health unless the profile says so.'),
+    recentDataSeconds: z.number().int().min(1).max(86400).default(600)
+      .describe('PLAN refuses to start ACT when a rollback alarm\'s metric has had no datapoint within this many seconds: nothing would be watching.'),
   }).prefault({}).describe('The rollback alarms and the monitoring window (the seed: p95 2100 ms, error rate 1 %, 30 min, rollback at 150 %).'),
   tests: z.object({
     baseUrl: z.string().url().describe('Base URL of the service under test.'),

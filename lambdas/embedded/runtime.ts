@@ -34,6 +34,8 @@ export interface LocalRuntimeOptions {
   slackWebhookUrl?: string;
   /** While true the probe takes no samples (traffic is blocked on the host). */
   trafficBlocked?: () => boolean;
+  /** The probe records nothing, as when nobody publishes the alarms' metrics (the `no-metrics` demo). */
+  probeSilent?: boolean;
   engine?: Pick<EngineOptions, 'waitTimeOverrides' | 'retryIntervalOverrides' | 'onHistoryEvent' | 'onExecutionEnd'>;
   /**
    * Replaces adapters of the engine's deps (tests: in-memory hosts and tester, so an HTTP flow runs in seconds).
@@ -68,7 +70,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { profile } = options;
   const probe = new LocalProbe({
     baseUrl: profile.tests.baseUrl, paths: profile.monitoring.probePaths, intervalMs: profile.monitoring.probeIntervalMs,
-    alarms: rollbackAlarmDefinitions(profile), bus, clock, log: options.log,
+    concurrency: profile.monitoring.probeConcurrency, alarms: rollbackAlarmDefinitions(profile), bus, clock, log: options.log,
+    ...(options.probeSilent ? { silent: true } : {}),
     ...(options.trafficBlocked ? { trafficBlocked: options.trafficBlocked } : {}),
   });
   const notifier = new LocalNotifier({

@@ -1,9 +1,11 @@
 // ACT: the profile's host-command steps, then the monitoring window, in which a rollback alarm fails
 // the parked watch token at once and a timer closes it when the window passes quietly.
 import { AlarmTriggered, ChangeCancelled, MonitorNotArmed, StepRefused } from '../core/errors';
-import { callbackKey, cancelCause, type ChangeStatus } from '../core/records';
+import { releaseLiveAt } from '../core/detection';
+import { callbackKey, cancelCause, type ChangeRecord, type ChangeStatus } from '../core/records';
 import type { Deps } from '../ports';
-import { firingRollbackAlarms, loadChange, recordEvent, resolveSteps, sendCommandForTask, transition, type ResolvedStep } from './common';
+import { alarmRollbackCause, breachingInWindow, pendingAlarmRollback, readRollbackAlarms } from './alarm-watch';
+import { loadChange, recordEvent, resolveSteps, sendCommandForTask, transition, type ResolvedStep } from './common';
 
 /** Samples over this many seconds make the "before" and "after" metrics of the report. */
 export function metricsWindowSeconds(periodSeconds: number, evaluationPeriods: number): number {
@@ -33,6 +35,9 @@ export async function runStep(deps: Deps, input: { changeId: string; attempt: nu
   if (phase === 'ACT' && change.cancelRequest) {
     throw new StepRefused(`${input.command.name}: refused, ${cancelCause(change.cancelRequest)}`);
   }
+  const alarmed = phase === 'ACT' ? pendingAlarmRollback(change, input.attempt) : undefined;
+  // A rollback alarm went off during an earlier step: the step in progress was left to finish, this one never starts.
+  if (alarmed) throw new AlarmTriggered(`${input.command.name}: refused, ${alarmRollbackCause(alarmed)}`);
   if (change.status !== RUNS_IN[phase] || change.attempt !== input.attempt) {
     throw new StepRefused(`${input.command.name}: refused, change ${change.id} is ${change.status} (attempt ${change.attempt}), not ${RUNS_IN[phase]}`);
   }
@@ -53,9 +58,10 @@ export async function armMonitor(deps: Deps, changeId: string, attempt: number, 
     await failMonitor(deps, changeId, attempt, cancelCause(change.cancelRequest), ChangeCancelled.name);
     return;
   }
-  // An alarm that went off between the last step and now would have found no token to fail.
-  const firing = await firingRollbackAlarms(deps, change.environment);
-  if (firing.length > 0) await failMonitor(deps, changeId, attempt, firing.join('; '));
+  // An alarm that went off during the ACT steps or between the last step and now found no token to fail.
+  const requested = pendingAlarmRollback(change, attempt);
+  const breaching = requested ? [alarmRollbackCause(requested)] : breachingInWindow(await readRollbackAlarms(deps, change.environment), change.profile.monitoring);
+  if (breaching.length > 0) await failMonitor(deps, changeId, attempt, breaching.join('; '));
 }
 
 /** Fails the parked watch token (AlarmTriggered by default); false when there was none (window not open or already over). */
@@ -68,18 +74,38 @@ export async function failMonitor(deps: Deps, changeId: string, attempt: number,
   return sent;
 }
 
+/**
+ * Records what the release the change put live measured while it was live (from the last ACT step to now): the
+ * report's post-deployment metrics. Nothing when the release never went live (an ACT step failed).
+ */
+export async function recordReleaseMetrics(deps: Deps, change: ChangeRecord, attempt: number): Promise<void> {
+  const live = releaseLiveAt(await deps.store.listCommands(change.id, attempt), change.profile.act.steps.length, attempt);
+  if (!live) return;
+  const seconds = Math.max(1, Math.ceil((deps.clock.now().getTime() - Date.parse(live)) / 1000));
+  let metrics;
+  try {
+    metrics = await deps.metrics.snapshot(seconds);
+  } catch (err) {
+    // The report's figures must never stop a rollback or a window from closing: it says the metrics are unknown.
+    deps.log.warn('reading the release metrics failed', { changeId: change.id, error: (err as Error).message });
+    return;
+  }
+  await recordEvent(deps, change, { type: 'metrics.release', phase: 'ACT', message: `metrics of the release while it was live (${seconds}s)`, data: { metrics, releaseLiveAt: live } }, attempt);
+}
+
 export async function closeMonitor(deps: Deps, changeId: string, attempt: number): Promise<{ closed: boolean }> {
   const key = callbackKey('monitor', changeId, attempt);
   const parked = await deps.store.getCallback(key);
   if (!parked) throw new MonitorNotArmed(`monitoring watch for ${changeId} attempt ${attempt} is not armed yet`);
   const change = await loadChange(deps, changeId);
-  const firing = await firingRollbackAlarms(deps, change.environment);
+  const firing = breachingInWindow(await readRollbackAlarms(deps, change.environment), change.profile.monitoring);
   if (firing.length > 0) {
     // The window ends in ALARM even if the state-change event was lost: that is still a rollback.
     await failMonitor(deps, changeId, attempt, firing.join('; '));
     return { closed: false };
   }
   await recordEvent(deps, change, { type: 'monitor.quiet', phase: 'ACT', message: 'monitoring window passed quietly' }, attempt);
+  await recordReleaseMetrics(deps, change, attempt);
   await deps.callbacks.sendTaskSuccess(parked.token, { quiet: true });
   await deps.store.deleteCallback(key);
   return { closed: true };

@@ -5,6 +5,7 @@ import type { AlarmStateChangeEvent, SsmCommandStatusEvent } from '../core/event
 import type { CommandRecord } from '../core/records';
 import type { Deps } from '../ports';
 import { failMonitor } from './act';
+import { requestAlarmRollback } from './alarm-watch';
 import { recordEvent } from './common';
 
 const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
@@ -64,20 +65,29 @@ export function environmentOfAlarm(alarmName: string): string | undefined {
   return /^runbook-([a-z0-9][a-z0-9-]*)-(p95-latency|error-rate)$/.exec(alarmName)?.[1];
 }
 
+/** From Act Begin until TEST ends, a rollback alarm going into ALARM rolls the change back. */
+const WATCHED = ['ACTING', 'MONITORING', 'TESTING'];
+
 export async function onAlarmStateChange(deps: Deps, event: AlarmStateChangeEvent): Promise<{ handled: boolean; changeId?: string; reason?: string }> {
   const { alarmName, state } = event.detail;
   const environment = environmentOfAlarm(alarmName);
   if (!environment) return { handled: false, reason: `${alarmName} is not a rollback alarm` };
-  if (state.value !== 'ALARM') return { handled: false, reason: `${alarmName} is ${state.value}` };
+  if (state.value === 'OK') return { handled: false, reason: `${alarmName} is ${state.value}` };
   const active = await deps.store.listChanges({ environment });
-  const watched = active.find((c) => c.status === 'MONITORING');
-  const inFlight = watched ?? active.find((c) => ['ACTING', 'TESTING'].includes(c.status));
+  const inFlight = active.find((c) => WATCHED.includes(c.status));
   if (!inFlight) return { handled: false, reason: `no change in flight on ${environment}` };
+  // INSUFFICIENT_DATA is breaching only in the monitoring window and only when missing data is (the default).
+  if (state.value === 'INSUFFICIENT_DATA' && !(inFlight.status === 'MONITORING' && inFlight.profile.monitoring.missingData === 'breaching')) {
+    return { handled: false, reason: `${alarmName} is INSUFFICIENT_DATA, not breaching while ${inFlight.status}` };
+  }
+  const reason = state.value === 'ALARM' ? state.reason : `INSUFFICIENT_DATA counts as breaching (${state.reason})`;
   await recordEvent(deps, inFlight, {
-    type: 'alarm.triggered', phase: 'ACT', actor: `alarm:${alarmName}`,
-    message: `${alarmName} is ALARM: ${state.reason}`, data: { alarmName, state },
+    type: 'alarm.triggered', phase: inFlight.status === 'TESTING' ? 'TEST' : 'ACT', actor: `alarm:${alarmName}`,
+    message: `${alarmName} is ${state.value}: ${reason}`, data: { alarmName, state },
   });
-  if (!watched) return { handled: true, changeId: inFlight.id, reason: 'recorded; no monitoring window open' };
-  await failMonitor(deps, watched.id, watched.attempt, `${alarmName}: ${state.reason}`);
-  return { handled: true, changeId: watched.id };
+  // Kept on the change, like a cancel: the next ACT step is refused and TEST stops, whichever is running.
+  await requestAlarmRollback(deps, inFlight.id, alarmName, reason);
+  if (inFlight.status !== 'MONITORING') return { handled: true, changeId: inFlight.id, reason: `recorded; ${inFlight.status === 'ACTING' ? 'the next ACT step' : 'TEST'} rolls back` };
+  await failMonitor(deps, inFlight.id, inFlight.attempt, `${alarmName}: ${reason}`);
+  return { handled: true, changeId: inFlight.id };
 }

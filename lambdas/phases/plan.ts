@@ -1,7 +1,7 @@
 // PLAN: risk report, approvals by role (recorded only through the approvals route), the change
 // window, and a refusal to start while a rollback alarm is already in ALARM.
 import { evaluateApprovals } from '../core/approvals';
-import { AlarmActive, AlarmMissing } from '../core/errors';
+import { AlarmActive, AlarmMissing, AlarmNoData } from '../core/errors';
 import { callbackKey, cancelCause } from '../core/records';
 import type { RiskAssessment } from '../core/risk';
 import type { Deps } from '../ports';
@@ -81,9 +81,16 @@ export async function checkAlarms(deps: Deps, changeId: string): Promise<void> {
   if (missing.length > 0) {
     throw new AlarmMissing(`rollback alarm missing: ${missing.map((m) => m.name).join(', ')} — nothing would roll the change back`);
   }
+  // An alarm whose metric gets no data sits in OK (or ALARM) forever: silence is not health.
+  const lookback = change.profile.monitoring.recentDataSeconds;
+  const recency = await deps.alarms.newestDatapoints(states.map((s) => s.name), lookback);
+  const blind = recency.filter((r) => r.newestAt === undefined);
+  if (blind.length > 0) {
+    throw new AlarmNoData(`rollback alarm${blind.length === 1 ? '' : 's'} ${blind.map((b) => b.name).join(', ')}: no datapoint in the last ${lookback} s — nothing would be watching the change (does anything publish the metrics?)`);
+  }
   const firing = states.filter((s) => s.state === 'ALARM');
   if (firing.length > 0) {
     throw new AlarmActive(`rollback alarm already in ALARM: ${firing.map((f) => `${f.name} (${f.reason})`).join('; ')}`);
   }
-  await recordEvent(deps, change, { type: 'plan.alarms-clear', phase: 'PLAN', message: 'rollback alarms clear; starting ACT', data: { alarms: states } });
+  await recordEvent(deps, change, { type: 'plan.alarms-clear', phase: 'PLAN', message: 'rollback alarms clear and fed with recent data; starting ACT', data: { alarms: states, newestDatapoints: recency } });
 }

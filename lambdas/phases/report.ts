@@ -28,7 +28,8 @@ export function planEndStatus(failure: Failure | undefined): ChangeStatus {
     case 'ChangeCancelled':
     case 'States.Timeout': return 'CANCELLED';
     case 'AlarmActive':
-    case 'AlarmMissing': return 'BLOCKED';
+    case 'AlarmMissing':
+    case 'AlarmNoData': return 'BLOCKED';
     default: return 'FAILED';
   }
 }
@@ -104,6 +105,7 @@ export function reportInputFrom(input: {
   }
   if (input.rollbackFailure) issues.push({ severity: 'CRITICAL', phase: 'ROLLBACK', message: `rollback failed: ${describe(input.rollbackFailure)}` });
 
+  const releaseMetrics = dataOf<MetricsSnapshot>(last(events, 'metrics.release'), 'metrics');
   const started = last(events, 'attempt.started');
   const rollbackStarted = last(events, 'rollback.started');
   const submitted = events.find((e) => e.type === 'change.submitted');
@@ -121,7 +123,9 @@ export function reportInputFrom(input: {
     endTime: input.now,
     operator: submitted?.actor ?? change.requester,
     metricsBefore: dataOf<MetricsSnapshot>(last(events, 'metrics.before'), 'metrics'),
-    metricsAfter: input.metricsAfter,
+    // The release as it measured while live; the end-of-attempt snapshot when it never went live.
+    metricsAfter: releaseMetrics ?? input.metricsAfter,
+    ...(rolledBack && releaseMetrics && input.metricsAfter ? { metricsAfterRollback: input.metricsAfter } : {}),
     tests,
     issues,
     rollback: {

@@ -1,6 +1,7 @@
 // ROLLBACK: the profile's rollback steps (ending with a health check); the report and the return to PLAN
 // are in the report phase.
 import type { Deps } from '../ports';
+import { recordReleaseMetrics } from './act';
 import { recordEvent, resolveSteps, transition, type ResolvedStep } from './common';
 
 export interface Failure { Error: string; Cause?: string }
@@ -15,6 +16,8 @@ export async function beginRollback(deps: Deps, changeId: string, failure: Failu
     kind: 'rollback', severity: 'warning', changeId, status: 'ROLLING_BACK',
     title: `Rollback started: ${changeId}`, text: reason,
   });
+  // The release being rolled back, as it measured while live: the report's post-deployment metrics.
+  await recordReleaseMetrics(deps, change, change.attempt);
   const steps = resolveSteps(change, 'ROLLBACK');
   await recordEvent(deps, change, { type: 'rollback.steps', phase: 'ROLLBACK', message: `rollback steps: ${steps.map((s) => s.name).join(', ')}` });
   return { steps };

@@ -5,6 +5,7 @@ import { cancelCause } from '../core/records';
 import type { EnvironmentProfile } from '../core/schemas';
 import { performanceVerdict } from '../core/thresholds';
 import type { Deps, LoadResult, LoginSpec, SmokeResult } from '../ports';
+import { unlessAlarmed } from './alarm-watch';
 import { loadChange, recordEvent, transition } from './common';
 
 /** The parameter names TEST reads: PRE-FLIGHT checks them with the required parameters, before anything is touched. */
@@ -37,7 +38,8 @@ export async function smokeTests(deps: Deps, changeId: string): Promise<{ passed
   const change = await transition(deps, changeId, { status: 'TESTING', phase: 'TEST', message: 'TEST started: smoke tests' });
   const { tests } = change.profile;
   const login = await resolveLogin(deps, change.profile);
-  const results: SmokeResult[] = await deps.tester.smoke(tests.baseUrl, tests.smoke, login);
+  // A rollback alarm during TEST rolls back at once: the probe's own samples feed the alarms, not the test's traffic.
+  const results: SmokeResult[] = await unlessAlarmed(deps, change, () => deps.tester.smoke(tests.baseUrl, tests.smoke, login));
   const failed = results.filter((r) => r.status === 'FAIL');
   await recordEvent(deps, change, {
     type: 'test.smoke', phase: 'TEST',
@@ -47,7 +49,9 @@ export async function smokeTests(deps: Deps, changeId: string): Promise<{ passed
   if (failed.length > 0) throw new SmokeTestsFailed(`smoke tests failed: ${failures(results)}`);
 
   // The regression checks log in again through their own login check, if they have one (they run as a list of their own).
-  const regression: SmokeResult[] = tests.regression.length > 0 ? await deps.tester.smoke(tests.baseUrl, tests.regression, login) : [];
+  const regression: SmokeResult[] = tests.regression.length > 0
+    ? await unlessAlarmed(deps, change, () => deps.tester.smoke(tests.baseUrl, tests.regression, login))
+    : [];
   const regressionFailed = regression.filter((r) => r.status === 'FAIL');
   await recordEvent(deps, change, {
     type: 'test.regression', phase: 'TEST',
@@ -64,10 +68,10 @@ export async function performanceTest(deps: Deps, changeId: string): Promise<Loa
   const change = await loadChange(deps, changeId);
   const perf = change.profile.tests.performance;
   const login = await resolveLogin(deps, change.profile);
-  const result = await deps.tester.load(change.profile.tests.baseUrl, {
+  const result = await unlessAlarmed(deps, change, () => deps.tester.load(change.profile.tests.baseUrl, {
     virtualUsers: perf.virtualUsers, durationSeconds: perf.durationSeconds, paths: perf.paths,
     thinkTimeSeconds: perf.thinkTimeSeconds, checks: perf.checks, ...(login ? { login } : {}),
-  });
+  }));
   const verdict = performanceVerdict(result, { p95Ms: perf.p95Ms, errorRate: perf.errorRate });
   await recordEvent(deps, change, {
     type: 'test.performance', phase: 'TEST',

@@ -220,7 +220,7 @@ describe('percentile (nearest rank)', () => {
 });
 
 describe('rollbackAlarmDefinitions', () => {
-  const profile = validate(EnvironmentProfileSchema, {
+  const profileInput = {
     name: 'kis-prod',
     targets: { kind: 'local' },
     services: ['kis-api'],
@@ -228,7 +228,8 @@ describe('rollbackAlarmDefinitions', () => {
     healthCheck: { urls: ['http://127.0.0.1:8080/api/v1/health'] },
     rollback: { steps: [{ name: 'restore', document: 'runbook-Restore' }] },
     tests: { baseUrl: 'http://127.0.0.1:8080' },
-  }, 'profile');
+  };
+  const profile = validate(EnvironmentProfileSchema, profileInput, 'profile');
 
   it('should give the p95 and error-rate alarms at 150 % of the seed thresholds with the profile timing', () => {
     // Act
@@ -238,13 +239,27 @@ describe('rollbackAlarmDefinitions', () => {
     const names = rollbackAlarmNames('kis-prod');
     expect(latency).toMatchObject({
       name: names.latency, metric: 'p95LatencyMs', threshold: 3150, comparison: 'GreaterThanThreshold',
-      periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'notBreaching',
+      periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'breaching',
     });
     expect(errorRate).toMatchObject({
       name: names.errorRate, metric: 'errorRate', comparison: 'GreaterThanThreshold',
-      periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'notBreaching',
+      periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'breaching',
     });
     expect(errorRate.threshold).toBeCloseTo(0.015, 12);
+  });
+
+  it('should treat missing data as breaching by default and as the profile says otherwise', () => {
+    // Prepare
+    const quiet = validate(EnvironmentProfileSchema, { ...profileInput, monitoring: { missingData: 'notBreaching' } }, 'profile');
+
+    // Act
+    const defaults = rollbackAlarmDefinitions(profile).map((d) => d.treatMissingData);
+    const overridden = rollbackAlarmDefinitions(quiet).map((d) => d.treatMissingData);
+
+    // Assess
+    expect(defaults).toEqual(['breaching', 'breaching']);
+    expect(overridden).toEqual(['notBreaching', 'notBreaching']);
+    expect(() => validate(EnvironmentProfileSchema, { ...profileInput, monitoring: { missingData: 'ignore' } }, 'profile')).toThrow(/monitoring\.missingData/);
   });
 
   it('should not alarm at exactly 150 % and should alarm just above it', () => {

@@ -60,11 +60,11 @@ describe('examples/local-demo.profile.yml', () => {
     ]);
   });
 
-  it('should keep the monitoring window and load test short', () => {
+  it('should keep the monitoring window and load test short, with high-resolution periods and concurrent probe rounds', () => {
     // Assess
     expect(profile.monitoring).toMatchObject({
-      windowSeconds: 30, periodSeconds: 5, evaluationPeriods: 2, datapointsToAlarm: 2,
-      probePaths: ['/api/v1/health', '/api/v1/estimates'], probeIntervalMs: 200,
+      windowSeconds: 30, periodSeconds: 1, evaluationPeriods: 2, datapointsToAlarm: 1, missingData: 'breaching', recentDataSeconds: 10,
+      probePaths: ['/api/v1/health', '/api/v1/estimates', '/api/v1/templates'], probeIntervalMs: 1000, probeConcurrency: 6,
     });
     expect(profile.tests.performance).toMatchObject({ virtualUsers: 5, durationSeconds: 5 });
     expect(profile.healthCheck).toMatchObject({ attempts: 10, intervalSeconds: 1 });

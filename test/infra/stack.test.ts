@@ -327,8 +327,9 @@ describe('the alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       Period: 60,
       EvaluationPeriods: 3,
+      // Silence is not health: the profile's monitoring.missingData, breaching by default.
       DatapointsToAlarm: 2,
-      TreatMissingData: 'notBreaching',
+      TreatMissingData: 'breaching',
     });
   });
 
@@ -343,8 +344,9 @@ describe('the alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       Period: 60,
       EvaluationPeriods: 3,
+      // Silence is not health: the profile's monitoring.missingData, breaching by default.
       DatapointsToAlarm: 2,
-      TreatMissingData: 'notBreaching',
+      TreatMissingData: 'breaching',
     });
   });
 

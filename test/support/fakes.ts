@@ -77,25 +77,43 @@ export class FakeAlarms implements Alarms, Metrics {
 
   /** Names with no alarm behind them. */
   readonly missing = new Set<string>();
+  /** Names whose metrics received no datapoint lately (nobody publishes them). */
+  readonly silent = new Set<string>();
+  /** When set, reading alarm states throws this (CloudWatch throttling, an outage). */
+  readError: Error | undefined;
+  reads = 0;
+
+  async newestDatapoints(names: string[]): Promise<{ name: string; newestAt?: string; missing?: boolean }[]> {
+    return names.map((name) => (this.missing.has(name) ? { name, missing: true } : this.silent.has(name) ? { name } : { name, newestAt: new Date().toISOString() }));
+  }
 
   async states(names: string[]): Promise<{ name: string; state: AlarmStateValue; reason: string; missing?: boolean }[]> {
+    this.reads += 1;
+    if (this.readError) throw this.readError;
     return names.map((name) => (this.missing.has(name)
       ? { name, state: 'INSUFFICIENT_DATA' as const, reason: 'alarm not found', missing: true }
       : { name, state: this.state.get(name) ?? 'OK', reason: 'set by test' }));
   }
 
+  /** The next this many snapshot() calls throw (a metrics read failing). */
+  snapshotFailures = 0;
+
   async snapshot(windowSeconds: number): Promise<MetricsSnapshot> {
+    if (this.snapshotFailures > 0) {
+      this.snapshotFailures -= 1;
+      throw new Error('GetMetricData throttled');
+    }
     return { ...this.snapshotValue, at: new Date().toISOString(), windowSeconds };
   }
 
-  fire(environment: string, which: 'latency' | 'errorRate' = 'errorRate'): void {
+  fire(environment: string, which: 'latency' | 'errorRate' = 'errorRate', value: AlarmStateValue = 'ALARM'): void {
     const name = rollbackAlarmNames(environment)[which];
     const previous = this.state.get(name) ?? 'OK';
-    this.state.set(name, 'ALARM');
+    this.state.set(name, value);
     const now = new Date().toISOString();
     this.bus.publish(alarmStateChangeEvent({
       alarmName: name,
-      state: { value: 'ALARM', reason: 'Threshold Crossed: 2 out of the last 2 datapoints were greater than the threshold', timestamp: now },
+      state: { value, reason: value === 'ALARM' ? 'Threshold Crossed: 2 out of the last 2 datapoints were greater than the threshold' : 'Insufficient Data: 2 datapoints were unknown.', timestamp: now },
       previousState: { value: previous, reason: 'set by test', timestamp: now },
       configuration: {},
     }, new Date()));
@@ -108,7 +126,14 @@ export class FakeTester implements LoadTester {
   async smoke(_baseUrl: string, checks: HttpCheck[]): Promise<SmokeResult[]> {
     return checks.map((c) => ({ name: c.name, suite: c.suite, status: this.smokeFails.has(c.name) ? 'FAIL' : 'PASS', durationMs: 3, httpStatus: this.smokeFails.has(c.name) ? 500 : c.expectedStatus }));
   }
+  /** While set, load() waits for it (a test acts during the load test); loadStarted counts the calls. */
+  loadGate: Promise<void> | undefined;
+  loadStarted = 0;
+  loadFinished = 0;
   async load(_baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
+    this.loadStarted += 1;
+    if (this.loadGate) await this.loadGate;
+    this.loadFinished += 1;
     return { requests: 1000, errors: 0, errorRate: 0, avgMs: 20, p95Ms: 45, p99Ms: 60, durationSeconds: spec.durationSeconds, ...this.load_ };
   }
 }

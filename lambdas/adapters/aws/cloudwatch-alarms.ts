@@ -9,7 +9,7 @@ import {
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import type { ProbeMetric } from '../../core/alarm-evaluator';
-import type { AlarmStateValue, Alarms, Clock, Metrics, MetricsSnapshot } from '../../ports';
+import type { AlarmDataRecency, AlarmStateValue, Alarms, Clock, Metrics, MetricsSnapshot } from '../../ports';
 import { callAws } from './errors';
 
 export interface AlarmMetric {
@@ -82,6 +82,44 @@ export class CloudWatchAlarms implements Alarms, Metrics {
     }
     // A missing alarm is not OK: nothing is watching, which the PLAN alarm check must not read as "clear".
     return alarmNames.map((name) => ({ name, ...(found.get(name) ?? { state: 'INSUFFICIENT_DATA' as const, reason: 'alarm not found', missing: true }) }));
+  }
+
+  /**
+   * The newest datapoint of each rollback alarm's metric within the lookback: GetMetricData of the metric's
+   * SampleCount per minute, newest first (ScanBy TimestampDescending), over the alarm's metric (ALARM_METRICS, by the
+   * alarm name's suffix). A name that is not one of the rollback alarms is reported missing.
+   */
+  async newestDatapoints(alarmNames: string[], lookbackSeconds: number): Promise<AlarmDataRecency[]> {
+    const end = this.clock.now();
+    const start = new Date(end.getTime() - Math.max(60, lookbackSeconds) * 1000);
+    const metricOf = (name: string): AlarmMetric | undefined => (name.endsWith('-p95-latency')
+      ? { ...ALARM_METRICS.metrics.p95LatencyMs, statistic: 'SampleCount' }
+      : name.endsWith('-error-rate') ? ALARM_METRICS.requests : undefined);
+    const queries = alarmNames.flatMap((name, i) => {
+      const metric = metricOf(name);
+      return metric ? [this.query(`n${i}`, metric, 60)] : [];
+    });
+    const newest = new Map<string, number>();
+    let nextToken: string | undefined;
+    if (queries.length > 0) do {
+      const page = await callAws('CloudWatch GetMetricData', () => this.client.send(new GetMetricDataCommand({
+        MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: 'TimestampDescending',
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      })));
+      for (const r of page.MetricDataResults ?? []) {
+        (r.Values ?? []).forEach((value, i) => {
+          const at = r.Timestamps?.[i]?.getTime();
+          if (!r.Id || at === undefined || !(value > 0)) return;
+          newest.set(r.Id, Math.max(newest.get(r.Id) ?? 0, at));
+        });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return alarmNames.map((name, i) => {
+      if (!metricOf(name)) return { name, missing: true };
+      const at = newest.get(`n${i}`);
+      return at === undefined ? { name } : { name, newestAt: new Date(at).toISOString() };
+    });
   }
 
   async snapshot(windowSeconds: number): Promise<MetricsSnapshot> {

@@ -151,10 +151,50 @@ describe('CloudWatchAlarms.snapshot', () => {
   });
 });
 
+// GetMetricData request/response shape (MetricDataQueries[].MetricStat { Metric { Namespace, MetricName, Dimensions },
+// Period, Stat }, StartTime, EndTime, ScanBy: TimestampDescending; MetricDataResults[] { Id, Timestamps, Values }):
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+describe('CloudWatchAlarms.newestDatapoints', () => {
+  it('should ask for each alarm metric\'s SampleCount over the lookback, newest first, and answer the newest timestamp with data', async () => {
+    // Prepare
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'n0', Timestamps: [new Date('2025-06-01T10:28:00Z'), new Date('2025-06-01T10:27:00Z')], Values: [12, 30] },
+        { Id: 'n1', Timestamps: [new Date('2025-06-01T10:29:00Z')], Values: [0] },
+      ],
+    });
+
+    // Act
+    const recency = await alarms.newestDatapoints([LATENCY, ERRORS, 'someone-elses-alarm'], 600);
+
+    // Assess
+    const input = cw.commandCalls(GetMetricDataCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ StartTime: new Date('2025-06-01T10:20:00.000Z'), EndTime: now, ScanBy: 'TimestampDescending' });
+    expect(input?.MetricDataQueries).toEqual([
+      { Id: 'n0', ReturnData: true, MetricStat: { Period: 60, Stat: 'SampleCount', Metric: { Namespace: ALARM_METRICS.namespace, MetricName: 'Latency', Dimensions: [{ Name: 'Environment', Value: 'kis-core-v3' }] } } },
+      { Id: 'n1', ReturnData: true, MetricStat: { Period: 60, Stat: 'SampleCount', Metric: { Namespace: ALARM_METRICS.namespace, MetricName: 'ErrorRate', Dimensions: [{ Name: 'Environment', Value: 'kis-core-v3' }] } } },
+    ]);
+    // A minute with zero samples is no datapoint: the error-rate alarm's metric is silent.
+    expect(recency).toEqual([
+      { name: LATENCY, newestAt: '2025-06-01T10:28:00.000Z' },
+      { name: ERRORS },
+      { name: 'someone-elses-alarm', missing: true },
+    ]);
+  });
+
+  it('should surface throttling as TransientError', async () => {
+    // Prepare
+    cw.on(GetMetricDataCommand).rejects(sdkError('Throttling'));
+
+    // Act + Assess
+    await expect(alarms.newestDatapoints([LATENCY], 600)).rejects.toThrow(TransientError);
+  });
+});
+
 describe('ALARM_METRICS', () => {
   it('should name a CloudWatch metric for every rollback alarm the core defines', () => {
     // Prepare
-    const definitions = rollbackAlarmDefinitions({ name: 'kis-core-v3', monitoring: { p95Ms: 2100, errorRate: 0.01, rollbackFactor: 1.5, windowSeconds: 1800, periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, probePaths: [], probeIntervalMs: 1000 } });
+    const definitions = rollbackAlarmDefinitions({ name: 'kis-core-v3', monitoring: { p95Ms: 2100, errorRate: 0.01, rollbackFactor: 1.5, windowSeconds: 1800, periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, probePaths: [], probeIntervalMs: 1000, probeConcurrency: 4, missingData: 'breaching', recentDataSeconds: 600 } });
 
     // Assess
     expect(definitions.map((d) => ALARM_METRICS.metrics[d.metric].metricName)).toEqual(['Latency', 'ErrorRate']);

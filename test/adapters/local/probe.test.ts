@@ -17,7 +17,7 @@ function monitoring(overrides: Partial<EnvironmentProfile['monitoring']> = {}): 
   return {
     p95Ms: 2100, errorRate: 0.01, windowSeconds: 1800, rollbackFactor: 1.5,
     periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2,
-    probePaths: ['/api/v1/health'], probeIntervalMs: 100, ...overrides,
+    probePaths: ['/api/v1/health'], probeIntervalMs: 100, probeConcurrency: 1, missingData: 'notBreaching', recentDataSeconds: 600, ...overrides,
   };
 }
 
@@ -162,7 +162,10 @@ describe('LocalProbe with a fake clock and fetch', () => {
     // Assess
     expect(callsWhileBlocked).toBe(0);
     expect(calls.length).toBe(41);
-    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK', 'OK->ALARM']);
+    // The blocked periods are out of service: not evaluated (no OK, no ALARM while the service was down on purpose);
+    // once traffic is back, the failing periods alarm as soon as N = 3 of them were observed.
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->ALARM']);
+    expect(probe.datapoints().every((d) => Date.parse(d.periodStart) >= T0 + 4000)).toBe(true);
   });
 
   it('should count a 503 without the maintenance header, a network error and a timeout as errors', async () => {
@@ -198,8 +201,8 @@ describe('LocalProbe with a fake clock and fetch', () => {
     await rounds(probe, clock, 13, 500);
 
     // Assess
-    // One slow period of three is not yet M = 2: the alarm is OK first, as CloudWatch's would be
-    expect(bus.transitions(NAMES.latency)).toEqual(['INSUFFICIENT_DATA->OK', 'OK->ALARM']);
+    // No verdict before N = 3 periods were observed; then every one of them is slow
+    expect(bus.transitions(NAMES.latency)).toEqual(['INSUFFICIENT_DATA->ALARM']);
     expect(probe.datapoints().slice(-2).map((d) => d.p95LatencyMs)).toEqual([200, 200]);
   });
 
@@ -271,8 +274,8 @@ describe('LocalProbe with a fake clock and fetch', () => {
     const bus = { publish: (e: EventBridgeEvent) => { seen.push((e as AlarmStateChangeEvent).detail.state.value); throw new Error('subscriber broke'); } };
     const probe = newProbe(clock, new RecordingBus(), fn, { bus, log, alarms: alarms().slice(1) });
 
-    // Act
-    await rounds(probe, clock, 11);
+    // Act: three healthy periods (N = 3 observed: the first verdict), then failing ones
+    await rounds(probe, clock, 31);
     failing = true;
     await rounds(probe, clock, 20);
 
@@ -313,6 +316,143 @@ describe('LocalProbe with a fake clock and fetch', () => {
 
     // Assess
     expect((await probe.snapshot(60)).requests).toBe(1);
+  });
+});
+
+describe('LocalProbe detection rules', () => {
+  it('should send `concurrency` requests per round, spread over the paths in turn', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const { fn, calls } = fakeFetch(clock, healthy);
+    const probe = newProbe(clock, new RecordingBus(), fn, { paths: ['/a', '/b', '/c'], concurrency: 4 });
+
+    // Act
+    await probe.tick();
+    await probe.tick();
+
+    // Assess
+    expect(calls.map((u) => new URL(u).pathname)).toEqual(['/a', '/b', '/c', '/a', '/b', '/c', '/a', '/b']);
+    expect((await probe.snapshot(60)).requests).toBe(8);
+  });
+
+  it('should count a request still unanswered past the p95 limit as breaching from that moment, and its outcome when it answers', async () => {
+    // Prepare: p95 limit 20 ms × 1.5 = 30 ms; the answer (a 500) comes after 150 ms
+    const realClock = { now: () => new Date() };
+    let answer: (r: Response) => void = () => undefined;
+    const slow = (async () => new Promise<Response>((resolve) => { answer = resolve; })) as typeof fetch;
+    const probe = new LocalProbe({ baseUrl: 'http://target.test', paths: ['/x'], intervalMs: 60_000, alarms: alarms({ p95Ms: 20, periodSeconds: 60 }), bus: new RecordingBus(), clock: realClock, fetch: slow });
+
+    // Act
+    const round = probe.tick();
+    await new Promise((r) => setTimeout(r, 80));
+    const whileWaiting = await probe.snapshot(60);
+    answer(new Response('{}', { status: 500 }));
+    await round;
+    const afterAnswer = await probe.snapshot(60);
+
+    // Assess
+    expect(whileWaiting.requests).toBe(1);
+    expect(whileWaiting.p95Ms).toBeGreaterThan(30);
+    expect(whileWaiting.errorRate).toBeUndefined();
+    expect(afterAnswer).toMatchObject({ requests: 1, errorRate: 1 });
+    expect(afterAnswer.p95Ms).toBeGreaterThanOrEqual(80);
+  });
+
+  it('should record nothing when silent: no recent datapoint, and the breaching treatment puts the alarms in ALARM', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    const { fn, calls } = fakeFetch(clock, healthy);
+    const probe = newProbe(clock, bus, fn, { silent: true, alarms: alarms({ missingData: 'breaching' }) });
+
+    // Act
+    await rounds(probe, clock, 31);
+
+    // Assess
+    expect(calls.length).toBe(31);
+    expect(await probe.newestDatapoints([NAMES.latency, NAMES.errorRate], 600)).toEqual([{ name: NAMES.latency }, { name: NAMES.errorRate }]);
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->ALARM']);
+    expect((await probe.states([NAMES.errorRate]))[0]?.reason).toMatch(/treated as \[Breaching\]/);
+  });
+
+  it('should give the newest datapoint within the lookback, none outside it, and flag an unknown alarm as missing', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const { fn } = fakeFetch(clock, healthy);
+    const probe = newProbe(clock, new RecordingBus(), fn);
+    await rounds(probe, clock, 3);
+    const newest = new Date(T0 + 200).toISOString();
+
+    // Act
+    const recent = await probe.newestDatapoints([NAMES.latency, NAMES.errorRate, 'other-alarm'], 10);
+    clock.advance(20_000);
+    const later = await probe.newestDatapoints([NAMES.errorRate], 10);
+
+    // Assess
+    expect(recent).toEqual([{ name: NAMES.latency, newestAt: newest }, { name: NAMES.errorRate, newestAt: newest }, { name: 'other-alarm', missing: true }]);
+    expect(later).toEqual([{ name: NAMES.errorRate }]);
+  });
+
+  it('should not read periods with traffic blocked as missing data: a breaching-by-default alarm stays OK through a maintenance', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    const { fn } = fakeFetch(clock, healthy);
+    let blocked = false;
+    const probe = newProbe(clock, bus, fn, { trafficBlocked: () => blocked, alarms: alarms({ missingData: 'breaching' }) });
+    await rounds(probe, clock, 31);
+
+    // Act
+    blocked = true;
+    await rounds(probe, clock, 50);
+    blocked = false;
+    await rounds(probe, clock, 31);
+
+    // Assess
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK']);
+    expect(bus.transitions(NAMES.latency)).toEqual(['INSUFFICIENT_DATA->OK']);
+  });
+
+  it('should not read periods in which the probe itself did not run as missing data (its process stalled)', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const bus = new RecordingBus();
+    const { fn } = fakeFetch(clock, healthy);
+    const probe = newProbe(clock, bus, fn, { alarms: alarms({ missingData: 'breaching' }) });
+    await rounds(probe, clock, 31);
+
+    // Act: five seconds without a round, then rounds again
+    clock.advance(5000);
+    await rounds(probe, clock, 31);
+
+    // Assess: the silent record with rounds sent and nothing recorded is the one that alarms (the silent test above)
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK']);
+    expect(probe.datapoints().every((d) => d.requests > 0)).toBe(true);
+  });
+
+  it('should sample at once when traffic is restored, not at the next round', async () => {
+    // Prepare: rounds a minute apart, so only the first round and the restore can explain a request
+    let blocked = true;
+    const seen: number[] = [];
+    const fn = (async () => { seen.push(Date.now()); return new Response('{}', { status: 200 }); }) as typeof fetch;
+    const probe = new LocalProbe({ baseUrl: 'http://target.test', paths: ['/x'], intervalMs: 60_000, alarms: alarms(), bus: new RecordingBus(), clock: { now: () => new Date() }, fetch: fn, trafficBlocked: () => blocked });
+    probe.start();
+    try {
+      await new Promise((r) => setTimeout(r, 150));
+      const whileBlocked = seen.length;
+
+      // Act
+      const restoredAt = Date.now();
+      blocked = false;
+      await new Promise((r) => setTimeout(r, 250));
+
+      // Assess
+      expect(whileBlocked).toBe(0);
+      expect(seen).toHaveLength(1);
+      expect((seen[0] ?? Infinity) - restoredAt).toBeLessThan(200);
+    } finally {
+      await probe.stop();
+    }
   });
 });
 

@@ -1,0 +1,86 @@
+// The rollback alarms from Act Begin until TEST ends: reading their states with bounded retries (a read that keeps
+// failing rolls back: a blind window is not a quiet one), what counts as breaching in the window, and the request an
+// alarm leaves on the change so the step that comes next (an ACT step, a TEST step) rolls back instead.
+import { AlarmReadFailed, AlarmTriggered, ConflictError } from '../core/errors';
+import type { AlarmRollbackRequest, ChangeRecord } from '../core/records';
+import type { EnvironmentProfile } from '../core/schemas';
+import type { Deps } from '../ports';
+import { loadChange, rollbackAlarmStates } from './common';
+
+export const ALARM_READ_ATTEMPTS = 3;
+const RETRY_BASE_MS = 200;
+
+type AlarmStates = Awaited<ReturnType<typeof rollbackAlarmStates>>;
+
+/** The rollback alarms' states; after ALARM_READ_ATTEMPTS failed reads, AlarmReadFailed (the ASL rolls back on it). */
+export async function readRollbackAlarms(deps: Pick<Deps, 'alarms' | 'log'>, environment: string, retryBaseMs = RETRY_BASE_MS): Promise<AlarmStates> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= ALARM_READ_ATTEMPTS; attempt += 1) {
+    try {
+      return await rollbackAlarmStates(deps, environment);
+    } catch (err) {
+      last = err;
+      deps.log.warn('reading the rollback alarms failed', { environment, attempt, error: (err as Error).message });
+      if (attempt < ALARM_READ_ATTEMPTS) await new Promise((r) => setTimeout(r, retryBaseMs * 2 ** (attempt - 1)));
+    }
+  }
+  throw new AlarmReadFailed(`could not read the rollback alarms after ${ALARM_READ_ATTEMPTS} attempts: ${(last as Error).message}`);
+}
+
+/**
+ * "name: reason" of each alarm the window must treat as breaching: ALARM, and INSUFFICIENT_DATA unless the profile
+ * says missing data is not breaching (silence is not health).
+ */
+export function breachingInWindow(states: AlarmStates, monitoring: Pick<EnvironmentProfile['monitoring'], 'missingData'>): string[] {
+  return states
+    .filter((s) => s.state === 'ALARM' || (s.state === 'INSUFFICIENT_DATA' && monitoring.missingData === 'breaching'))
+    .map((s) => `${s.name}: ${s.state === 'ALARM' ? s.reason : `INSUFFICIENT_DATA counts as breaching (${s.reason})`}`);
+}
+
+/** The change's pending alarm rollback for this attempt, if an alarm fired since Act Begin. */
+export function pendingAlarmRollback(change: ChangeRecord, attempt = change.attempt): AlarmRollbackRequest | undefined {
+  return change.alarmRollback?.attempt === attempt ? change.alarmRollback : undefined;
+}
+
+export function alarmRollbackCause(request: AlarmRollbackRequest): string {
+  return `${request.alarmName}: ${request.reason}`;
+}
+
+/** Keeps the alarm on the change (the first one of the attempt wins); conditional on the version, re-read on a race. */
+export async function requestAlarmRollback(deps: Pick<Deps, 'store' | 'clock'>, changeId: string, alarmName: string, reason: string): Promise<ChangeRecord> {
+  for (let tries = 0; ; tries += 1) {
+    const change = await loadChange(deps, changeId);
+    if (pendingAlarmRollback(change)) return change;
+    const request: AlarmRollbackRequest = { attempt: change.attempt, alarmName, reason, at: deps.clock.now().toISOString() };
+    try {
+      return await deps.store.updateChange(changeId, change.version, { alarmRollback: request });
+    } catch (err) {
+      if (err instanceof ConflictError && tries < 5) continue;
+      throw err;
+    }
+  }
+}
+
+/**
+ * Runs `work` (a TEST step) and fails with AlarmTriggered as soon as an alarm rollback is requested on the change,
+ * checking the change record every `everyMs` (a read of the store inside the function, no state transitions).
+ * The abandoned work is not awaited: a load test runs out its own duration.
+ */
+export async function unlessAlarmed<T>(deps: Pick<Deps, 'store' | 'clock'>, change: ChangeRecord, work: () => Promise<T>, everyMs = 500): Promise<T> {
+  const already = pendingAlarmRollback(change);
+  if (already) throw new AlarmTriggered(alarmRollbackCause(already));
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const alarmed = new Promise<never>((_resolve, reject) => {
+    timer = setInterval(() => {
+      loadChange(deps, change.id).then((latest) => {
+        const request = pendingAlarmRollback(latest, change.attempt);
+        if (request) reject(new AlarmTriggered(alarmRollbackCause(request)));
+      }, () => undefined);
+    }, everyMs);
+  });
+  try {
+    return await Promise.race([work(), alarmed]);
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}
