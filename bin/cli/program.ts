@@ -10,6 +10,7 @@ import { REPORT_FORMATS } from '../../lambdas/api/reports';
 import { CliError, EXIT } from './client';
 import * as commands from './commands';
 import type { ClientFlags, Io, Timing } from './commands';
+import { HomeInUseError } from '../../lambdas/embedded/home-lock';
 import { DemoServiceError } from './embedded';
 import { EXIT as RUN_EXIT, runDemo, SCENARIOS, type Scenario } from './run';
 import { DEFAULT_PORT, startServer } from './serve';
@@ -216,7 +217,7 @@ Exit codes:
       io.err(`runbook: ${e.message}: another server uses that port (pass --port N, or --port 0 for any free port)`);
       return EXIT.UNREACHABLE;
     }
-    if (err instanceof DemoServiceError) {
+    if (err instanceof DemoServiceError || err instanceof HomeInUseError) {
       io.err(`runbook: ${err.message}`);
       return EXIT.UNREACHABLE;
     }

@@ -10,6 +10,7 @@ import { FINAL_STATUSES, type ApprovalRole, type ChangeRecord, type ChangeStatus
 import { reportToMarkdown, type DeploymentReport } from '../../lambdas/core/report';
 import { parseDocumentText, validate, ChangeRequestSchema, type ChangeRequest, type EnvironmentProfile } from '../../lambdas/core/schemas';
 import type { HistoryEvent } from '../../lambdas/embedded/engine';
+import { claimHome, HomeInUseError, type HomeLock } from '../../lambdas/embedded/home-lock';
 import { startLocalRuntime, type LocalRuntime } from '../../lambdas/embedded/runtime';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { interruptChange } from '../../lambdas/phases/common';
@@ -90,10 +91,20 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     error: (m, d) => say(`  ✖ ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
   };
 
+  // The home first: a second run must not lay out the host or stop the service a running one is using.
+  let lock: HomeLock;
+  try {
+    lock = claimHome(home, `runbook run --scenario ${options.scenario}`);
+  } catch (err) {
+    if (!(err instanceof HomeInUseError)) throw err;
+    write(`runbook: ${err.message}`);
+    return result;
+  }
   let demo: DemoEnvironment;
   try {
     demo = await DemoEnvironment.prepare({ home, log });
   } catch (err) {
+    lock.release();
     write(`runbook: ${(err as Error).message}`);
     return { ...result, exitCode: EXIT.USAGE };
   }
@@ -239,5 +250,6 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     if (runtime) await runtime.probe.stop();
     await demo.stop();
     if (runtime) await runtime.close();
+    lock.release();
   }
 }

@@ -12,6 +12,7 @@ import { createApi } from '../../lambdas/api/router';
 import { FileMetricsPublisher } from '../../lambdas/adapters/local/metrics-file';
 import { badField } from '../../lambdas/api/http';
 import { parseProfile, type EnvironmentProfile } from '../../lambdas/core/schemas';
+import { claimHome, type HomeLock } from '../../lambdas/embedded/home-lock';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambdas/embedded/runtime';
 import { interruptChange } from '../../lambdas/phases/common';
 import { runScheduledCheck } from '../../lambdas/phases/scheduled-check';
@@ -72,6 +73,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     warn: (m, d) => write(`  ! ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
     error: (m, d) => write(`  ✖ ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
   };
+  // The home first: a second server must not lay out the host or stop the service the running one is using.
+  const lock = claimHome(home, `runbook serve${options.port !== undefined ? ` --port ${options.port}` : ''}`);
+  try {
+    return await startClaimed(options, home, lock, write, operator, log);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startClaimed(options: StartServerOptions, home: string, lock: HomeLock, write: (line: string) => void, operator: string, log: Logger): Promise<RunningServer> {
   const profileFile = typeof options.profile === 'string' ? resolve(options.profile) : options.profile ? undefined : DEMO_PROFILE_PATH;
   const useDemo = options.demo ?? profileFile === DEMO_PROFILE_PATH;
 
@@ -150,6 +162,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             const info = JSON.parse(readFileSync(serveFile, 'utf8')) as { pid?: number; url?: string };
             if (info.pid === process.pid && info.url === http.url) rmSync(serveFile, { force: true });
           }
+          lock.release();
         })();
         return closing;
       },
