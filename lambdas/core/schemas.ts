@@ -105,6 +105,8 @@ export const EnvironmentProfileSchema = z.object({
     file: z.string().optional(),
   }).prefault({}),
   maxAttempts: z.number().int().min(1).max(10).default(3),
+  onInterrupted: z.enum(['rollback', 'hold']).default('rollback')
+    .describe('Embedded engine: what the next `runbook serve`/`run` does with a change whose process stopped or died after ACT began. rollback (default): runs the rollback steps before accepting new work; hold: keeps the environment locked until `runbook rollback ID`.'),
 });
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 

@@ -1,12 +1,14 @@
 // PRE-FLIGHT phase function: start the attempt, the three checks (host commands), record the pass.
 import type { Deps } from '../ports';
 import { preflightPassed, runPreflightCheck, startAttempt } from '../phases/preflight';
+import { resumeAttempt } from '../phases/resume';
 import { parseTaskEvent, requireToken, UnknownStepError } from './task-event';
 
 export async function handle(raw: unknown, deps: Deps): Promise<unknown> {
   const e = parseTaskEvent(raw);
   switch (e.step) {
     case 'start': return startAttempt(deps, e.changeId, e.attempt);
+    case 'resume': return resumeAttempt(deps, e.changeId, e.attempt, e.entry);
     case 'system-health':
     case 'dependencies':
     case 'backup':

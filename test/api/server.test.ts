@@ -417,7 +417,7 @@ describe('runbook serve API', () => {
       expect(r.status).toBe(200);
       expect(r.json).toMatchObject({ changeId: 'CR-2026-343', attempt: 1, executionName: 'CR-2026-343', status: 'RUNNING' });
       const states = r.json.states as { name: string; status: string; durationMs?: number }[];
-      expect(states.map((s) => s.name).slice(0, 3)).toEqual(['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies']);
+      expect(states.map((s) => s.name).slice(0, 4)).toEqual(['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies']);
       expect(states[0]).toMatchObject({ status: 'succeeded', durationMs: expect.any(Number) });
       expect(states.find((s) => s.name === 'Plan Await Approvals')).toMatchObject({ status: 'running' });
       expect((r.json.events as { type: string }[])[0]?.type).toBe('ExecutionStarted');

@@ -4,8 +4,10 @@ import { createHarness, statePath, testChange, testProfile, TEST_ENV, type Harne
 import { eventually } from '../support/fakes';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { requestCancel } from '../../lambdas/phases/cancel';
+import { interruptChange } from '../../lambdas/phases/common';
+import { recoverInterrupted, rollbackInterrupted } from '../../lambdas/phases/resume';
 
-const PREFLIGHT = ['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
+const PREFLIGHT = ['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
 const PLAN = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Check Alarms'];
 const ACT = ['Act Begin', 'Act Run Steps', 'Monitor Window'];
 const ROLLBACK_TO_PLAN = ['Rollback Begin', 'Rollback Run Steps', 'Report Rollback', 'Attempts Left?', 'Rolled Back To Plan'];
@@ -47,7 +49,7 @@ describe('runbook state machine on the local engine', () => {
     // Assess
     expect(outcome.status).toBe('FAILED');
     expect(outcome.error).toBe('PreflightFailed');
-    expect(statePath(outcome)).toEqual(['Start Attempt', 'PreFlight System Health', 'Report PreFlight Failure', 'PreFlight Failed']);
+    expect(statePath(outcome)).toEqual(['How To Start', 'Start Attempt', 'PreFlight System Health', 'Report PreFlight Failure', 'PreFlight Failed']);
     expect(h.hosts.stepNames()).toEqual(['preflight-system-health']);
     const change = await h.store.getChange('CR-2026-900');
     expect(change?.status).toBe('PREFLIGHT_FAILED');
@@ -65,7 +67,7 @@ describe('runbook state machine on the local engine', () => {
     const outcome = await h.finish(name);
 
     // Assess
-    expect(statePath(outcome)).toEqual(['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'Report PreFlight Failure', 'PreFlight Failed']);
+    expect(statePath(outcome)).toEqual(['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'Report PreFlight Failure', 'PreFlight Failed']);
     expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('JWT_SECRET');
   });
 
@@ -236,5 +238,124 @@ describe('runbook state machine on the local engine', () => {
     expect(change).toMatchObject({ status: 'FAILED', attempt: 2, executionName: 'CR-2026-900-2' });
     expect((await h.store.getReport('CR-2026-900', 1))?.outcome).toBe('ROLLED_BACK');
     expect((await h.store.getReport('CR-2026-900'))?.attempt).toBe(2);
+  });
+});
+
+// A run resumed after the embedded process stopped or died: the same definition entered through the input's
+// `entry` (How To Start), on a second engine over the same records, as after a restart.
+describe('runbook state machine resumed after an interruption', () => {
+  const harnesses: Harness[] = [];
+  const make = (options: Parameters<typeof createHarness>[0] = {}): Harness => {
+    const created = createHarness(options);
+    harnesses.push(created);
+    return created;
+  };
+  afterEach(async () => { for (const x of harnesses.splice(0)) await x.close(); });
+  const lines: string[] = [];
+  const recover = (x: Harness) => recoverInterrupted(x.engine.deps, TEST_ENV, { actor: 'ops', say: (l) => lines.push(l) });
+
+  it('should roll back, as execution <id>-1-r1 entered at Rollback Begin, a change whose process died in the monitoring window', async () => {
+    // Prepare: the first process dies (no INTERRUPTED mark) while the change is MONITORING
+    const first = make({ monitorWindowMs: 600_000 });
+    const name = await first.submit();
+    await first.approveAll('CR-2026-900');
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'MONITORING');
+    first.engine.abort(name);
+    await first.finish(name);
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+    const outcome = await restarted.finish('CR-2026-900-1-r1');
+
+    // Assess
+    expect(recovered.map((r) => [r.change.id, r.recovery.kind, r.executionName])).toEqual([['CR-2026-900', 'rollback', 'CR-2026-900-1-r1']]);
+    expect(statePath(outcome)).toEqual(['How To Start', ...ROLLBACK_TO_PLAN]);
+    expect(restarted.hosts.stepNames()).toEqual(['rollback-release', 'rollback-health-check']);
+    const change = await first.store.getChange('CR-2026-900');
+    expect(change).toMatchObject({ status: 'ROLLED_BACK', executionName: 'CR-2026-900-1-r1', resumes: 1, reason: expect.stringContaining('Interrupted: the embedded process running the change stopped while it was MONITORING') });
+    expect((await first.store.getReport('CR-2026-900'))?.report).toMatchObject({ rollback: { executed: true } });
+    // Back in PLAN, the change still holds its environment.
+    expect(await first.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: false, holder: 'CR-2026-900' });
+    const types = (await first.store.listEvents('CR-2026-900')).map((e) => e.type);
+    expect(types.filter((t) => t === 'execution.resumed')).toHaveLength(1);
+    expect(types.filter((t) => t === 'rollback.started')).toHaveLength(1);
+  });
+
+  it('should hold a change interrupted after ACT began when the profile says onInterrupted: hold, until `runbook rollback` rolls it back', async () => {
+    // Prepare: a graceful stop (INTERRUPTED) while MONITORING
+    const first = make({ monitorWindowMs: 600_000 });
+    const name = await first.submit(testChange(), testProfile({ onInterrupted: 'hold' }));
+    await first.approveAll('CR-2026-900');
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'MONITORING');
+    await first.engine.stop(name, 'runbook serve stopped');
+    await interruptChange(first.engine.deps, 'CR-2026-900', 'ops', 'runbook serve stopped');
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+
+    // Assess: held, locked, and the way out named
+    expect(recovered.map((r) => r.recovery.kind)).toEqual(['hold']);
+    expect(await first.store.getChange('CR-2026-900')).toMatchObject({ status: 'INTERRUPTED', interruptedFrom: 'MONITORING' });
+    expect(lines.at(-1)).toContain('roll it back with: npx runbook rollback CR-2026-900');
+    expect(await first.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: false, holder: 'CR-2026-900' });
+    expect(restarted.engine.runningNames()).toEqual([]);
+
+    // Act: on demand
+    const started = await rollbackInterrupted(restarted.engine.deps, { changeId: 'CR-2026-900', by: 'ops' });
+    const outcome = await restarted.finish(started.executionName);
+
+    // Assess
+    expect(started).toEqual({ changeId: 'CR-2026-900', executionName: 'CR-2026-900-1-r1', from: 'MONITORING' });
+    expect(statePath(outcome)).toEqual(['How To Start', ...ROLLBACK_TO_PLAN]);
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('ROLLED_BACK');
+    await expect(rollbackInterrupted(restarted.engine.deps, { changeId: 'CR-2026-900', by: 'ops' })).rejects.toThrow('change CR-2026-900 is ROLLED_BACK: only a change interrupted after ACT began');
+  });
+
+  it('should wait for approvals again, entered at Plan Await Approvals, keeping the approvals already given', async () => {
+    // Prepare: one of three approvals given, then a graceful stop
+    const first = make();
+    const name = await first.submit();
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'AWAITING_APPROVAL');
+    await recordApproval(first.engine.deps, { changeId: 'CR-2026-900', role: 'technical', decision: 'approve', approver: 'approver-technical' });
+    await first.engine.stop(name, 'runbook serve stopped');
+    await interruptChange(first.engine.deps, 'CR-2026-900', 'ops', 'runbook serve stopped');
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('INTERRUPTED');
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'AWAITING_APPROVAL');
+    for (const role of ['business', 'security'] as const) await recordApproval(restarted.engine.deps, { changeId: 'CR-2026-900', role, decision: 'approve', approver: `approver-${role}` });
+    const outcome = await restarted.finish('CR-2026-900-1-r1');
+
+    // Assess
+    expect(recovered.map((r) => [r.recovery.kind, r.executionName])).toEqual([['resume', 'CR-2026-900-1-r1']]);
+    expect(statePath(outcome)).toEqual(['How To Start', 'Resume Attempt', 'Resume Where?', ...PLAN.slice(1), ...ACT, 'Test Smoke', 'Test Performance', 'Report Success', 'Change Completed']);
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('COMPLETED');
+    expect((await first.store.listApprovals('CR-2026-900', 1)).map((a) => a.role).sort()).toEqual(['business', 'security', 'technical']);
+    // Pre-flight ran once: the resumed run did not start the attempt again.
+    expect(restarted.hosts.stepNames().filter((s) => s.startsWith('preflight-'))).toEqual([]);
+  });
+
+  it('should wait for the change window again, entered at Plan Wait For Change Window', async () => {
+    // Prepare: approved, waiting for its window, when the process dies
+    const first = make({ changeWindowMs: 600_000 });
+    const name = await first.submit();
+    await first.approveAll('CR-2026-900');
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'SCHEDULED');
+    first.engine.abort(name);
+    await first.finish(name);
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+    const outcome = await restarted.finish('CR-2026-900-1-r1');
+
+    // Assess
+    expect(recovered.map((r) => r.recovery)).toEqual([{ kind: 'resume', from: 'SCHEDULED', entry: 'change-window' }]);
+    expect(statePath(outcome)).toEqual(['How To Start', 'Resume Attempt', 'Resume Where?', 'Plan Wait For Change Window', 'Plan Check Alarms', ...ACT, 'Test Smoke', 'Test Performance', 'Report Success', 'Change Completed']);
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('COMPLETED');
   });
 });
