@@ -268,6 +268,20 @@ export async function release(id: string, opts: { reason?: string }, flags: Clie
   return EXIT.OK;
 }
 
+// ── rollback ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A change interrupted after ACT began and held (onInterrupted: hold): starts its rollback-only run. */
+export async function rollback(id: string, flags: ClientFlags, io: Io): Promise<number> {
+  const api = await client(flags);
+  const r = await call(api, 'POST', idPath(id, '/rollback'), { contentType: 'application/json', body: '{}' });
+  if (flags.json) io.out(JSON.stringify(r, null, 2));
+  else {
+    io.out(`… ${id} (interrupted while ${String(r.from)}) is rolling back: execution ${String(r.executionName)}`);
+    io.out(`  follow    npx runbook status ${id} --watch`);
+  }
+  return EXIT.OK;
+}
+
 // ── operator add ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 export function operatorAdd(name: string, opts: { role?: ApprovalRole[]; quiet?: boolean }, flags: ClientFlags, io: Io): number {

@@ -181,6 +181,12 @@ Exit codes:
       code = await commands.release(id, { ...(opts.reason ? { reason: opts.reason } : {}) }, flagsOf(opts), io);
     });
 
+  withClient(program.command('rollback').argument('<id>', 'change id')
+    .description('Roll back a change interrupted after ACT began that is held (profile onInterrupted: hold), as a rollback-only run of the same state machine.'))
+    .action(async (id: string, opts: ClientFlags) => {
+      code = await commands.rollback(id, flagsOf(opts), io);
+    });
+
   const operator = program.command('operator').description('Operators of the local server (bearer tokens).');
   operator.command('add').argument('<name>', 'the operator\'s identity, as approvals will record it')
     .description('Create an operator and print its token once (the server keeps only its SHA-256).')

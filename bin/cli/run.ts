@@ -14,9 +14,10 @@ import { claimHome, HomeInUseError, type HomeLock } from '../../lambdas/embedded
 import { startLocalRuntime, type LocalRuntime } from '../../lambdas/embedded/runtime';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { interruptChange } from '../../lambdas/phases/common';
+import { recoverInterrupted, RECOVERY_HEADING } from '../../lambdas/phases/resume';
 import { submitChange } from '../../lambdas/phases/submit';
 import type { Logger } from '../../lambdas/ports';
-import { bindProfile, DEMO_PROFILE_PATH, DemoEnvironment, DemoServiceError, EXAMPLES, PREVIOUS_RELEASE, settleStaleChanges } from './embedded';
+import { bindProfile, DEMO_PROFILE_PATH, DemoEnvironment, DemoServiceError, EXAMPLES, PREVIOUS_RELEASE, supersedeUntouched, touchedTheHost, unfinishedChanges } from './embedded';
 
 export const SCENARIOS = ['happy', 'bad-release'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -39,6 +40,7 @@ export interface RunResult {
   status?: ChangeStatus;
   releaseAfter?: string;
   reportPath?: string;
+  markdownPath?: string;
   qcSummary?: string;
   problems: string[];
 }
@@ -53,7 +55,7 @@ export interface RunOptions {
 }
 
 const PHASE_OF: [RegExp, string][] = [
-  [/^(Start Attempt|PreFlight)/, 'PRE-FLIGHT'], [/^Plan /, 'PLAN'], [/^(Act |Monitor )/, 'ACT'], [/^Test /, 'TEST'],
+  [/^(Start Attempt|PreFlight)/, 'PRE-FLIGHT'], [/^(Plan |Resume )/, 'PLAN'], [/^(Act |Monitor )/, 'ACT'], [/^Test /, 'TEST'],
   [/^Rollback |^Report Rollback|^Attempts Left|^Rolled Back/, 'ROLLBACK'], [/^Report |^Change |^How Plan|Failed$|Rejected$|Cancelled$|Alarm$|Required$|Exhausted$/, 'REPORT'],
 ];
 const phaseOf = (state: string): string => PHASE_OF.find(([re]) => re.test(state))?.[1] ?? 'REPORT';
@@ -102,7 +104,9 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
   }
   let demo: DemoEnvironment;
   try {
-    demo = await DemoEnvironment.prepare({ home, log });
+    // A change an earlier run left half-done after ACT began is rolled back on the host it changed: keep that host.
+    const adopt = (await unfinishedChanges(home)).some(touchedTheHost);
+    demo = await DemoEnvironment.prepare({ home, log, adopt });
   } catch (err) {
     lock.release();
     write(`runbook: ${(err as Error).message}`);
@@ -126,13 +130,13 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     say(`Runbook Control Plane — embedded engine, scenario "${options.scenario}"`);
     say(`  demo service estimator-service on ${host.baseUrl} (host files under ${hostRoot})`);
     try {
-      await demo.start();
+      if ((await demo.start()) === 'adopted') say(`  demo service adopted: pid ${demo.runningPid()} was left running by an earlier run`);
     } catch (err) {
       if (!(err instanceof DemoServiceError)) throw err;
       write(`runbook: ${err.message}`);
       return result;
     }
-    say(`  demo service running release ${await demo.release()}`);
+    say(`  demo service running release ${(await demo.release()) ?? '(not answering)'}`);
 
     let lastPhase = '';
     const enteredAt = new Map<string, number>();
@@ -143,7 +147,8 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
       const key = `${e.stateName}#${e.index ?? ''}`;
       if (e.type === 'StateEntered') {
         const phase = phaseOf(e.stateName);
-        if (phase !== lastPhase) { say(`\n━━ ${phase} ━━`); lastPhase = phase; }
+        // Choices route (How To Start): the phase is the one they lead to.
+        if (phase !== lastPhase && e.stateType !== 'Choice') { say(`\n━━ ${phase} ━━`); lastPhase = phase; }
         enteredAt.set(key, e.timestamp);
         failedKeys.delete(key);
         if (e.stateType === 'Wait') say(`  … ${label}`);
@@ -172,8 +177,20 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     });
     rt.probe.start();
 
-    // An embedded run that died left its change in flight: that process is gone, so say so and free the lock.
-    await settleStaleChanges(rt.engine.deps, profile.name, { actor: operator, supersedeRolledBack: true, say });
+    // What an earlier run left unfinished, before this one submits: a change interrupted after ACT began is rolled
+    // back first (its rollback awaited), then anything untouched it left is superseded by this run's change.
+    for (const r of await recoverInterrupted(rt.engine.deps, profile.name, { actor: operator, say, heading: RECOVERY_HEADING, only: ['rollback', 'hold'] })) {
+      if (!r.executionName) continue;
+      currentExecution = r.executionName;
+      const ended = await rt.engine.wait(r.executionName);
+      if (interrupted) {
+        await interruptChange(rt.engine.deps, r.change.id, operator, 'the operator stopped the run (signal)').catch(() => undefined);
+        return { ...result, exitCode: EXIT.INTERRUPTED };
+      }
+      const after = await rt.store.getChange(r.change.id);
+      say(`  ${r.change.id}: ${after?.status ?? 'unknown'} (execution ${ended.name} ${ended.status}); service on release ${(await demo.release()) ?? '(not answering)'}\n`);
+    }
+    await supersedeUntouched(rt.engine.deps, profile.name, { actor: operator, say });
 
     changeId = nextChangeId((await rt.store.listChanges()).map((c) => c.id), new Date().getUTCFullYear());
     const request = demoChangeRequest(changeId, options.scenario);
@@ -211,9 +228,10 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     const releaseAfter = await demo.release();
     mkdirSync(join(home, 'reports'), { recursive: true });
     const reportPath = join(home, 'reports', `${change.executionName}.json`);
+    const markdownPath = reportPath.replace(/\.json$/, '.md');
     if (stored) {
       writeFileSync(reportPath, `${JSON.stringify({ changeId, attempt: stored.attempt, outcome: stored.outcome, report: stored.report, qcSummary: stored.qcSummary }, null, 2)}\n`);
-      writeFileSync(reportPath.replace(/\.json$/, '.md'), reportToMarkdown(stored.report as DeploymentReport, stored.qcSummary));
+      writeFileSync(markdownPath, reportToMarkdown(stored.report as DeploymentReport, stored.qcSummary));
     }
     // The engine wrote the execution history to executions/<name>.json when the run ended.
 
@@ -228,10 +246,11 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     say(`\n${changeId}: ${change.status}${change.status === 'ROLLED_BACK' ? ' — back in PLAN; a new approval starts attempt ' + (change.attempt + 1) : ''}; execution ${outcome.name} ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`);
     say(`  service now reports release ${releaseAfter ?? 'nothing'}`);
     say(`  report: ${reportPath}`);
+    if (stored) say(`  report (Markdown): ${markdownPath}`);
     say(`  events: ${(await rt.store.listEvents(changeId)).length} recorded; execution history: ${join(home, 'executions', `${outcome.name}.json`)}`);
     const final: RunResult = {
       exitCode: problems.length === 0 ? EXIT.OK : EXIT.UNEXPECTED_OUTCOME, scenario: options.scenario, changeId, status: change.status,
-      ...(releaseAfter ? { releaseAfter } : {}), reportPath, ...(stored ? { qcSummary: stored.qcSummary } : {}), problems,
+      ...(releaseAfter ? { releaseAfter } : {}), reportPath, ...(stored ? { markdownPath, qcSummary: stored.qcSummary } : {}), problems,
     };
     if (problems.length > 0) say(`\n✖ scenario "${options.scenario}" did not end as expected: ${problems.join('; ')}`);
     else say(`\n✔ scenario "${options.scenario}" ended as expected`);

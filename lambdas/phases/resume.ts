@@ -75,6 +75,8 @@ export async function startResumedRun(
   return { executionName };
 }
 
+export const RECOVERY_HEADING = 'resuming what a process that ended left unfinished, before accepting new work:';
+
 export interface Recovered {
   change: ChangeRecord;
   recovery: Recovery;
@@ -88,12 +90,13 @@ export interface Recovered {
 export async function recoverInterrupted(
   deps: Deps,
   environment: string,
-  options: { actor: string; say: (line: string) => void },
+  options: { actor: string; say: (line: string) => void; heading?: string; only?: Recovery['kind'][] },
 ): Promise<Recovered[]> {
   const done: Recovered[] = [];
   for (const change of await deps.store.listChanges({ environment })) {
     const recovery = recoveryFor(change);
-    if (recovery.kind === 'none') continue;
+    if (recovery.kind === 'none' || (options.only && !options.only.includes(recovery.kind))) continue;
+    if (done.length === 0 && options.heading) options.say(options.heading);
     if (recovery.kind === 'hold') {
       const held = change.status === 'INTERRUPTED' ? change : await transition(deps, change.id, {
         status: 'INTERRUPTED', phase: change.phase, actor: options.actor, type: 'status.interrupted',
@@ -114,9 +117,9 @@ export async function recoverInterrupted(
       why: `resumed after the process running it ended while it was ${recovery.from}`,
       ...(recovery.kind === 'rollback' ? { failure: interruptedFailure(recovery.from) } : {}),
     });
-    const said = recovery.kind === 'rollback' ? `rolling back (interrupted after ACT began, while ${recovery.from})`
-      : recovery.kind === 'resume' ? `waiting again for ${recovery.entry === 'approvals' ? 'approvals (those already given count)' : 'its change window'}`
-        : `pre-flight again (interrupted while ${recovery.from}, nothing touched yet)`;
+    const said = recovery.kind === 'rollback' ? `interrupted after ACT began (while ${recovery.from}): rolling back`
+      : recovery.kind === 'resume' ? `interrupted while ${recovery.from}: waiting again for ${recovery.entry === 'approvals' ? 'approvals (those already given count)' : 'its change window'}`
+        : `interrupted in pre-flight (nothing touched yet): pre-flight again`;
     options.say(`  ${change.id}: ${said} — execution ${started.executionName}`);
     done.push({ change, recovery, executionName: started.executionName });
   }

@@ -128,7 +128,7 @@ describe('runbook serve API', () => {
 
       // Assess
       expectError(r, 409, 'Conflict');
-      expect(r.json.error.message).toBe('environment test-env already has an active change: CR-2026-304');
+      expect(r.json.error.message).toMatch(/^environment test-env already has an active change: CR-2026-304 \((SUBMITTED|PREFLIGHT|AWAITING_APPROVAL)\) — wait for it \(npx runbook status CR-2026-304 --watch\) or end it: npx runbook cancel CR-2026-304$/);
       expect((await t.request('GET', '/changes/CR-2026-305')).status).toBe(404);
     });
 

@@ -91,7 +91,7 @@ describe('runbook CLI against a local server', () => {
     expect(again.code).toBe(0);
     expect(again.out).toContain('was already submitted with this exact body');
     expect(locked.code).toBe(1);
-    expect(locked.err).toBe('runbook: 409 Conflict: environment test-env already has an active change: CR-2026-600');
+    expect(locked.err).toMatch(/^runbook: 409 Conflict: environment test-env already has an active change: CR-2026-600 \(\w+\) — wait for it/);
   });
 
   it('should exit 1 with the field paths for an invalid change, and 2 for a file it cannot read', async () => {
