@@ -89,7 +89,8 @@ Exit codes:
   1  the change ended some other way
   2  bad usage or invalid input (the message names the field)
   3  the local environment failed (store busy, demo service did not start)
-  130 interrupted (Ctrl-C): the change is left INTERRUPTED`)
+  130 interrupted (Ctrl-C): the change is left INTERRUPTED, holding its environment; the next run or serve rolls it
+      back if ACT had begun`)
     .action(async (opts: { scenario: Scenario; home: string; json?: boolean }) => {
       code = (await runDemo({ scenario: opts.scenario, home: opts.home, json: opts.json === true, write: io.out })).exitCode;
     });
@@ -109,7 +110,8 @@ Exit codes:
     .addHelpText('after', `
 Writes <home>/serve.json (url, pid) for the CLI and <home>/operator-token (0600) for this OS user; removes serve.json on exit.
 Exit codes:
-  0  stopped by SIGINT/SIGTERM (running executions stopped, their changes INTERRUPTED)
+  0  stopped by SIGINT/SIGTERM (running executions stopped, their changes INTERRUPTED: they keep their environment and
+     resume on the next start — rolled back if ACT had begun, or held with profile onInterrupted: hold)
   2  bad usage or an invalid profile (the message names the field)
   3  the environment failed (port in use, store in use by another runbook process, demo service did not start)`)
     .action(async (opts: { port: number; profile?: string; demo?: boolean; hostRoot?: string; home: string }) => {
@@ -120,7 +122,7 @@ Exit codes:
       });
       io.out('Ctrl-C stops the server.');
       await (options.serveUntil ?? untilSignal());
-      io.out('stopping: running executions are stopped and their changes marked INTERRUPTED');
+      io.out('stopping: running executions are stopped and their changes marked INTERRUPTED (they keep their environment and resume on the next start)');
       await server.close();
       io.out('stopped');
       code = EXIT.OK;

@@ -1,7 +1,7 @@
 // The embedded engine as real processes (`node bin/runbook.js …`, as an operator starts it): one instance per home,
 // and what happens to a change when the process running it stops or dies.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoServicePid } from '../../demo/host';
@@ -11,15 +11,17 @@ jest.setTimeout(240_000);
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'runbook.js');
 
-interface Proc { child: ChildProcess; out: string[]; exit: Promise<number | null> }
+interface Proc { child: ChildProcess; out: string[]; stdout: string[]; exit: Promise<number | null> }
 
-function start(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], env: Record<string, string> = {}, command: string[] = [process.execPath, CLI]): Proc {
+  const [file, ...pre] = command as [string, ...string[]];
+  const child = spawn(file, [...pre, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
-  child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
+  const stdout: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => { out.push(d.toString()); stdout.push(d.toString()); });
   child.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, out, exit };
+  return { child, out, stdout, exit };
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
@@ -58,6 +60,76 @@ describe('one instance per home', () => {
     } finally {
       first.child.kill('SIGINT');
       expect(await first.exit).toBe(0);
+    }
+    expect(demoServicePid(join(home, 'host'))).toBeUndefined();
+  });
+});
+
+describe('npm start, twice at once and killed mid-change', () => {
+  const home = mkdtempSync(join(tmpdir(), 'runbook-life-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('should refuse the second `npm start` on one home within seconds (exit 3) while the first ends COMPLETED, printing one clean JSON object', async () => {
+    // Prepare
+    const first = start(['--home', home, '--json'], {}, ['npm', 'start', '--silent', '--']);
+    await until('the first run to claim the home', () => existsSync(join(home, 'runbook.lock')), 30_000);
+
+    // Act
+    const startedAt = Date.now();
+    const second = start(['run', '--home', home]);
+    const secondCode = await second.exit;
+    const secondSeconds = (Date.now() - startedAt) / 1000;
+    const firstCode = await first.exit;
+
+    // Assess
+    expect(secondCode).toBe(3);
+    expect(secondSeconds).toBeLessThan(15);
+    expect(second.out.join('')).toMatch(/in use by process \d+ \(runbook run --scenario happy/);
+    expect(firstCode).toBe(0);
+    const outcome = JSON.parse(first.stdout.join('')) as Record<string, unknown>;
+    expect(outcome).toMatchObject({ exitCode: 0, status: 'COMPLETED', releaseAfter: 'v2.4.0', problems: [] });
+    expect(existsSync(outcome.markdownPath as string)).toBe(true);
+  });
+
+  it('should roll back a change whose `runbook run` was SIGKILLed in the monitoring window when `runbook serve` starts, the service back on v2.3.1', async () => {
+    // Prepare: killed with the monitoring window open
+    const run = start(['run', '--home', home]);
+    await until('the monitoring window', () => run.out.join('').includes('Monitor Window Timer'), 120_000);
+    const changeId = /\n(CR-\d{4}-\d{3}) "/.exec(run.out.join(''))?.[1] as string;
+    // The timer branch is entered as the watch branch arms (status MONITORING); the window lasts 30 s.
+    await new Promise((r) => setTimeout(r, 3000));
+    run.child.kill('SIGKILL');
+    await run.exit;
+    const servicePid = demoServicePid(join(home, 'host'));
+    expect(servicePid).toBeDefined();
+
+    // Act
+    const serve = start(['serve', '--home', home, '--port', '0']);
+    try {
+      await until('serve', () => serve.out.join('').includes('Ctrl-C stops the server'));
+      const status = async (): Promise<string> => {
+        const r = start(['status', changeId, '--home', home, '--json']);
+        await r.exit;
+        return (JSON.parse(r.stdout.join('')) as { status: string }).status;
+      };
+      let now = await status();
+      const end = Date.now() + 120_000;
+      while (now !== 'ROLLED_BACK' && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 1000));
+        now = await status();
+      }
+
+      // Assess
+      expect(now).toBe('ROLLED_BACK');
+      const said = serve.out.join('');
+      expect(said).toContain(`adopted: pid ${servicePid} was left running by an earlier process`);
+      expect(said).toContain(`${changeId}: interrupted after ACT began (while MONITORING): rolling back — execution ${changeId}-1-r1`);
+      const port = readFileSync(join(home, 'host', 'app', 'estimator-service', 'port'), 'utf8').trim();
+      const health = (await (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json()) as { release: string };
+      expect(health.release).toBe('v2.3.1');
+    } finally {
+      serve.child.kill('SIGINT');
+      expect(await serve.exit).toBe(0);
     }
     expect(demoServicePid(join(home, 'host'))).toBeUndefined();
   });
