@@ -36,7 +36,7 @@ function client(flags: ClientFlags): Promise<ApiClient> {
 }
 
 async function call(api: ApiClient, method: string, path: string, options: Parameters<ApiClient['request']>[2] = {}): Promise<Record<string, unknown>> {
-  return expectOk(await api.request(method, path, options), api.target).json();
+  return expectOk(await api.request(method, path, options), api.target, api.unauthorizedHint).json();
 }
 
 const idPath = (id: string, rest = ''): string => `/changes/${encodeURIComponent(id)}${rest}`;
@@ -118,13 +118,25 @@ function printStatus(c: Record<string, unknown>, io: Io): void {
   io.out(`  ${pad('execution', 10)} ${c.executionName}${watch.console ? ` — ${watch.console}` : ''}`);
 }
 
-/** Where following stops: the change ended, is back in PLAN, or waits for approvals that are not all in. */
+/**
+ * `status --watch` exit codes: 0 only when the change COMPLETED; one code for each other status the watch stops on
+ * (1, 2, 3 keep their meaning for every command: refused, bad usage, server unreachable).
+ */
+export const WATCH_EXIT_CODES = {
+  COMPLETED: 0, AWAITING_APPROVAL: 10, ROLLED_BACK: 11, PREFLIGHT_FAILED: 12, REJECTED: 13, BLOCKED: 14,
+  CANCELLED: 15, FAILED: 16, MANUAL_INTERVENTION: 17, INTERRUPTED: 18,
+} as const;
+
+/**
+ * Where following stops: the change ended, is back in PLAN, waits for approvals that are not all in, or was
+ * interrupted and is held (nothing moves it until `runbook rollback`).
+ */
 function resting(c: Record<string, unknown>): boolean {
   const s = String(c.status);
   // The status and its event are two writes (no transactions): a read between them has the status without the
   // event. Resting means the timeline has caught up too, so the last lines printed are the ones that got it there.
   if (!(c.timeline as TimelineEntry[]).some((e) => e.status === s)) return false;
-  if ((FINAL_STATUSES as readonly string[]).includes(s) || s === 'ROLLED_BACK') return true;
+  if ((FINAL_STATUSES as readonly string[]).includes(s) || s === 'ROLLED_BACK' || s === 'INTERRUPTED') return true;
   return s === 'AWAITING_APPROVAL' && (c.approvals as { state?: string } | undefined)?.state === 'pending';
 }
 
@@ -149,9 +161,10 @@ export async function status(id: string, opts: { watch?: boolean }, flags: Clien
     if (!flags.json) for (const e of timeline.slice(seen)) io.out(timelineLine(e));
     seen = timeline.length;
   }
+  const exitCode = (WATCH_EXIT_CODES as Record<string, number>)[String(c.status)] ?? EXIT.REFUSED;
   if (flags.json) io.out(JSON.stringify(c, null, 2));
-  else io.out(`${id} is ${c.status}${c.status === 'AWAITING_APPROVAL' ? ` — waiting for: ${((c.approvals as { missing: string[] }).missing).join(', ')}` : ''}${c.reason ? ` (${c.reason})` : ''}`);
-  return EXIT.OK;
+  else io.out(`${id} is ${c.status}${c.status === 'AWAITING_APPROVAL' ? ` — waiting for: ${((c.approvals as { missing: string[] }).missing).join(', ')}` : ''}${c.reason ? ` (${c.reason})` : ''} (exit ${exitCode})`);
+  return exitCode;
 }
 
 // ── list ──────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -218,7 +231,7 @@ export async function inspect(id: string, opts: { attempt?: string; events?: boo
 
 export async function report(id: string, opts: { format?: string; attempt?: string }, flags: ClientFlags, io: Io): Promise<number> {
   const api = await client(flags);
-  const res = expectOk(await api.request('GET', idPath(id, '/report'), { query: { format: opts.format ?? 'json', attempt: opts.attempt } }), api.target);
+  const res = expectOk(await api.request('GET', idPath(id, '/report'), { query: { format: opts.format ?? 'json', attempt: opts.attempt } }), api.target, api.unauthorizedHint);
   io.out(res.text.trimEnd());
   return EXIT.OK;
 }

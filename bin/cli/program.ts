@@ -3,12 +3,15 @@
 // the API, a change that ended otherwise); 2 bad usage or invalid input; 3 cannot reach the server or the
 // environment failed; `run` keeps its own (see its help).
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { ValidationError } from '../../lambdas/core/errors';
 import { ROLES, type ApprovalRole } from '../../lambdas/core/records';
 import { REPORT_FORMATS } from '../../lambdas/api/reports';
 import { CliError, EXIT } from './client';
 import * as commands from './commands';
+import { WATCH_EXIT_CODES } from './commands';
 import type { ClientFlags, Io, Timing } from './commands';
 import { HomeInUseError } from '../../lambdas/embedded/home-lock';
 import { DemoServiceError } from './embedded';
@@ -64,15 +67,52 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/** The project's version (package.json), for `runbook --version`. */
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[], io: Io = stdio, options: MainOptions = {}): Promise<number> {
+  // With --json, stdout carries exactly one JSON object in every case: an error is `{ "error": … }` there, and
+  // nothing else is printed.
+  const json = argv.includes('--json');
+  let usageError = '';
+  const code = await run(argv, io, options, json, (line) => { usageError = usageError ? `${usageError}\n${line}` : line; }).catch((err: unknown) => failure(err));
+  return code;
+
+  function failure(err: unknown): number {
+    const { exitCode, message, detail } = describeFailure(err, usageError);
+    if (json) io.out(JSON.stringify({ error: detail ?? { code: EXIT_NAMES[exitCode] ?? 'Failed', message } }));
+    else if (message) io.err(`runbook: ${message}`);
+    return exitCode;
+  }
+}
+
+const EXIT_NAMES: Record<number, string> = { 1: 'Refused', 2: 'Usage', 3: 'Unavailable' };
+
+function describeFailure(err: unknown, usageError: string): { exitCode: number; message: string; detail?: object } {
+  if (err instanceof CommanderError) {
+    // Commander printed its own message already (to stderr), unless --json captured it.
+    return err.exitCode === 0 ? { exitCode: EXIT.OK, message: '' } : { exitCode: EXIT.USAGE, message: usageError.replace(/^error: /, '') };
+  }
+  if (err instanceof CliError) return { exitCode: err.exitCode, message: err.message, ...(err.api ? { detail: err.api } : {}) };
+  if (err instanceof ValidationError) return { exitCode: EXIT.USAGE, message: err.message, detail: { code: 'ValidationError', message: err.message, fields: err.issues } };
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE') return { exitCode: EXIT.UNREACHABLE, message: `${e.message}: another server uses that port (pass --port N, or --port 0 for any free port)` };
+  if (err instanceof DemoServiceError || err instanceof HomeInUseError) return { exitCode: EXIT.UNREACHABLE, message: err.message };
+  return { exitCode: RUN_EXIT.ENVIRONMENT, message: e.message ?? String(err) };
+}
+
+async function run(argv: string[], io: Io, options: MainOptions, json: boolean, captureError: (line: string) => void): Promise<number> {
   let code: number = EXIT.OK;
   const program = new Command();
   program
     .name('runbook')
     .description('Runbook Control Plane: PRE-FLIGHT → PLAN → ACT → TEST → REPORT, with automatic rollback.')
+    .version(version(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError('(add --help for usage)');
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => (json ? captureError(s.trimEnd()) : io.err(s.trimEnd())) })
+    .showHelpAfterError(json ? false : '(add --help for usage)');
 
   program
     .command('run')
@@ -140,7 +180,9 @@ Exit codes:
     });
 
   withClient(program.command('status').argument('<id>', 'change id').description('Status, phase, attempt, approvals and the timeline of a change.')
-    .option('--watch', 'follow the change until it ends, is rolled back, or waits for approvals'))
+    .option('--watch', 'follow the change until it ends, is rolled back, waits for approvals, or is held')
+    .addHelpText('after', `
+With --watch, the status it stops on sets the exit code: 0 COMPLETED (only); ${Object.entries(WATCH_EXIT_CODES).filter(([, c]) => c !== 0).map(([s, c]) => `${c} ${s}`).join(', ')}.`))
     .action(async (id: string, opts: ClientFlags & { watch?: boolean }) => {
       code = await commands.status(id, { ...(opts.watch ? { watch: true } : {}) }, flagsOf(opts), io, options.timing);
     });
@@ -207,29 +249,6 @@ Exit codes:
       code = await commands.check({ ...(opts.history ? { history: true } : {}) }, flagsOf(opts), io);
     });
 
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return code;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    if (err instanceof CliError) {
-      io.err(`runbook: ${err.message}`);
-      return err.exitCode;
-    }
-    if (err instanceof ValidationError) {
-      io.err(`runbook: ${err.message}`);
-      return EXIT.USAGE;
-    }
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') {
-      io.err(`runbook: ${e.message}: another server uses that port (pass --port N, or --port 0 for any free port)`);
-      return EXIT.UNREACHABLE;
-    }
-    if (err instanceof DemoServiceError || err instanceof HomeInUseError) {
-      io.err(`runbook: ${err.message}`);
-      return EXIT.UNREACHABLE;
-    }
-    io.err(`runbook: ${e.message ?? String(err)}`);
-    return RUN_EXIT.ENVIRONMENT;
-  }
+  await program.parseAsync(argv, { from: 'user' });
+  return code;
 }

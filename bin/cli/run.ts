@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ValidationError } from '../../lambdas/core/errors';
+import { ConflictError, ValidationError } from '../../lambdas/core/errors';
 import type { AlarmStateChangeEvent } from '../../lambdas/core/events';
 import { FINAL_STATUSES, type ApprovalRole, type ChangeRecord, type ChangeStatus } from '../../lambdas/core/records';
 import { reportToMarkdown, type DeploymentReport } from '../../lambdas/core/report';
@@ -80,8 +80,25 @@ export function nextChangeId(existing: string[], year: number): string {
   return `${prefix}${String(Math.max(100, ...used) + 1).padStart(3, '0')}`;
 }
 
+/**
+ * Runs the scenario. With `json`, stdout gets exactly one JSON object, the outcome, whatever happens (an error is its
+ * `error` field); otherwise progress lines, and each error once.
+ */
 export async function runDemo(options: RunOptions): Promise<RunResult> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let error: string | undefined;
+  const fail = (message: string): void => {
+    if (options.json) error = error ? `${error}\n${message}` : message;
+    else write(`runbook: ${message}`);
+  };
+  const result = await runScenario({ ...options, write }, fail);
+  const final = error ? { ...result, error } : result;
+  if (options.json) write(JSON.stringify(final));
+  return final;
+}
+
+async function runScenario(options: RunOptions & { write: (line: string) => void }, fail: (message: string) => void): Promise<RunResult> {
+  const { write } = options;
   const say = options.json ? () => undefined : write;
   const home = resolve(options.home);
   const operator = options.operator ?? userInfo().username;
@@ -99,7 +116,7 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     lock = claimHome(home, `runbook run --scenario ${options.scenario}`);
   } catch (err) {
     if (!(err instanceof HomeInUseError)) throw err;
-    write(`runbook: ${err.message}`);
+    fail(err.message);
     return result;
   }
   let demo: DemoEnvironment;
@@ -109,7 +126,7 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     demo = await DemoEnvironment.prepare({ home, log, adopt });
   } catch (err) {
     lock.release();
-    write(`runbook: ${(err as Error).message}`);
+    fail((err as Error).message);
     return { ...result, exitCode: EXIT.USAGE };
   }
   const { host, hostRoot, profile } = demo;
@@ -133,7 +150,7 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
       if ((await demo.start()) === 'adopted') say(`  demo service adopted: pid ${demo.runningPid()} was left running by an earlier run`);
     } catch (err) {
       if (!(err instanceof DemoServiceError)) throw err;
-      write(`runbook: ${err.message}`);
+      fail(err.message);
       return result;
     }
     say(`  demo service running release ${(await demo.release()) ?? '(not answering)'}`);
@@ -167,7 +184,7 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
         engine: { onHistoryEvent },
       });
     } catch (err) {
-      write(`runbook: cannot open the local store under ${join(home, 'data')} (is another runbook process using it?): ${(err as Error).message}`);
+      fail(`cannot open the local store under ${join(home, 'data')} (is another runbook process using it?): ${(err as Error).message}`);
       return result;
     }
     const rt = runtime;
@@ -254,14 +271,19 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     };
     if (problems.length > 0) say(`\n✖ scenario "${options.scenario}" did not end as expected: ${problems.join('; ')}`);
     else say(`\n✔ scenario "${options.scenario}" ended as expected`);
-    if (options.json) write(JSON.stringify(final));
     return final;
   } catch (err) {
     if (err instanceof ValidationError) {
-      write(`runbook: ${err.message}`);
+      fail(err.message);
       return { ...result, exitCode: EXIT.USAGE };
     }
-    write(`runbook: ${(err as Error).stack ?? String(err)}`);
+    // The environment is held (by a change in MANUAL_INTERVENTION, a held interruption…): the message names the
+    // change, its status and the command that frees it.
+    if (err instanceof ConflictError) {
+      fail(err.message);
+      return { ...result, exitCode: EXIT.UNEXPECTED_OUTCOME };
+    }
+    fail((err as Error).stack ?? String(err));
     return result;
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -151,8 +151,10 @@ describe('runbook serve API', () => {
       expectError(await t.request('POST', '/changes', { body: 'a: [unclosed', contentType: 'application/yaml' }), 400, 'ValidationError');
     });
 
-    it('should answer 400 for an empty body', async () => {
-      expectError(await t.request('POST', '/changes', { body: '', contentType: 'application/yaml' }), 400, 'ValidationError');
+    it('should answer 400 for an empty body, saying so', async () => {
+      const r = await t.request('POST', '/changes', { body: '', contentType: 'application/yaml' });
+      expectError(r, 400, 'ValidationError');
+      expect(r.json.error.message).toBe('the request body is empty: send a change request document (YAML or JSON)');
     });
 
     it('should answer 413 for a body above 256 KB and write nothing', async () => {

@@ -59,12 +59,13 @@ describe('runbook CLI against a local server', () => {
     // Assess
     expect(submitted).toMatchObject({ code: 0, err: '' });
     expect(submitted.out).toContain('CR-2026-600 submitted: risk MEDIUM (score 8); approvals required: technical, business, security');
-    expect(waiting.code).toBe(0);
-    expect(waiting.out).toContain('CR-2026-600 is AWAITING_APPROVAL — waiting for: technical, business, security');
+    expect(waiting.code).toBe(10);
+    expect(waiting.out).toContain('CR-2026-600 is AWAITING_APPROVAL — waiting for: technical, business, security (exit 10)');
     expect(approvals.map((a) => a.code)).toEqual([0, 0, 0]);
     expect(approvals[0]?.out).toBe('✔ recorded: technical approval of CR-2026-600 (attempt 1) by alice\n  still missing: business, security');
     expect(approvals[2]?.out).toContain('all approvals in');
-    expect(followed.out).toContain('CR-2026-600 is COMPLETED');
+    expect(followed.code).toBe(0);
+    expect(followed.out).toContain('CR-2026-600 is COMPLETED (exit 0)');
     expect(followed.out).toMatch(/report\.stored/);
     expect(listed.out.split('\n')[1]).toMatch(/^CR-2026-600\s+COMPLETED\s+1\/2\s+MEDIUM\s+test-env/);
     expect(inspected.code).toBe(0);
