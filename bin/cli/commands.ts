@@ -2,13 +2,15 @@
 // an operator needs (or the API's JSON with --json) and returns its exit code; failures are CliErrors.
 import { readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { addOperator, OPERATORS_FILE } from '../../lambdas/api/local-auth';
+import { addOperator, OPERATORS_FILE, removeOperator, rotateOperator } from '../../lambdas/api/local-auth';
 import type { StateRun } from '../../lambdas/api/history';
-import { ConflictError, ValidationError } from '../../lambdas/core/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../lambdas/core/errors';
+import { releaseEnvironment } from '../../lambdas/phases/release';
 import { formatDuration } from '../../lambdas/core/duration';
 import { FINAL_STATUSES, type ApprovalRole } from '../../lambdas/core/records';
 import type { ExecutionHistoryEvent } from '../../lambdas/ports';
 import { CliError, connect, expectOk, EXIT, type ApiClient, type ConnectOptions } from './client';
+import { withLocalStore } from './offline';
 
 export interface Io {
   out(line: string): void;
@@ -272,12 +274,33 @@ export async function cancel(id: string, opts: { reason?: string; wait?: boolean
 
 // ── release ───────────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** After MANUAL_INTERVENTION, once the service is restored by hand: frees the environment for the next change. */
+/**
+ * After MANUAL_INTERVENTION, once the service is restored by hand: frees the environment for the next change.
+ * Through the server when one runs (or --endpoint); with none running, on the home's store directly. Idempotent.
+ */
 export async function release(id: string, opts: { reason?: string }, flags: ClientFlags, io: Io): Promise<number> {
-  const api = await client(flags);
-  const r = await call(api, 'POST', idPath(id, '/release'), { contentType: 'application/json', body: JSON.stringify(opts.reason ? { reason: opts.reason } : {}) });
+  let r: Record<string, unknown>;
+  let api: ApiClient | undefined;
+  try {
+    api = await client(flags);
+  } catch (err) {
+    if (flags.endpoint || !(err instanceof CliError) || err.exitCode !== EXIT.UNREACHABLE) throw err;
+  }
+  if (api) {
+    r = await call(api, 'POST', idPath(id, '/release'), { contentType: 'application/json', body: JSON.stringify(opts.reason ? { reason: opts.reason } : {}) });
+  } else {
+    r = { ...(await withLocalStore(flags.home, `runbook release ${id}`, async (deps) => {
+      try {
+        return await releaseEnvironment(deps, { changeId: id, by: deps.actor, ...(opts.reason ? { reason: opts.reason } : {}) });
+      } catch (err) {
+        if (err instanceof ConflictError || err instanceof NotFoundError) throw new CliError(err.message, EXIT.REFUSED, { status: err instanceof ConflictError ? 409 : 404, code: err.name.replace(/Error$/, ''), message: err.message });
+        throw err;
+      }
+    })) };
+  }
   if (flags.json) io.out(JSON.stringify(r, null, 2));
-  else io.out(`✔ environment ${String(r.environment)} released by ${String(r.releasedBy)}: new changes may start`);
+  else if (r.alreadyReleased) io.out(`✔ environment ${String(r.environment)} was already released by ${String(r.releasedBy)}: nothing new was written`);
+  else io.out(`✔ environment ${String(r.environment)} released by ${String(r.releasedBy)}${api ? '' : ' (no server running: done on the store directly)'}: new changes may start`);
   return EXIT.OK;
 }
 
@@ -303,7 +326,7 @@ export function operatorAdd(name: string, opts: { role?: ApprovalRole[]; quiet?:
   try {
     added = addOperator(resolve(flags.home), name, { ...(opts.role ? { roles: opts.role } : {}) });
   } catch (err) {
-    if (err instanceof ConflictError) throw new CliError(`${err.message} (its token was shown once when it was added; remove it from ${join(flags.home, OPERATORS_FILE)} to issue a new one)`, EXIT.REFUSED);
+    if (err instanceof ConflictError) throw new CliError(`${err.message} (its token was shown once when it was added; runbook operator rotate ${name} issues a new one)`, EXIT.REFUSED);
     if (err instanceof ValidationError) throw new CliError(err.message, EXIT.USAGE);
     throw err;
   }
@@ -317,6 +340,39 @@ export function operatorAdd(name: string, opts: { role?: ApprovalRole[]; quiet?:
     io.out('token (shown once, keep it secret):');
     io.out(token);
     io.out(`use it: RUNBOOK_TOKEN=${token} npx runbook approve CR-YYYY-NNN --role ${operator.roles?.[0] ?? 'technical'}`);
+  }
+  return EXIT.OK;
+}
+
+// ── operator remove / rotate ──────────────────────────────────────────────────────────────────────────────────────
+
+function localOperators<T>(flags: ClientFlags, fn: () => T): T {
+  if (flags.endpoint) throw new CliError('operators belong to the local server: on AWS the callers are IAM principals (grant or revoke execute-api:Invoke instead)', EXIT.USAGE);
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new CliError(`${err.message} in ${join(flags.home, OPERATORS_FILE)}`, EXIT.REFUSED, { status: 404, code: 'NotFound', message: err.message });
+    if (err instanceof ValidationError) throw new CliError(err.message, EXIT.USAGE);
+    throw err;
+  }
+}
+
+/** Removes an operator; its token stops working at once (the server re-reads operators.json). */
+export function operatorRemove(name: string, flags: ClientFlags, io: Io): number {
+  const removed = localOperators(flags, () => removeOperator(resolve(flags.home), name));
+  if (flags.json) io.out(JSON.stringify({ name: removed.name, removed: true }, null, 2));
+  else io.out(`operator ${removed.name} removed from ${join(flags.home, OPERATORS_FILE)}: its token no longer works`);
+  return EXIT.OK;
+}
+
+/** A new token for an operator, printed once; the old one stops working at once. */
+export function operatorRotate(name: string, opts: { quiet?: boolean }, flags: ClientFlags, io: Io): number {
+  const { token, operator } = localOperators(flags, () => rotateOperator(resolve(flags.home), name));
+  if (flags.json) io.out(JSON.stringify({ name: operator.name, roles: operator.roles ?? null, token }, null, 2));
+  else if (opts.quiet) io.out(token);
+  else {
+    io.out(`operator ${operator.name}: new token (shown once, keep it secret; the old one no longer works):`);
+    io.out(token);
   }
   return EXIT.OK;
 }

@@ -243,6 +243,24 @@ With --watch, the status it stops on sets the exit code: 0 COMPLETED (only); ${O
       code = commands.operatorAdd(name, { ...(opts.role ? { role: opts.role } : {}), ...(opts.quiet ? { quiet: true } : {}) }, { home: opts.home, ...(opts.json ? { json: true } : {}) }, io);
     });
 
+  operator.command('remove').argument('<name>', 'the operator to remove')
+    .description('Remove an operator: its token stops working at once.')
+    .option('--json', 'print the result as JSON')
+    .option('--home <dir>', 'the local server\'s home (operators.json)', defaultHome())
+    .addHelpText('after', '\nExit codes:\n  0  removed\n  1  no operator of that name\n  2  bad usage (invalid name)')
+    .action((name: string, opts: { json?: boolean; home: string }) => {
+      code = commands.operatorRemove(name, { home: opts.home, ...(opts.json ? { json: true } : {}) }, io);
+    });
+  operator.command('rotate').argument('<name>', 'the operator whose token to replace')
+    .description('Give an operator a new token, printed once; the old one stops working at once.')
+    .option('--quiet', 'print only the token')
+    .option('--json', 'print name, roles and token as JSON')
+    .option('--home <dir>', 'the local server\'s home (operators.json)', defaultHome())
+    .addHelpText('after', '\nExit codes:\n  0  rotated\n  1  no operator of that name\n  2  bad usage (invalid name)')
+    .action((name: string, opts: { quiet?: boolean; json?: boolean; home: string }) => {
+      code = commands.operatorRotate(name, { ...(opts.quiet ? { quiet: true } : {}) }, { home: opts.home, ...(opts.json ? { json: true } : {}) }, io);
+    });
+
   withClient(program.command('check').description('Run the scheduled pre-flight check now (system health, dependencies, required parameters) on the local server.')
     .option('--history', 'list the recent check results instead of running one'))
     .action(async (opts: ClientFlags & { history?: boolean }) => {
