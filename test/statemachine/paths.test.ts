@@ -159,6 +159,9 @@ describe('runbook state machine on the local engine', () => {
     expect(events.map((e) => e.type)).toContain('alarm.triggered');
     expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('AlarmTriggered');
     expect(h.engine.broker.outstanding()).toBe(0);
+    // The alarm is one issue in the report, not one per event plus the failure it caused.
+    const issues = ((await h.store.getReport('CR-2026-900'))?.report as { issues: { message: string }[] }).issues;
+    expect(issues.filter((i) => i.message.includes(`runbook-${TEST_ENV}-error-rate`))).toHaveLength(1);
   });
 
   it.each([
@@ -216,8 +219,26 @@ describe('runbook state machine on the local engine', () => {
     expect(statePath(outcome).slice(-4)).toEqual(['Rollback Begin', 'Rollback Run Steps', 'Report Manual Intervention', 'Manual Intervention Required']);
     expect((await h.store.getChange('CR-2026-900'))?.status).toBe('MANUAL_INTERVENTION');
     expect(h.notifier.sent.find((n) => n.kind === 'manual-intervention')?.severity).toBe('critical');
+    // API health is checked when the report is written (the health-check step of the rollback never ran).
+    expect((await h.store.getReport('CR-2026-900'))?.qcSummary).toContain('API Health: HEALTHY\n');
     // The environment stays locked until an operator clears it.
     expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: false, holder: 'CR-2026-900' });
+  });
+
+  it('should report the API UNHEALTHY when the service is dead at report time, whatever the last health-check step said', async () => {
+    // Prepare: the rollback's restore fails after its health check passed… and the service no longer answers
+    h = createHarness({ behaviour: (req) => (req.step.name === 'deploy' || req.step.name === 'rollback-release' ? { status: 'Failed' } : { status: 'Success' }) });
+    h.tester.smokeFails.add('API health at report time');
+    const name = await h.submit();
+    await h.approveAll('CR-2026-900');
+
+    // Act
+    await h.finish(name);
+
+    // Assess
+    const stored = await h.store.getReport('CR-2026-900');
+    expect(stored?.outcome).toBe('MANUAL_INTERVENTION');
+    expect(stored?.qcSummary).toContain('API Health: UNHEALTHY (HTTP 500)');
   });
 
   it('should start the next attempt as <id>-2 on re-approval and end FAILED when attempts are exhausted', async () => {
