@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoServicePid } from '../../demo/host';
+import { addOperator } from '../../lambdas/api/local-auth';
 
 jest.setTimeout(240_000);
 
@@ -132,5 +133,57 @@ describe('npm start, twice at once and killed mid-change', () => {
       expect(await serve.exit).toBe(0);
     }
     expect(demoServicePid(join(home, 'host'))).toBeUndefined();
+  });
+});
+
+describe('runbook serve stopped with Ctrl-C while a change waits for approvals', () => {
+  const home = mkdtempSync(join(tmpdir(), 'runbook-life-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('should wait for the approvals again after a restart, the one given kept, and then complete', async () => {
+    // Prepare: approvers of their own, a change waiting with one approval in
+    const tokens = Object.fromEntries((['technical', 'business', 'security'] as const).map((role) => [role, addOperator(home, `e2e-${role}`, { roles: [role] }).token]));
+    const api = async (method: string, path: string, token: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> => {
+      const { url } = JSON.parse(readFileSync(join(home, 'serve.json'), 'utf8')) as { url: string };
+      const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': body.startsWith('{') ? 'application/json' : 'application/yaml' } : {}) }, ...(body ? { body } : {}) });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const own = (): string => readFileSync(join(home, 'operator-token'), 'utf8').trim();
+    const statusOf = async (): Promise<string> => String((await api('GET', '/changes/CR-2026-101', own())).json.status);
+    const waitStatus = async (want: string, timeoutMs = 90_000): Promise<void> => {
+      const end = Date.now() + timeoutMs;
+      let now = await statusOf();
+      while (now !== want) {
+        if (Date.now() > end) throw new Error(`CR-2026-101 is ${now}, not ${want}`);
+        await new Promise((r) => setTimeout(r, 500));
+        now = await statusOf();
+      }
+    };
+    const approve = (role: 'technical' | 'business' | 'security') => api('POST', '/changes/CR-2026-101/approvals', tokens[role] as string, JSON.stringify({ role, decision: 'approve' }));
+    let serve = start(['serve', '--home', home, '--port', '0']);
+    await until('serve', () => serve.out.join('').includes('Ctrl-C stops the server'));
+    expect((await api('POST', '/changes', own(), readFileSync(join(ROOT, 'examples', 'CR-2026-101.change.yml'), 'utf8'))).status).toBe(202);
+    await waitStatus('AWAITING_APPROVAL');
+    expect((await approve('technical')).status).toBe(201);
+
+    // Act: Ctrl-C, then a new serve
+    serve.child.kill('SIGINT');
+    expect(await serve.exit).toBe(0);
+    serve = start(['serve', '--home', home, '--port', '0']);
+    try {
+      await until('serve again', () => serve.out.join('').includes('Ctrl-C stops the server'));
+      await waitStatus('AWAITING_APPROVAL');
+      const waiting = (await api('GET', '/changes/CR-2026-101', own())).json;
+      expect((await approve('business')).status).toBe(201);
+      expect((await approve('security')).status).toBe(201);
+      await waitStatus('COMPLETED', 150_000);
+
+      // Assess
+      expect(serve.out.join('')).toContain('CR-2026-101: interrupted while AWAITING_APPROVAL: waiting again for approvals (those already given count) — execution CR-2026-101-1-r1');
+      expect(waiting).toMatchObject({ executionName: 'CR-2026-101-1-r1', approvals: { missing: ['business', 'security'] } });
+    } finally {
+      serve.child.kill('SIGINT');
+      expect(await serve.exit).toBe(0);
+    }
   });
 });
