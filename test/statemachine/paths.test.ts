@@ -303,6 +303,28 @@ describe('runbook state machine resumed after an interruption', () => {
     expect(types.filter((t) => t === 'rollback.started')).toHaveLength(1);
   });
 
+  it('should send its own rollback commands when the process died mid-rollback, never waiting on the dead one\'s', async () => {
+    // Prepare: an ACT step fails, the rollback starts, and the process dies while its first command runs
+    const first = make({ behaviour: (req) => (req.step.name === 'deploy' ? { status: 'Failed' } : { status: 'Success' }) });
+    first.hosts.hold('rollback-release');
+    const name = await first.submit();
+    await first.approveAll('CR-2026-900');
+    await eventually(() => first.store.listCommands('CR-2026-900', 1), (cs) => cs.some((c) => c.stepName === 'rollback-release'));
+    first.engine.abort(name);
+    await first.finish(name);
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+    const outcome = await restarted.finish('CR-2026-900-1-r1');
+
+    // Assess
+    expect(recovered.map((r) => r.recovery)).toEqual([{ kind: 'rollback', from: 'ROLLING_BACK' }]);
+    expect(statePath(outcome)).toEqual(['How To Start', ...ROLLBACK_TO_PLAN]);
+    expect(restarted.hosts.stepNames()).toEqual(['rollback-release', 'rollback-health-check']);
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('ROLLED_BACK');
+  });
+
   it('should hold a change interrupted after ACT began when the profile says onInterrupted: hold, until `runbook rollback` rolls it back', async () => {
     // Prepare: a graceful stop (INTERRUPTED) while MONITORING
     const first = make({ monitorWindowMs: 600_000 });
