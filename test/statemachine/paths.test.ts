@@ -263,7 +263,10 @@ describe('runbook state machine on the local engine', () => {
 });
 
 // A run resumed after the embedded process stopped or died: the same definition entered through the input's
-// `entry` (How To Start), on a second engine over the same records, as after a restart.
+// `entry` (How To Start), on a second engine over the same records, as after a restart. How To Start is a JSONPath
+// Choice whose rules are `And` of `IsPresent` and `StringEquals` on `$.entry`, with a Default (Choice Rules
+// (JSONPath): https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html); asl-validator accepts it
+// (definition.test.ts) and the local engine evaluates it as below.
 describe('runbook state machine resumed after an interruption', () => {
   const harnesses: Harness[] = [];
   const make = (options: Parameters<typeof createHarness>[0] = {}): Harness => {
