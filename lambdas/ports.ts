@@ -207,9 +207,20 @@ export interface Logger {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
+/**
+ * An execution's input. A new attempt is `{ changeId, attempt }`; a run resumed after an interruption adds `entry`
+ * (the ASL's first Choice routes on it) and, for a rollback-only run, the `failure` the rollback reports.
+ */
+export interface ExecutionInput {
+  changeId: string;
+  attempt: number;
+  entry?: 'rollback' | 'approvals' | 'change-window';
+  failure?: { Error: string; Cause?: string };
+}
+
 /** Starts an attempt's execution (Step Functions StartExecution; the embedded engine's run). The name makes it idempotent. */
 export interface Executions {
-  start(name: string, input: { changeId: string; attempt: number }): Promise<{ executionId: string; alreadyStarted: boolean }>;
+  start(name: string, input: ExecutionInput): Promise<{ executionId: string; alreadyStarted: boolean }>;
 }
 
 /** One entry of an execution's history, as the console's execution event history shows it (the engine's event types). */

@@ -3,11 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Node } from 'constructs';
-import { parseProfile, type EnvironmentProfile } from '../lambdas/core/schemas';
+import { parseDocumentText, parseProfile, type EnvironmentProfile } from '../lambdas/core/schemas';
 import { DEFAULT_PROFILE_FILE, REPO_ROOT } from './paths';
 
 /** The CDK context key that names the profile file. */
 export const PROFILE_CONTEXT_KEY = 'profile';
+
+/** A profile for the embedded engine (targets this machine): there is no stack to build for it. */
+export class LocalProfileError extends Error { override name = 'LocalProfileError'; }
 
 /** Reads and validates a profile file; a relative path is taken from the repository root, not the cwd. */
 export function loadProfile(file: string): EnvironmentProfile {
@@ -17,6 +20,16 @@ export function loadProfile(file: string): EnvironmentProfile {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new Error(`profile ${path}: ${(err as Error).message}`);
+  }
+  // Checked before the schema: the demo profile's {{port}} placeholders would otherwise read as invalid URLs.
+  let raw: unknown;
+  try {
+    raw = parseDocumentText(text, `profile ${path}`);
+  } catch {
+    raw = undefined;
+  }
+  if ((raw as { targets?: { kind?: unknown } } | undefined)?.targets?.kind === 'local') {
+    throw new LocalProfileError(`profile ${file} targets this machine (targets.kind: local): local profiles are for the embedded engine (npx runbook serve --profile ${file}), not for an AWS stack — pass a profile whose targets are tagged instances or instance ids`);
   }
   try {
     return parseProfile(text);

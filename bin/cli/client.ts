@@ -10,9 +10,12 @@ import { regionFromUrl, signRequest } from './sigv4';
 export const EXIT = { OK: 0, REFUSED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
 export const SERVE_FILE = 'serve.json';
 
+/** What the API answered, kept on the error for `--json` (which prints it as `{ "error": … }`). */
+export interface ApiErrorDetail { status: number; code?: string; message: string; fields?: { path: string; message: string }[] }
+
 export class CliError extends Error {
   override name = 'CliError';
-  constructor(message: string, readonly exitCode: number) { super(message); }
+  constructor(message: string, readonly exitCode: number, readonly api?: ApiErrorDetail) { super(message); }
 }
 
 export interface ServeInfo { url: string; pid: number; environment?: string; startedAt?: string }
@@ -37,6 +40,8 @@ export interface ApiResult {
 export interface ApiClient {
   /** Where requests go, for messages. */
   target: string;
+  /** What to do about a 401 from this target (which token it sent, where it came from). */
+  unauthorizedHint?: string;
   request(method: string, path: string, options?: { body?: string; contentType?: string; query?: Record<string, string | undefined> }): Promise<ApiResult>;
 }
 
@@ -56,12 +61,12 @@ export function readServeInfo(home: string): ServeInfo {
   return info;
 }
 
-function localToken(options: ConnectOptions): string | undefined {
-  if (options.token) return options.token;
+function localToken(options: ConnectOptions): { token?: string; from: string } {
+  if (options.token) return { token: options.token, from: '--token' };
   const fromEnv = (options.env ?? process.env).RUNBOOK_TOKEN;
-  if (fromEnv) return fromEnv;
+  if (fromEnv) return { token: fromEnv, from: 'RUNBOOK_TOKEN' };
   const file = join(resolve(options.home), TOKEN_FILE);
-  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  return existsSync(file) ? { token: readFileSync(file, 'utf8').trim(), from: file } : { from: `none (${file} does not exist)` };
 }
 
 async function send(url: URL, init: RequestInit, target: string): Promise<ApiResult> {
@@ -96,9 +101,11 @@ function urlFor(base: string, path: string, query: Record<string, string | undef
 export async function connect(options: ConnectOptions): Promise<ApiClient> {
   if (options.endpoint) return endpointClient(options.endpoint, options);
   const info = readServeInfo(options.home);
-  const token = localToken(options);
+  const { token, from } = localToken(options);
+  const tokenFile = join(resolve(options.home), TOKEN_FILE);
   return {
     target: info.url,
+    unauthorizedHint: `the token sent came from ${from}; this home's operator token is ${tokenFile} (written by \`runbook serve\` for its OS user), or pass --token / set RUNBOOK_TOKEN to an operator's token`,
     request: (method, path, o = {}) => send(urlFor(info.url, path, o.query), {
       method,
       headers: {
@@ -148,8 +155,19 @@ async function endpointClient(endpoint: string, options: ConnectOptions): Promis
 
 interface ErrorBody { error?: { code?: string; message?: string; fields?: { path: string; message: string }[] } }
 
+/**
+ * A validation message lists every field inline ("…: a: x; b: y"); the fields are printed one per line below it, so
+ * the headline stops where the first field starts and a field already said in full is not said again.
+ */
+function headline(message: string, fields: { path: string; message: string }[]): { head: string; rest: { path: string; message: string }[] } {
+  const first = fields[0];
+  const cut = first?.path ? message.indexOf(`: ${first.path}: `) : -1;
+  const head = cut > 0 ? message.slice(0, cut) : message;
+  return { head, rest: fields.filter((f) => !head.includes(f.path ? `${f.path}: ${f.message}` : f.message)) };
+}
+
 /** 2xx passes; the API's error body becomes the CliError message (4xx → 1, anything else → 3). */
-export function expectOk(res: ApiResult, target: string): ApiResult {
+export function expectOk(res: ApiResult, target: string, unauthorizedHint?: string): ApiResult {
   if (res.status >= 200 && res.status < 300) return res;
   let body: ErrorBody = {};
   try {
@@ -158,8 +176,12 @@ export function expectOk(res: ApiResult, target: string): ApiResult {
     // not the API's error shape (a proxy in between): shown as text below
   }
   const e = body.error;
-  const fields = e?.fields?.length ? `\n${e.fields.map((f) => `  ${f.path || '(body)'}: ${f.message}`).join('\n')}` : '';
-  const hint = res.status === 401 ? '\n  (pass --token, set RUNBOOK_TOKEN, or let `runbook serve` write .runbook/operator-token)' : '';
-  const message = e?.message ? `${res.status} ${e.code ?? ''}: ${e.message}${fields}${hint}` : `${target} answered ${res.status}: ${res.text.slice(0, 300)}`;
-  throw new CliError(message, res.status >= 400 && res.status < 500 ? EXIT.REFUSED : EXIT.UNREACHABLE);
+  const { head, rest } = headline(e?.message ?? '', e?.fields ?? []);
+  const fields = rest.length ? `\n${rest.map((f) => `  ${f.path || '(body)'}: ${f.message}`).join('\n')}` : '';
+  const hint = res.status === 401 && unauthorizedHint ? `\n  (${unauthorizedHint})` : '';
+  const message = e?.message ? `${res.status} ${e.code ?? ''}: ${head}${fields}${hint}` : `${target} answered ${res.status}: ${res.text.slice(0, 300)}`;
+  const detail: ApiErrorDetail = e?.message
+    ? { status: res.status, ...(e.code ? { code: e.code } : {}), message: e.message, ...(e.fields?.length ? { fields: e.fields } : {}) }
+    : { status: res.status, message: res.text.slice(0, 300) };
+  throw new CliError(message, res.status >= 400 && res.status < 500 ? EXIT.REFUSED : EXIT.UNREACHABLE, detail);
 }

@@ -2,13 +2,15 @@
 // an operator needs (or the API's JSON with --json) and returns its exit code; failures are CliErrors.
 import { readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { addOperator, OPERATORS_FILE } from '../../lambdas/api/local-auth';
+import { addOperator, OPERATORS_FILE, removeOperator, rotateOperator } from '../../lambdas/api/local-auth';
 import type { StateRun } from '../../lambdas/api/history';
-import { ConflictError, ValidationError } from '../../lambdas/core/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../lambdas/core/errors';
+import { releaseEnvironment } from '../../lambdas/phases/release';
 import { formatDuration } from '../../lambdas/core/duration';
 import { FINAL_STATUSES, type ApprovalRole } from '../../lambdas/core/records';
 import type { ExecutionHistoryEvent } from '../../lambdas/ports';
 import { CliError, connect, expectOk, EXIT, type ApiClient, type ConnectOptions } from './client';
+import { withLocalStore } from './offline';
 
 export interface Io {
   out(line: string): void;
@@ -36,7 +38,7 @@ function client(flags: ClientFlags): Promise<ApiClient> {
 }
 
 async function call(api: ApiClient, method: string, path: string, options: Parameters<ApiClient['request']>[2] = {}): Promise<Record<string, unknown>> {
-  return expectOk(await api.request(method, path, options), api.target).json();
+  return expectOk(await api.request(method, path, options), api.target, api.unauthorizedHint).json();
 }
 
 const idPath = (id: string, rest = ''): string => `/changes/${encodeURIComponent(id)}${rest}`;
@@ -119,13 +121,25 @@ function printStatus(c: Record<string, unknown>, io: Io): void {
   io.out(`  ${pad('execution', 10)} ${c.executionName}${watch.console ? ` — ${watch.console}` : ''}`);
 }
 
-/** Where following stops: the change ended, is back in PLAN, or waits for approvals that are not all in. */
+/**
+ * `status --watch` exit codes: 0 only when the change COMPLETED; one code for each other status the watch stops on
+ * (1, 2, 3 keep their meaning for every command: refused, bad usage, server unreachable).
+ */
+export const WATCH_EXIT_CODES = {
+  COMPLETED: 0, AWAITING_APPROVAL: 10, ROLLED_BACK: 11, PREFLIGHT_FAILED: 12, REJECTED: 13, BLOCKED: 14,
+  CANCELLED: 15, FAILED: 16, MANUAL_INTERVENTION: 17, INTERRUPTED: 18,
+} as const;
+
+/**
+ * Where following stops: the change ended, is back in PLAN, waits for approvals that are not all in, or was
+ * interrupted and is held (nothing moves it until `runbook rollback`).
+ */
 function resting(c: Record<string, unknown>): boolean {
   const s = String(c.status);
   // The status and its event are two writes (no transactions): a read between them has the status without the
   // event. Resting means the timeline has caught up too, so the last lines printed are the ones that got it there.
   if (!(c.timeline as TimelineEntry[]).some((e) => e.status === s)) return false;
-  if ((FINAL_STATUSES as readonly string[]).includes(s) || s === 'ROLLED_BACK') return true;
+  if ((FINAL_STATUSES as readonly string[]).includes(s) || s === 'ROLLED_BACK' || s === 'INTERRUPTED') return true;
   return s === 'AWAITING_APPROVAL' && (c.approvals as { state?: string } | undefined)?.state === 'pending';
 }
 
@@ -150,9 +164,10 @@ export async function status(id: string, opts: { watch?: boolean }, flags: Clien
     if (!flags.json) for (const e of timeline.slice(seen)) io.out(timelineLine(e));
     seen = timeline.length;
   }
+  const exitCode = (WATCH_EXIT_CODES as Record<string, number>)[String(c.status)] ?? EXIT.REFUSED;
   if (flags.json) io.out(JSON.stringify(c, null, 2));
-  else io.out(`${id} is ${c.status}${c.status === 'AWAITING_APPROVAL' ? ` — waiting for: ${((c.approvals as { missing: string[] }).missing).join(', ')}` : ''}${c.reason ? ` (${c.reason})` : ''}`);
-  return EXIT.OK;
+  else io.out(`${id} is ${c.status}${c.status === 'AWAITING_APPROVAL' ? ` — waiting for: ${((c.approvals as { missing: string[] }).missing).join(', ')}` : ''}${c.reason ? ` (${c.reason})` : ''} (exit ${exitCode})`);
+  return exitCode;
 }
 
 // ── list ──────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -219,7 +234,7 @@ export async function inspect(id: string, opts: { attempt?: string; events?: boo
 
 export async function report(id: string, opts: { format?: string; attempt?: string }, flags: ClientFlags, io: Io): Promise<number> {
   const api = await client(flags);
-  const res = expectOk(await api.request('GET', idPath(id, '/report'), { query: { format: opts.format ?? 'json', attempt: opts.attempt } }), api.target);
+  const res = expectOk(await api.request('GET', idPath(id, '/report'), { query: { format: opts.format ?? 'json', attempt: opts.attempt } }), api.target, api.unauthorizedHint);
   io.out(res.text.trimEnd());
   return EXIT.OK;
 }
@@ -260,12 +275,47 @@ export async function cancel(id: string, opts: { reason?: string; wait?: boolean
 
 // ── release ───────────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** After MANUAL_INTERVENTION, once the service is restored by hand: frees the environment for the next change. */
+/**
+ * After MANUAL_INTERVENTION, once the service is restored by hand: frees the environment for the next change.
+ * Through the server when one runs (or --endpoint); with none running, on the home's store directly. Idempotent.
+ */
 export async function release(id: string, opts: { reason?: string }, flags: ClientFlags, io: Io): Promise<number> {
-  const api = await client(flags);
-  const r = await call(api, 'POST', idPath(id, '/release'), { contentType: 'application/json', body: JSON.stringify(opts.reason ? { reason: opts.reason } : {}) });
+  let r: Record<string, unknown>;
+  let api: ApiClient | undefined;
+  try {
+    api = await client(flags);
+  } catch (err) {
+    if (flags.endpoint || !(err instanceof CliError) || err.exitCode !== EXIT.UNREACHABLE) throw err;
+  }
+  if (api) {
+    r = await call(api, 'POST', idPath(id, '/release'), { contentType: 'application/json', body: JSON.stringify(opts.reason ? { reason: opts.reason } : {}) });
+  } else {
+    r = { ...(await withLocalStore(flags.home, `runbook release ${id}`, async (deps) => {
+      try {
+        return await releaseEnvironment(deps, { changeId: id, by: deps.actor, ...(opts.reason ? { reason: opts.reason } : {}) });
+      } catch (err) {
+        if (err instanceof ConflictError || err instanceof NotFoundError) throw new CliError(err.message, EXIT.REFUSED, { status: err instanceof ConflictError ? 409 : 404, code: err.name.replace(/Error$/, ''), message: err.message });
+        throw err;
+      }
+    })) };
+  }
   if (flags.json) io.out(JSON.stringify(r, null, 2));
-  else io.out(`✔ environment ${String(r.environment)} released by ${String(r.releasedBy)}: new changes may start`);
+  else if (r.alreadyReleased) io.out(`✔ environment ${String(r.environment)} was already released by ${String(r.releasedBy)}: nothing new was written`);
+  else io.out(`✔ environment ${String(r.environment)} released by ${String(r.releasedBy)}${api ? '' : ' (no server running: done on the store directly)'}: new changes may start`);
+  return EXIT.OK;
+}
+
+// ── rollback ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A change interrupted after ACT began and held (onInterrupted: hold): starts its rollback-only run. */
+export async function rollback(id: string, flags: ClientFlags, io: Io): Promise<number> {
+  const api = await client(flags);
+  const r = await call(api, 'POST', idPath(id, '/rollback'), { contentType: 'application/json', body: '{}' });
+  if (flags.json) io.out(JSON.stringify(r, null, 2));
+  else {
+    io.out(`… ${id} (interrupted while ${String(r.from)}) is rolling back: execution ${String(r.executionName)}`);
+    io.out(`  follow    npx runbook status ${id} --watch`);
+  }
   return EXIT.OK;
 }
 
@@ -277,7 +327,7 @@ export function operatorAdd(name: string, opts: { role?: ApprovalRole[]; quiet?:
   try {
     added = addOperator(resolve(flags.home), name, { ...(opts.role ? { roles: opts.role } : {}) });
   } catch (err) {
-    if (err instanceof ConflictError) throw new CliError(`${err.message} (its token was shown once when it was added; remove it from ${join(flags.home, OPERATORS_FILE)} to issue a new one)`, EXIT.REFUSED);
+    if (err instanceof ConflictError) throw new CliError(`${err.message} (its token was shown once when it was added; runbook operator rotate ${name} issues a new one)`, EXIT.REFUSED);
     if (err instanceof ValidationError) throw new CliError(err.message, EXIT.USAGE);
     throw err;
   }
@@ -291,6 +341,39 @@ export function operatorAdd(name: string, opts: { role?: ApprovalRole[]; quiet?:
     io.out('token (shown once, keep it secret):');
     io.out(token);
     io.out(`use it: RUNBOOK_TOKEN=${token} npx runbook approve CR-YYYY-NNN --role ${operator.roles?.[0] ?? 'technical'}`);
+  }
+  return EXIT.OK;
+}
+
+// ── operator remove / rotate ──────────────────────────────────────────────────────────────────────────────────────
+
+function localOperators<T>(flags: ClientFlags, fn: () => T): T {
+  if (flags.endpoint) throw new CliError('operators belong to the local server: on AWS the callers are IAM principals (grant or revoke execute-api:Invoke instead)', EXIT.USAGE);
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new CliError(`${err.message} in ${join(flags.home, OPERATORS_FILE)}`, EXIT.REFUSED, { status: 404, code: 'NotFound', message: err.message });
+    if (err instanceof ValidationError) throw new CliError(err.message, EXIT.USAGE);
+    throw err;
+  }
+}
+
+/** Removes an operator; its token stops working at once (the server re-reads operators.json). */
+export function operatorRemove(name: string, flags: ClientFlags, io: Io): number {
+  const removed = localOperators(flags, () => removeOperator(resolve(flags.home), name));
+  if (flags.json) io.out(JSON.stringify({ name: removed.name, removed: true }, null, 2));
+  else io.out(`operator ${removed.name} removed from ${join(flags.home, OPERATORS_FILE)}: its token no longer works`);
+  return EXIT.OK;
+}
+
+/** A new token for an operator, printed once; the old one stops working at once. */
+export function operatorRotate(name: string, opts: { quiet?: boolean }, flags: ClientFlags, io: Io): number {
+  const { token, operator } = localOperators(flags, () => rotateOperator(resolve(flags.home), name));
+  if (flags.json) io.out(JSON.stringify({ name: operator.name, roles: operator.roles ?? null, token }, null, 2));
+  else if (opts.quiet) io.out(token);
+  else {
+    io.out(`operator ${operator.name}: new token (shown once, keep it secret; the old one no longer works):`);
+    io.out(token);
   }
   return EXIT.OK;
 }

@@ -3,13 +3,17 @@
 // the API, a change that ended otherwise); 2 bad usage or invalid input; 3 cannot reach the server or the
 // environment failed; `run` keeps its own (see its help).
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { ValidationError } from '../../lambdas/core/errors';
 import { ROLES, type ApprovalRole } from '../../lambdas/core/records';
 import { REPORT_FORMATS } from '../../lambdas/api/reports';
 import { CliError, EXIT } from './client';
 import * as commands from './commands';
+import { WATCH_EXIT_CODES } from './commands';
 import type { ClientFlags, Io, Timing } from './commands';
+import { HomeInUseError } from '../../lambdas/embedded/home-lock';
 import { DemoServiceError } from './embedded';
 import { EXIT as RUN_EXIT, runDemo, SCENARIOS, type Scenario } from './run';
 import { DEFAULT_PORT, startServer } from './serve';
@@ -64,15 +68,52 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/** The project's version (package.json), for `runbook --version`. */
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[], io: Io = stdio, options: MainOptions = {}): Promise<number> {
+  // With --json, stdout carries exactly one JSON object in every case: an error is `{ "error": … }` there, and
+  // nothing else is printed.
+  const json = argv.includes('--json');
+  let usageError = '';
+  const code = await run(argv, io, options, json, (line) => { usageError = usageError ? `${usageError}\n${line}` : line; }).catch((err: unknown) => failure(err));
+  return code;
+
+  function failure(err: unknown): number {
+    const { exitCode, message, detail } = describeFailure(err, usageError);
+    if (json) io.out(JSON.stringify({ error: detail ?? { code: EXIT_NAMES[exitCode] ?? 'Failed', message } }));
+    else if (message) io.err(`runbook: ${message}`);
+    return exitCode;
+  }
+}
+
+const EXIT_NAMES: Record<number, string> = { 1: 'Refused', 2: 'Usage', 3: 'Unavailable' };
+
+function describeFailure(err: unknown, usageError: string): { exitCode: number; message: string; detail?: object } {
+  if (err instanceof CommanderError) {
+    // Commander printed its own message already (to stderr), unless --json captured it.
+    return err.exitCode === 0 ? { exitCode: EXIT.OK, message: '' } : { exitCode: EXIT.USAGE, message: usageError.replace(/^error: /, '') };
+  }
+  if (err instanceof CliError) return { exitCode: err.exitCode, message: err.message, ...(err.api ? { detail: err.api } : {}) };
+  if (err instanceof ValidationError) return { exitCode: EXIT.USAGE, message: err.message, detail: { code: 'ValidationError', message: err.message, fields: err.issues } };
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE') return { exitCode: EXIT.UNREACHABLE, message: `${e.message}: another server uses that port (pass --port N, or --port 0 for any free port)` };
+  if (err instanceof DemoServiceError || err instanceof HomeInUseError) return { exitCode: EXIT.UNREACHABLE, message: err.message };
+  return { exitCode: RUN_EXIT.ENVIRONMENT, message: e.message ?? String(err) };
+}
+
+async function run(argv: string[], io: Io, options: MainOptions, json: boolean, captureError: (line: string) => void): Promise<number> {
   let code: number = EXIT.OK;
   const program = new Command();
   program
     .name('runbook')
     .description('Runbook Control Plane: PRE-FLIGHT → PLAN → ACT → TEST → REPORT, with automatic rollback.')
+    .version(version(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError('(add --help for usage)');
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => (json ? captureError(s.trimEnd()) : io.err(s.trimEnd())) })
+    .showHelpAfterError(json ? false : '(add --help for usage)');
 
   program
     .command('run')
@@ -91,7 +132,8 @@ Exit codes:
   1  the change ended some other way
   2  bad usage or invalid input (the message names the field)
   3  the local environment failed (store busy, demo service did not start)
-  130 interrupted (Ctrl-C): the change is left INTERRUPTED`)
+  130 interrupted (Ctrl-C): the change is left INTERRUPTED, holding its environment; the next run or serve rolls it
+      back if ACT had begun`)
     .action(async (opts: { scenario: Scenario; home: string; json?: boolean }) => {
       code = (await runDemo({ scenario: opts.scenario, home: opts.home, json: opts.json === true, write: io.out })).exitCode;
     });
@@ -111,7 +153,8 @@ Exit codes:
     .addHelpText('after', `
 Writes <home>/serve.json (url, pid) for the CLI and <home>/operator-token (0600) for this OS user; removes serve.json on exit.
 Exit codes:
-  0  stopped by SIGINT/SIGTERM (running executions stopped, their changes INTERRUPTED)
+  0  stopped by SIGINT/SIGTERM (running executions stopped, their changes INTERRUPTED: they keep their environment and
+     resume on the next start — rolled back if ACT had begun, or held with profile onInterrupted: hold)
   2  bad usage or an invalid profile (the message names the field)
   3  the environment failed (port in use, store in use by another runbook process, demo service did not start)`)
     .action(async (opts: { port: number; profile?: string; demo?: boolean; hostRoot?: string; home: string }) => {
@@ -122,7 +165,7 @@ Exit codes:
       });
       io.out('Ctrl-C stops the server.');
       await (options.serveUntil ?? untilSignal());
-      io.out('stopping: running executions are stopped and their changes marked INTERRUPTED');
+      io.out('stopping: running executions are stopped and their changes marked INTERRUPTED (they keep their environment and resume on the next start)');
       await server.close();
       io.out('stopped');
       code = EXIT.OK;
@@ -156,7 +199,9 @@ Exit codes:
     });
 
   withClient(program.command('status').argument('<id>', 'change id').description('Status, phase, attempt, approvals and the timeline of a change.')
-    .option('--watch', 'follow the change until it ends, is rolled back, or waits for approvals'))
+    .option('--watch', 'follow the change until it ends, is rolled back, waits for approvals, or is held')
+    .addHelpText('after', `
+With --watch, the status it stops on sets the exit code: 0 COMPLETED (only); ${Object.entries(WATCH_EXIT_CODES).filter(([, c]) => c !== 0).map(([s, c]) => `${c} ${s}`).join(', ')}.`))
     .action(async (id: string, opts: ClientFlags & { watch?: boolean }) => {
       code = await commands.status(id, { ...(opts.watch ? { watch: true } : {}) }, flagsOf(opts), io, options.timing);
     });
@@ -199,6 +244,12 @@ Exit codes:
       code = await commands.release(id, { ...(opts.reason ? { reason: opts.reason } : {}) }, flagsOf(opts), io);
     });
 
+  withClient(program.command('rollback').argument('<id>', 'change id')
+    .description('Roll back a change interrupted after ACT began that is held (profile onInterrupted: hold), as a rollback-only run of the same state machine.'))
+    .action(async (id: string, opts: ClientFlags) => {
+      code = await commands.rollback(id, flagsOf(opts), io);
+    });
+
   const operator = program.command('operator').description('Operators of the local server (bearer tokens).');
   operator.command('add').argument('<name>', 'the operator\'s identity, as approvals will record it')
     .description('Create an operator and print its token once (the server keeps only its SHA-256).')
@@ -211,35 +262,30 @@ Exit codes:
       code = commands.operatorAdd(name, { ...(opts.role ? { role: opts.role } : {}), ...(opts.quiet ? { quiet: true } : {}) }, { home: opts.home, ...(opts.json ? { json: true } : {}) }, io);
     });
 
+  operator.command('remove').argument('<name>', 'the operator to remove')
+    .description('Remove an operator: its token stops working at once.')
+    .option('--json', 'print the result as JSON')
+    .option('--home <dir>', 'the local server\'s home (operators.json)', defaultHome())
+    .addHelpText('after', '\nExit codes:\n  0  removed\n  1  no operator of that name\n  2  bad usage (invalid name)')
+    .action((name: string, opts: { json?: boolean; home: string }) => {
+      code = commands.operatorRemove(name, { home: opts.home, ...(opts.json ? { json: true } : {}) }, io);
+    });
+  operator.command('rotate').argument('<name>', 'the operator whose token to replace')
+    .description('Give an operator a new token, printed once; the old one stops working at once.')
+    .option('--quiet', 'print only the token')
+    .option('--json', 'print name, roles and token as JSON')
+    .option('--home <dir>', 'the local server\'s home (operators.json)', defaultHome())
+    .addHelpText('after', '\nExit codes:\n  0  rotated\n  1  no operator of that name\n  2  bad usage (invalid name)')
+    .action((name: string, opts: { quiet?: boolean; json?: boolean; home: string }) => {
+      code = commands.operatorRotate(name, { ...(opts.quiet ? { quiet: true } : {}) }, { home: opts.home, ...(opts.json ? { json: true } : {}) }, io);
+    });
+
   withClient(program.command('check').description('Run the scheduled pre-flight check now (system health, dependencies, required parameters) on the local server.')
     .option('--history', 'list the recent check results instead of running one'))
     .action(async (opts: ClientFlags & { history?: boolean }) => {
       code = await commands.check({ ...(opts.history ? { history: true } : {}) }, flagsOf(opts), io);
     });
 
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return code;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    if (err instanceof CliError) {
-      io.err(`runbook: ${err.message}`);
-      return err.exitCode;
-    }
-    if (err instanceof ValidationError) {
-      io.err(`runbook: ${err.message}`);
-      return EXIT.USAGE;
-    }
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') {
-      io.err(`runbook: ${e.message}: another server uses that port (pass --port N, or --port 0 for any free port)`);
-      return EXIT.UNREACHABLE;
-    }
-    if (err instanceof DemoServiceError) {
-      io.err(`runbook: ${err.message}`);
-      return EXIT.UNREACHABLE;
-    }
-    io.err(`runbook: ${e.message ?? String(err)}`);
-    return RUN_EXIT.ENVIRONMENT;
-  }
+  await program.parseAsync(argv, { from: 'user' });
+  return code;
 }

@@ -4,19 +4,21 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ValidationError } from '../../lambdas/core/errors';
+import { ConflictError, ValidationError } from '../../lambdas/core/errors';
 import type { AlarmStateChangeEvent } from '../../lambdas/core/events';
 import { FINAL_STATUSES, type ApprovalRole, type ChangeRecord, type ChangeStatus } from '../../lambdas/core/records';
 import { detectionOf, type Detection } from '../../lambdas/core/detection';
 import { reportToMarkdown, type DeploymentReport } from '../../lambdas/core/report';
 import { parseDocumentText, validate, ChangeRequestSchema, type ChangeRequest, type EnvironmentProfile } from '../../lambdas/core/schemas';
 import type { HistoryEvent } from '../../lambdas/embedded/engine';
+import { claimHome, HomeInUseError, type HomeLock } from '../../lambdas/embedded/home-lock';
 import { startLocalRuntime, type LocalRuntime } from '../../lambdas/embedded/runtime';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { interruptChange } from '../../lambdas/phases/common';
+import { recoverInterrupted, RECOVERY_HEADING } from '../../lambdas/phases/resume';
 import { submitChange } from '../../lambdas/phases/submit';
 import type { Logger } from '../../lambdas/ports';
-import { bindProfile, DEMO_PROFILE_PATH, DemoEnvironment, DemoServiceError, EXAMPLES, PREVIOUS_RELEASE, settleStaleChanges } from './embedded';
+import { bindProfile, DEMO_PROFILE_PATH, DemoEnvironment, DemoServiceError, EXAMPLES, PREVIOUS_RELEASE, supersedeUntouched, touchedTheHost, unfinishedChanges } from './embedded';
 
 export const SCENARIOS = ['happy', 'bad-release', 'error-release', 'no-metrics'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -56,6 +58,7 @@ export interface RunResult {
   status?: ChangeStatus;
   releaseAfter?: string;
   reportPath?: string;
+  markdownPath?: string;
   qcSummary?: string;
   /** Rollback scenarios: from the release going live to the alarm and to the rollback starting. */
   detection?: Detection;
@@ -72,7 +75,7 @@ export interface RunOptions {
 }
 
 const PHASE_OF: [RegExp, string][] = [
-  [/^(Start Attempt|PreFlight)/, 'PRE-FLIGHT'], [/^Plan /, 'PLAN'], [/^(Act |Monitor )/, 'ACT'], [/^Test /, 'TEST'],
+  [/^(Start Attempt|PreFlight)/, 'PRE-FLIGHT'], [/^(Plan |Resume )/, 'PLAN'], [/^(Act |Monitor )/, 'ACT'], [/^Test /, 'TEST'],
   [/^Rollback |^Report Rollback|^Attempts Left|^Rolled Back/, 'ROLLBACK'], [/^Report |^Change |^How Plan|Failed$|Rejected$|Cancelled$|Alarm$|Required$|Exhausted$/, 'REPORT'],
 ];
 const phaseOf = (state: string): string => PHASE_OF.find(([re]) => re.test(state))?.[1] ?? 'REPORT';
@@ -97,8 +100,25 @@ export function nextChangeId(existing: string[], year: number): string {
   return `${prefix}${String(Math.max(100, ...used) + 1).padStart(3, '0')}`;
 }
 
+/**
+ * Runs the scenario. With `json`, stdout gets exactly one JSON object, the outcome, whatever happens (an error is its
+ * `error` field); otherwise progress lines, and each error once.
+ */
 export async function runDemo(options: RunOptions): Promise<RunResult> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let error: string | undefined;
+  const fail = (message: string): void => {
+    if (options.json) error = error ? `${error}\n${message}` : message;
+    else write(`runbook: ${message}`);
+  };
+  const result = await runScenario({ ...options, write }, fail);
+  const final = error ? { ...result, error } : result;
+  if (options.json) write(JSON.stringify(final));
+  return final;
+}
+
+async function runScenario(options: RunOptions & { write: (line: string) => void }, fail: (message: string) => void): Promise<RunResult> {
+  const { write } = options;
   const say = options.json ? () => undefined : write;
   const home = resolve(options.home);
   const operator = options.operator ?? userInfo().username;
@@ -110,11 +130,23 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     error: (m, d) => say(`  ✖ ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
   };
 
+  // The home first: a second run must not lay out the host or stop the service a running one is using.
+  let lock: HomeLock;
+  try {
+    lock = claimHome(home, `runbook run --scenario ${options.scenario}`);
+  } catch (err) {
+    if (!(err instanceof HomeInUseError)) throw err;
+    fail(err.message);
+    return result;
+  }
   let demo: DemoEnvironment;
   try {
-    demo = await DemoEnvironment.prepare({ home, log });
+    // A change an earlier run left half-done after ACT began is rolled back on the host it changed: keep that host.
+    const adopt = (await unfinishedChanges(home)).some(touchedTheHost);
+    demo = await DemoEnvironment.prepare({ home, log, adopt });
   } catch (err) {
-    write(`runbook: ${(err as Error).message}`);
+    lock.release();
+    fail((err as Error).message);
     return { ...result, exitCode: EXIT.USAGE };
   }
   const { host, hostRoot, profile } = demo;
@@ -135,13 +167,13 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     say(`Runbook Control Plane — embedded engine, scenario "${options.scenario}"`);
     say(`  demo service estimator-service on ${host.baseUrl} (host files under ${hostRoot})`);
     try {
-      await demo.start();
+      if ((await demo.start()) === 'adopted') say(`  demo service adopted: pid ${demo.runningPid()} was left running by an earlier run`);
     } catch (err) {
       if (!(err instanceof DemoServiceError)) throw err;
-      write(`runbook: ${err.message}`);
+      fail(err.message);
       return result;
     }
-    say(`  demo service running release ${await demo.release()}`);
+    say(`  demo service running release ${(await demo.release()) ?? '(not answering)'}`);
 
     let lastPhase = '';
     const enteredAt = new Map<string, number>();
@@ -152,7 +184,8 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
       const key = `${e.stateName}#${e.index ?? ''}`;
       if (e.type === 'StateEntered') {
         const phase = phaseOf(e.stateName);
-        if (phase !== lastPhase) { say(`\n━━ ${phase} ━━`); lastPhase = phase; }
+        // Choices route (How To Start): the phase is the one they lead to.
+        if (phase !== lastPhase && e.stateType !== 'Choice') { say(`\n━━ ${phase} ━━`); lastPhase = phase; }
         enteredAt.set(key, e.timestamp);
         failedKeys.delete(key);
         if (e.stateType === 'Wait') say(`  … ${label}`);
@@ -173,7 +206,7 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
         engine: { onHistoryEvent },
       });
     } catch (err) {
-      write(`runbook: cannot open the local store under ${join(home, 'data')} (is another runbook process using it?): ${(err as Error).message}`);
+      fail(`cannot open the local store under ${join(home, 'data')} (is another runbook process using it?): ${(err as Error).message}`);
       return result;
     }
     const rt = runtime;
@@ -183,8 +216,20 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     });
     rt.probe.start();
 
-    // An embedded run that died left its change in flight: that process is gone, so say so and free the lock.
-    await settleStaleChanges(rt.engine.deps, profile.name, { actor: operator, supersedeRolledBack: true, say });
+    // What an earlier run left unfinished, before this one submits: a change interrupted after ACT began is rolled
+    // back first (its rollback awaited), then anything untouched it left is superseded by this run's change.
+    for (const r of await recoverInterrupted(rt.engine.deps, profile.name, { actor: operator, say, heading: RECOVERY_HEADING, only: ['rollback', 'hold'] })) {
+      if (!r.executionName) continue;
+      currentExecution = r.executionName;
+      const ended = await rt.engine.wait(r.executionName);
+      if (interrupted) {
+        await interruptChange(rt.engine.deps, r.change.id, operator, 'the operator stopped the run (signal)').catch(() => undefined);
+        return { ...result, exitCode: EXIT.INTERRUPTED };
+      }
+      const after = await rt.store.getChange(r.change.id);
+      say(`  ${r.change.id}: ${after?.status ?? 'unknown'} (execution ${ended.name} ${ended.status}); service on release ${(await demo.release()) ?? '(not answering)'}\n`);
+    }
+    await supersedeUntouched(rt.engine.deps, profile.name, { actor: operator, say });
 
     changeId = nextChangeId((await rt.store.listChanges()).map((c) => c.id), new Date().getUTCFullYear());
     const request = demoChangeRequest(changeId, options.scenario);
@@ -222,9 +267,10 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     const releaseAfter = await demo.release();
     mkdirSync(join(home, 'reports'), { recursive: true });
     const reportPath = join(home, 'reports', `${change.executionName}.json`);
+    const markdownPath = reportPath.replace(/\.json$/, '.md');
     if (stored) {
       writeFileSync(reportPath, `${JSON.stringify({ changeId, attempt: stored.attempt, outcome: stored.outcome, report: stored.report, qcSummary: stored.qcSummary }, null, 2)}\n`);
-      writeFileSync(reportPath.replace(/\.json$/, '.md'), reportToMarkdown(stored.report as DeploymentReport, stored.qcSummary));
+      writeFileSync(markdownPath, reportToMarkdown(stored.report as DeploymentReport, stored.qcSummary));
     }
     // The engine wrote the execution history to executions/<name>.json when the run ended.
 
@@ -256,22 +302,28 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
       say(`  detection: ${detection.seconds.toFixed(2)} s from the release going live (${detection.releaseLiveAt}) to the rollback starting (${detection.rollbackStartedAt}); ${detection.alarmName ?? 'the alarm'} fired at ${detection.alarmAt}${detection.seconds > DETECTION_TARGET_SECONDS ? ` — slower than the ${DETECTION_TARGET_SECONDS} s target` : ''}`);
     }
     say(`  report: ${reportPath}`);
+    if (stored) say(`  report (Markdown): ${markdownPath}`);
     say(`  events: ${events.length} recorded; execution history: ${join(home, 'executions', `${outcome.name}.json`)}`);
     const final: RunResult = {
       exitCode: problems.length === 0 ? EXIT.OK : EXIT.UNEXPECTED_OUTCOME, scenario: options.scenario, changeId, status: change.status,
-      ...(releaseAfter ? { releaseAfter } : {}), reportPath, ...(stored ? { qcSummary: stored.qcSummary } : {}),
+      ...(releaseAfter ? { releaseAfter } : {}), reportPath, ...(stored ? { markdownPath, qcSummary: stored.qcSummary } : {}),
       ...(detection ? { detection } : {}), problems,
     };
     if (problems.length > 0) say(`\n✖ scenario "${options.scenario}" did not end as expected: ${problems.join('; ')}`);
     else say(`\n✔ scenario "${options.scenario}" ended as expected`);
-    if (options.json) write(JSON.stringify(final));
     return final;
   } catch (err) {
     if (err instanceof ValidationError) {
-      write(`runbook: ${err.message}`);
+      fail(err.message);
       return { ...result, exitCode: EXIT.USAGE };
     }
-    write(`runbook: ${(err as Error).stack ?? String(err)}`);
+    // The environment is held (by a change in MANUAL_INTERVENTION, a held interruption…): the message names the
+    // change, its status and the command that frees it.
+    if (err instanceof ConflictError) {
+      fail(err.message);
+      return { ...result, exitCode: EXIT.UNEXPECTED_OUTCOME };
+    }
+    fail((err as Error).stack ?? String(err));
     return result;
   } finally {
     process.removeListener('SIGINT', onSignal);
@@ -279,5 +331,6 @@ export async function runDemo(options: RunOptions): Promise<RunResult> {
     if (runtime) await runtime.probe.stop();
     await demo.stop();
     if (runtime) await runtime.close();
+    lock.release();
   }
 }

@@ -1,7 +1,9 @@
 // `runbook serve`: the embedded runtime for one profile behind the API on 127.0.0.1, with bearer-token operators.
 // With the demo (the default for the local demo profile) it lays out the demo host and runs the demo service like
-// `runbook run`. It writes <home>/serve.json so the CLI finds it, and on SIGINT/SIGTERM stops gracefully: running
-// executions are stopped and their changes marked INTERRUPTED, the demo service stopped, the store closed.
+// `runbook run`. It claims the home first, resumes what a process that ended left unfinished before it accepts new
+// work, writes <home>/serve.json so the CLI finds it, and on SIGINT/SIGTERM stops gracefully: running executions are
+// stopped and their changes marked INTERRUPTED (they keep their environment and resume on the next start), the demo
+// service stopped, the store closed.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,12 +14,14 @@ import { createApi } from '../../lambdas/api/router';
 import { FileMetricsPublisher } from '../../lambdas/adapters/local/metrics-file';
 import { badField } from '../../lambdas/api/http';
 import { parseProfile, type EnvironmentProfile } from '../../lambdas/core/schemas';
+import { claimHome, type HomeLock } from '../../lambdas/embedded/home-lock';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambdas/embedded/runtime';
 import { interruptChange } from '../../lambdas/phases/common';
+import { recoverInterrupted, RECOVERY_HEADING } from '../../lambdas/phases/resume';
 import { runScheduledCheck } from '../../lambdas/phases/scheduled-check';
 import type { Logger } from '../../lambdas/ports';
 import { SERVE_FILE } from './client';
-import { DEMO_PROFILE_PATH, DemoEnvironment, settleStaleChanges } from './embedded';
+import { DEMO_PROFILE_PATH, DemoEnvironment, describeResume, unfinishedChanges } from './embedded';
 
 export const DEFAULT_PORT = 8787;
 
@@ -72,6 +76,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     warn: (m, d) => write(`  ! ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
     error: (m, d) => write(`  ✖ ${m}${d ? ` ${JSON.stringify(d)}` : ''}`),
   };
+  // The home first: a second server must not lay out the host or stop the service the running one is using.
+  const lock = claimHome(home, `runbook serve${options.port !== undefined ? ` --port ${options.port}` : ''}`);
+  try {
+    return await startClaimed(options, home, lock, write, operator, log);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startClaimed(options: StartServerOptions, home: string, lock: HomeLock, write: (line: string) => void, operator: string, log: Logger): Promise<RunningServer> {
   const profileFile = typeof options.profile === 'string' ? resolve(options.profile) : options.profile ? undefined : DEMO_PROFILE_PATH;
   const useDemo = options.demo ?? profileFile === DEMO_PROFILE_PATH;
 
@@ -79,7 +94,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let profile: EnvironmentProfile;
   if (useDemo) {
     const template = profileFile ? readFileSync(profileFile, 'utf8') : JSON.stringify(options.profile);
-    demo = await DemoEnvironment.prepare({ home, log, profileTemplate: template, profileName: profileFile ?? 'profile' });
+    // Unfinished changes were made on the host as it is: keep it (its port, its releases, a service still running).
+    const adopt = options.persist !== false && (await unfinishedChanges(home)).length > 0;
+    demo = await DemoEnvironment.prepare({ home, log, profileTemplate: template, profileName: profileFile ?? 'profile', adopt });
     profile = demo.profile;
   } else if (profileFile) {
     profile = parseProfile(readFileSync(profileFile, 'utf8'));
@@ -93,8 +110,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let server: NodeServer | undefined;
   try {
     if (demo) {
-      await demo.start();
-      write(`demo service ${demo.host.service} on ${demo.host.baseUrl}, release ${await demo.release()} (host files under ${demo.hostRoot})`);
+      const how = await demo.start();
+      write(`demo service ${demo.host.service} on ${demo.host.baseUrl}, release ${await demo.release()} (host files under ${demo.hostRoot}${demo.adopted ? ', kept from the last run' : ''})${how === 'adopted' ? ` — adopted: pid ${demo.runningPid()} was left running by an earlier process` : ''}`);
     }
     runtime = await startLocalRuntime({
       home, profile, log, hostRoot: options.hostRoot ?? demo?.hostRoot ?? '/',
@@ -106,7 +123,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     const rt = runtime;
     if (!options.adapters) rt.probe.start();
-    await settleStaleChanges(rt.engine.deps, profile.name, { actor: operator, supersedeRolledBack: false, say: write });
+    // Before accepting new work: what a process that stopped or died left unfinished is resumed (rolled back after
+    // Act Begin, waiting again before it) — see lambdas/phases/resume.ts.
+    await recoverInterrupted(rt.engine.deps, profile.name, { actor: operator, say: write, heading: RECOVERY_HEADING });
 
     const checkMetrics = new FileMetricsPublisher(join(home, 'metrics.jsonl'), rt.engine.deps.clock);
     const ctx: ApiContext = {
@@ -139,7 +158,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             const change = (await rt.store.listChanges({ environment: profile.name })).find((c) => c.executionName === name);
             if (change) {
               const interrupted = await interruptChange(rt.engine.deps, change.id, operator, 'runbook serve stopped').catch(() => undefined);
-              if (interrupted) write(`  ${change.id} was ${change.status}: marked INTERRUPTED`);
+              if (interrupted) write(`  ${change.id} was ${change.status}: marked INTERRUPTED — it keeps environment ${change.environment}; the next start ${describeResume(change.status, change.profile.onInterrupted)}`);
             }
           }
           // The probe first: sampling a service that is being stopped would only raise alarms nobody needs.
@@ -150,6 +169,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             const info = JSON.parse(readFileSync(serveFile, 'utf8')) as { pid?: number; url?: string };
             if (info.pid === process.pid && info.url === http.url) rmSync(serveFile, { force: true });
           }
+          lock.release();
         })();
         return closing;
       },

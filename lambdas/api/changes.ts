@@ -1,5 +1,6 @@
 // The change routes: submit (validate, risk, conditional write, environment lock, start), list (filtered,
 // paginated with an opaque token) and one change's status with its approvals and timeline.
+import { ValidationError } from '../core/errors';
 import { evaluateApprovals } from '../core/approvals';
 import { STATUSES, executionNameFor, type Approval, type ChangeEvent, type ChangeRecord, type ChangeStatus } from '../core/records';
 import { ChangeRequestSchema, validateWithWarnings } from '../core/schemas';
@@ -35,7 +36,7 @@ export function summary(change: ChangeRecord): Record<string, unknown> {
 
 export async function submit(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
   const raw = parseBody(req, 'change request');
-  if (raw === undefined) throw badField('', 'empty body: send a change request document (YAML or JSON)');
+  if (raw === undefined) throw new ValidationError('the request body is empty: send a change request document (YAML or JSON)', [{ path: '', message: 'the request body is empty' }]);
   // Unknown keys are kept in the stored document and named back to the caller, never dropped silently.
   const { value: request, warnings } = validateWithWarnings(ChangeRequestSchema, raw, 'change request');
   const result = await submitChange(ctx.deps, { request, profile: await ctx.profile(), submittedBy: (req.identity as { id: string }).id });

@@ -6,7 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConflictError } from '../core/errors';
+import { ConflictError, NotFoundError } from '../core/errors';
 import { ROLES, type ApprovalRole } from '../core/records';
 import { validate } from '../core/schemas';
 import type { Identity } from './http';
@@ -67,6 +67,28 @@ export function addOperator(home: string, name: string, options: { roles?: Appro
     ...(options.roles && options.roles.length > 0 ? { roles: [...new Set(options.roles)] } : {}),
   };
   writeOperators(home, [...operators, operator]);
+  return { token, operator };
+}
+
+/** Removes an operator: its token stops working at once (the server re-reads the file). NotFoundError if absent. */
+export function removeOperator(home: string, name: string): OperatorRecord {
+  const validName = validate(OperatorNameSchema, name, 'operator name');
+  const operators = readOperators(home);
+  const found = operators.find((o) => sameName(o.name, validName));
+  if (!found) throw new NotFoundError(`no operator named ${validName}`);
+  writeOperators(home, operators.filter((o) => o !== found));
+  return found;
+}
+
+/** Gives an operator a new token (returned once); the old one stops working at once. NotFoundError if absent. */
+export function rotateOperator(home: string, name: string): { token: string; operator: OperatorRecord } {
+  const validName = validate(OperatorNameSchema, name, 'operator name');
+  const operators = readOperators(home);
+  const found = operators.find((o) => sameName(o.name, validName));
+  if (!found) throw new NotFoundError(`no operator named ${validName}`);
+  const token = newToken();
+  const operator = { ...found, tokenSha256: hashToken(token) };
+  writeOperators(home, operators.map((o) => (o === found ? operator : o)));
   return { token, operator };
 }
 

@@ -38,7 +38,8 @@ export async function history(ctx: ApiContext, req: ApiRequest, id: string): Pro
   const change = await loadChange(ctx.deps, id);
   const attempt = parseAttempt(req.query.attempt) ?? change.attempt;
   if (attempt > change.attempt) throw new NotFoundError(`change ${id} has had ${change.attempt} attempt(s); there is no attempt ${attempt}`);
-  const name = executionNameFor(id, attempt);
+  // The current attempt's latest run: a run resumed after an interruption is `<id>-<attempt>-r<n>`.
+  const name = attempt === change.attempt ? change.executionName : executionNameFor(id, attempt);
   const h = await ctx.control.history(name);
   if (!h) throw new NotFoundError(`no execution history for ${name}${ctx.engine === 'embedded' ? ' (it ran in a process that kept no history file)' : ''}`);
   return json(200, {

@@ -7,6 +7,7 @@ import { approve } from './approvals';
 import { assertBodySize, parseCancelBody } from './body';
 import { requestCancel } from '../phases/cancel';
 import { releaseEnvironment } from '../phases/release';
+import { rollbackInterrupted } from '../phases/resume';
 import { CHANGE_ID } from '../core/schemas';
 import { get, list, submit } from './changes';
 import type { ApiContext } from './context';
@@ -50,6 +51,13 @@ export const ROUTES: Route[] = [
         const { reason } = parseCancelBody(req);
         return json(200, await releaseEnvironment(ctx.deps, { changeId: id, by: (req.identity as Identity).id, ...(reason ? { reason } : {}) }));
       },
+    },
+  },
+  {
+    // A change interrupted after ACT began and held (onInterrupted: hold): roll it back now, as a rollback-only run.
+    pattern: '/changes/{id}/rollback',
+    methods: {
+      POST: async (ctx, req, id) => json(202, await rollbackInterrupted(ctx.deps, { changeId: id, by: (req.identity as Identity).id })),
     },
   },
   { pattern: '/changes/{id}/report', methods: { GET: report } },

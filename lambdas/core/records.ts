@@ -14,7 +14,13 @@ export type ChangeStatus = (typeof STATUSES)[number];
  * Statuses after which nothing runs for the change and it never moves again. All release the environment lock
  * except MANUAL_INTERVENTION, which keeps it: the environment is in an unknown state until an operator has looked.
  */
-export const FINAL_STATUSES: readonly ChangeStatus[] = ['PREFLIGHT_FAILED', 'REJECTED', 'BLOCKED', 'COMPLETED', 'MANUAL_INTERVENTION', 'CANCELLED', 'FAILED', 'INTERRUPTED'];
+export const FINAL_STATUSES: readonly ChangeStatus[] = ['PREFLIGHT_FAILED', 'REJECTED', 'BLOCKED', 'COMPLETED', 'MANUAL_INTERVENTION', 'CANCELLED', 'FAILED'];
+
+/**
+ * From ACT on the environment may be half-changed: a change interrupted in one of these statuses is rolled back
+ * (or held, locked) by the next embedded start, never freed as it is.
+ */
+export const AFTER_ACT_BEGAN: readonly ChangeStatus[] = ['ACTING', 'MONITORING', 'TESTING', 'REPORTING', 'ROLLING_BACK'];
 
 export type Phase = 'SUBMIT' | 'PREFLIGHT' | 'PLAN' | 'ACT' | 'TEST' | 'REPORT' | 'ROLLBACK';
 
@@ -47,6 +53,16 @@ export interface ChangeRecord {
   reason?: string;
   /** Set once an operator asked to cancel: every phase honours it at its next step (see lambdas/phases/cancel.ts). */
   cancelRequest?: CancelRequest;
+  /**
+   * INTERRUPTED (the embedded process running it stopped or died; not final, the environment stays locked): the
+   * status it was in, which says how the next start resumes it (see lambdas/phases/resume.ts).
+   */
+  interruptedFrom?: ChangeStatus;
+  /**
+   * How many executions resumed this attempt after an interruption (`<id>-<attempt>-r<n>`). Host-command slots are
+   * per resume: a command sent by a process that died never completes, so the resumed run sends its own.
+   */
+  resumes?: number;
   /**
    * Set when a rollback alarm went into ALARM between Act Begin and the end of TEST: the attempt it happened in
    * rolls back at its next step (the next ACT step is refused, TEST stops), as a cancel would.
@@ -160,4 +176,9 @@ export function callbackKey(kind: CallbackKind, changeId: string, attempt: numbe
 /** Execution name of an attempt: the change id for the first one, `<id>-<attempt>` after that. */
 export function executionNameFor(changeId: string, attempt: number): string {
   return attempt <= 1 ? changeId : `${changeId}-${attempt}`;
+}
+
+/** Execution name of the n-th resume of an attempt (a rollback-only run or a wait resumed): `<id>-<attempt>-r<n>`. */
+export function resumeExecutionName(changeId: string, attempt: number, resume: number): string {
+  return `${changeId}-${attempt}-r${resume}`;
 }

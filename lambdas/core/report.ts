@@ -244,6 +244,11 @@ export const QC_RULE = '='.repeat(44);
 
 const UNKNOWN = 'Unknown';
 const text = (value: string | undefined): string => (value && value.trim() ? value.trim() : UNKNOWN);
+// The Markdown's numbers, rounded for people (the JSON report keeps them exact).
+const ms = (n: number | null): string | null => (n === null ? null : String(Math.round(n)));
+const rate = (fraction: number | null): string | null => (fraction === null ? null : `${Number((fraction * 100).toFixed(2))}%`);
+const pct = (n: number | null): string | null => (n === null ? null : `${Number(n.toFixed(1))}%`);
+
 const errorRatePercent = (fraction: number): string => `${Number((fraction * 100).toFixed(2))}%`;
 
 /**
@@ -311,8 +316,8 @@ export function reportToMarkdown(report: DeploymentReport, qc: string): string {
     '## Metrics',
     '',
     table(['Metric', 'Before', 'After', 'Change', 'Change %'], [
-      ['p95 (ms)', c.p95Ms.before, c.p95Ms.after, c.p95Ms.delta, c.p95Ms.percentChange],
-      ['Error rate', c.errorRate.before, c.errorRate.after, c.errorRate.delta, c.errorRate.percentChange],
+      ['p95 (ms)', ms(c.p95Ms.before), ms(c.p95Ms.after), ms(c.p95Ms.delta), pct(c.p95Ms.percentChange)],
+      ['Error rate', rate(c.errorRate.before), rate(c.errorRate.after), rate(c.errorRate.delta), pct(c.errorRate.percentChange)],
       ['Requests', pre?.requests, post?.requests, null, null],
     ]),
     ...(report.metrics.after_rollback ? [

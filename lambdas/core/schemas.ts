@@ -197,6 +197,8 @@ export const EnvironmentProfileSchema = z.object({
     .describe(`How far ahead timeline.planned_start may be at submission, in days (at most ${MAX_LEAD_DAYS}): the execution waits for the change window, and must not reach its own timeout while waiting.`),
   preflightRecheckAfterMinutes: z.number().int().min(0).max(MAX_LEAD_DAYS * 24 * 60).default(60)
     .describe('When more than this many minutes pass between the pre-flight checks and the change window opening (approvals, the wait), the system-health check runs again right before ACT; 0 always re-checks.'),
+  onInterrupted: z.enum(['rollback', 'hold']).default('rollback')
+    .describe('Embedded engine: what the next `runbook serve`/`run` does with a change whose process stopped or died after ACT began. rollback (default): runs the rollback steps before accepting new work; hold: keeps the environment locked until `runbook rollback ID`.'),
 }).describe('An environment profile: where and how changes run, with the safety settings.');
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 

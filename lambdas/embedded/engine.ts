@@ -8,7 +8,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { definitionSubstitutions, localFunctionArn, PHASE_FUNCTIONS, renderDefinition, type PhaseFunction } from '../core/workflow';
 import { EVENT_HANDLERS, PHASE_HANDLERS, type Handle } from '../handlers';
 import type { LocalEventBus } from './event-bus';
-import type { Deps, ExecutionControl, ExecutionHistory, ExecutionHistoryEvent, Executions } from '../ports';
+import type { Deps, ExecutionControl, ExecutionHistory, ExecutionHistoryEvent, ExecutionInput, Executions } from '../ports';
 import { TokenBroker } from './token-broker';
 
 export const DEFINITION_PATH = join(__dirname, '..', '..', 'statemachines', 'runbook.asl.json');
@@ -115,12 +115,12 @@ export class EmbeddedEngine implements Executions, ExecutionControl {
     this.handlersByArn = new Map(PHASE_FUNCTIONS.map((fn: PhaseFunction) => [localFunctionArn(fn), PHASE_HANDLERS[fn]]));
   }
 
-  async start(name: string, input: { changeId: string; attempt: number }): Promise<{ executionId: string; alreadyStarted: boolean }> {
+  async start(name: string, input: ExecutionInput): Promise<{ executionId: string; alreadyStarted: boolean }> {
     // Step Functions: a name is used once per state machine; starting it again returns the same execution.
     if (this.runs.has(name)) return { executionId: name, alreadyStarted: true };
     const startedAt = new Date().toISOString();
     const history: HistoryEvent[] = [];
-    const execution = this.machine.run(input, {
+    const execution = this.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: this.overridesFor(name),
         ...(this.options.waitTimeOverrides ? { waitTimeOverrides: this.options.waitTimeOverrides } : {}),

@@ -2,12 +2,14 @@
 // system-health check again before ACT after a long wait.
 import type { Deps } from '../ports';
 import { preflightPassed, recheckSystemHealth, runPreflightCheck, startAttempt } from '../phases/preflight';
+import { resumeAttempt } from '../phases/resume';
 import { parseTaskEvent, requireToken, UnknownStepError } from './task-event';
 
 export async function handle(raw: unknown, deps: Deps): Promise<unknown> {
   const e = parseTaskEvent(raw);
   switch (e.step) {
     case 'start': return startAttempt(deps, e.changeId, e.attempt);
+    case 'resume': return resumeAttempt(deps, e.changeId, e.attempt, e.entry);
     case 'system-health':
     case 'dependencies':
     case 'backup':

@@ -13,6 +13,8 @@ export const TaskEventSchema = z.object({
   results: z.unknown().optional(),
   failure: FailureSchema.optional(),
   rollbackFailure: FailureSchema.optional(),
+  /** Set on the steps of a run resumed after an interruption (the ASL's How To Start). */
+  entry: z.enum(['rollback', 'approvals', 'change-window']).optional(),
 });
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
 

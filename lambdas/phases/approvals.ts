@@ -48,7 +48,7 @@ export async function recordApproval(deps: Deps, input: { changeId: string; role
     } else if (verdict.state === 'approved') {
       const name = executionNameFor(change.id, attempt);
       try {
-        await transition(deps, change.id, { status: 'SUBMITTED', phase: 'PLAN', message: `approved again: attempt ${attempt} starts as ${name}`, patch: { attempt, executionName: name }, from: ['ROLLED_BACK'] });
+        await transition(deps, change.id, { status: 'SUBMITTED', phase: 'PLAN', message: `approved again: attempt ${attempt} starts as ${name}`, patch: { attempt, executionName: name, resumes: 0 }, from: ['ROLLED_BACK'] });
       } catch (err) {
         // Another approval completing the same quorum at the same moment moved it first.
         if (!(err instanceof ConflictError)) throw err;

@@ -85,15 +85,20 @@ export async function transition(
 }
 
 /**
- * An embedded run that will not finish (a signal, a stopped server, a process that died): the change is marked
- * INTERRUPTED and its environment freed, so the next change can start. Already-ended changes are left alone.
+ * An embedded run that will not finish (a signal, a stopped server): the change is marked INTERRUPTED with the status
+ * it was in, and keeps its environment. The next embedded start resumes it from there (a wait is waited again, a
+ * change past Act Begin is rolled back or held: lambdas/phases/resume.ts). Ended and already-interrupted changes are
+ * left alone.
  */
 export async function interruptChange(deps: Pick<Deps, 'store' | 'clock'>, changeId: string, actor: string, why: string): Promise<ChangeRecord | undefined> {
   const change = await loadChange(deps, changeId);
-  if ((FINAL_STATUSES as readonly string[]).includes(change.status)) return undefined;
-  const updated = await transition(deps, changeId, { status: 'INTERRUPTED', phase: change.phase, actor, message: `interrupted: ${why} while the change was ${change.status}` });
-  await deps.store.releaseLock(change.environment, changeId);
-  return updated;
+  if ((FINAL_STATUSES as readonly string[]).includes(change.status) || change.status === 'INTERRUPTED' || change.status === 'ROLLED_BACK') return undefined;
+  return transition(deps, changeId, {
+    status: 'INTERRUPTED', phase: change.phase, actor,
+    message: `interrupted: ${why} while the change was ${change.status}; it keeps environment ${change.environment} and resumes on the next start`,
+    patch: { interruptedFrom: change.status },
+    data: { from: change.status },
+  });
 }
 
 /** The environment's two rollback alarms as the Alarms port sees them now. */
@@ -145,7 +150,8 @@ export async function sendCommandForTask(
 ): Promise<{ commandId: string }> {
   const change = await loadChange(deps, input.changeId);
   const now = deps.clock.now().toISOString();
-  const slotKey = callbackKey('command', change.id, input.attempt, `${input.phase}:${input.slot}`);
+  // A resumed run has slots of its own: what a dead process sent will never report back.
+  const slotKey = callbackKey('command', change.id, input.attempt, `${input.phase}:${input.slot}${change.resumes ? `:r${change.resumes}` : ''}`);
   const claimed = await deps.store.createCallback({ key: slotKey, kind: 'command', changeId: change.id, attempt: input.attempt, token: input.taskToken, createdAt: now });
   if (!claimed) {
     const sentBefore = (await deps.store.getCallback(slotKey))?.data?.commandId;

@@ -9,12 +9,19 @@ export interface ReleaseOutcome {
   environment: string;
   releasedBy: string;
   reason: string | null;
+  /** True when it had been released before: nothing new was written. */
+  alreadyReleased?: boolean;
 }
 
-export async function releaseEnvironment(deps: Deps, input: { changeId: string; by: string; reason?: string }): Promise<ReleaseOutcome> {
+/** Idempotent: releasing again answers the first release (who, why) and writes nothing. */
+export async function releaseEnvironment(deps: Pick<Deps, 'store' | 'clock' | 'notifier'>, input: { changeId: string; by: string; reason?: string }): Promise<ReleaseOutcome> {
   const change = await loadChange(deps, input.changeId);
   if (change.status !== 'MANUAL_INTERVENTION') {
     throw new ConflictError(`change ${change.id} is ${change.status}: only a change in MANUAL_INTERVENTION holds its environment after it ended`);
+  }
+  const before = (await deps.store.listEvents(change.id)).find((e) => e.type === 'environment.released');
+  if (before) {
+    return { changeId: change.id, environment: change.environment, releasedBy: before.actor, reason: (before.data?.reason as string | null | undefined) ?? null, alreadyReleased: true };
   }
   const reason = input.reason ?? null;
   await deps.store.releaseLock(change.environment, change.id);

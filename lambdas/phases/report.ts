@@ -69,10 +69,43 @@ function endpointHealth(endpoints: Record<string, string> | undefined, scheme: s
   return hit ? hit[1] : 'Not configured';
 }
 
-/** Everything the report says is read back from what the attempt recorded. */
+/** The health check's first URL split for the tester: the service's origin and the path to GET. */
+function healthTarget(change: ChangeRecord): { baseUrl: string; path: string } | undefined {
+  const url = change.profile.healthCheck.urls[0];
+  if (!url) return undefined;
+  const u = new URL(url);
+  return { baseUrl: u.origin, path: `${u.pathname}${u.search}` };
+}
+
+/**
+ * API health as it is now, when the report is written (after a failed rollback the service may be dead, whatever
+ * the last health-check step said). Undefined when nothing here can check it (the AWS report function runs no HTTP
+ * tester): the report then falls back to the attempt's last health-check step, saying so.
+ */
+export async function apiHealthNow(deps: Pick<Deps, 'tester'>, change: ChangeRecord): Promise<string | undefined> {
+  const target = healthTarget(change);
+  if (!target) return undefined;
+  let result: SmokeResult | undefined;
+  try {
+    [result] = await deps.tester.smoke(target.baseUrl, [{ name: 'API health at report time', method: 'GET', path: target.path, expectedStatus: 200, suite: 'api-endpoint', login: false }]);
+  } catch {
+    return undefined;
+  }
+  if (!result) return undefined;
+  return result.status === 'PASS' ? 'HEALTHY' : `UNHEALTHY (${result.httpStatus !== undefined ? `HTTP ${result.httpStatus}` : result.error ?? result.details ?? 'no answer'})`;
+}
+
+function asOfPreflight(value: string, check: CommandRecord | undefined): string {
+  if (value === 'Unknown' || value === 'Not configured' || !check) return value;
+  return `${value} (at pre-flight ${(check.finishedAt ?? check.requestedAt).slice(11, 19)}Z)`;
+}
+
+/** Everything the report says is read back from what the attempt recorded, and the API's health as checked now. */
 export function reportInputFrom(input: {
   change: ChangeRecord; attempt: number; verdict: Verdict; events: ChangeEvent[]; commands: CommandRecord[];
   failure?: Failure; rollbackFailure?: Failure; metricsAfter?: MetricsSnapshot; now: string;
+  /** From apiHealthNow; absent when it could not be checked at report time. */
+  apiHealthNow?: string;
 }): ReportInput {
   const { change, events, commands } = input;
   const tests: ReportTest[] = [];
@@ -99,8 +132,16 @@ export function reportInputFrom(input: {
 
   const issues: ReportIssue[] = [];
   const rolledBack = input.verdict.reportStatus === 'ROLLED_BACK' || input.verdict.reportStatus === 'MANUAL_INTERVENTION';
-  for (const e of events.filter((ev) => ev.type === 'alarm.triggered')) issues.push({ severity: 'CRITICAL', phase: 'ACT', message: e.message });
-  if (input.failure && input.verdict.reportStatus !== 'SUCCESS') {
+  // An alarm is one issue, however often it fired, and the failure it caused is that same issue.
+  const alarms = new Set<string>();
+  for (const e of events.filter((ev) => ev.type === 'alarm.triggered')) {
+    const name = String(e.data?.alarmName ?? e.message);
+    if (alarms.has(name)) continue;
+    alarms.add(name);
+    issues.push({ severity: 'CRITICAL', phase: 'ACT', message: e.message });
+  }
+  const failureIsAnAlarm = input.failure?.Error === 'AlarmTriggered' && [...alarms].some((a) => input.failure?.Cause?.startsWith(`${a}:`));
+  if (input.failure && input.verdict.reportStatus !== 'SUCCESS' && !failureIsAnAlarm) {
     issues.push({ severity: rolledBack ? 'CRITICAL' : 'HIGH', phase: input.failure.Error === 'PreflightCheckFailed' || input.verdict.status === 'PREFLIGHT_FAILED' ? 'PREFLIGHT' : rolledBack ? 'ACT' : 'PLAN', message: describe(input.failure) ?? '' });
   }
   if (input.rollbackFailure) issues.push({ severity: 'CRITICAL', phase: 'ROLLBACK', message: `rollback failed: ${describe(input.rollbackFailure)}` });
@@ -134,9 +175,11 @@ export function reportInputFrom(input: {
       ...(rolledBack && rollbackStarted ? { durationMs: Date.parse(input.now) - Date.parse(rollbackStarted.at) } : {}),
     },
     health: {
-      api: lastHealth ? (lastHealth.status === 'Success' ? 'HEALTHY' : `UNHEALTHY (${lastHealth.status})`) : 'Unknown',
-      database: endpointHealth(endpoints, 'postgresql://'),
-      cache: endpointHealth(endpoints, 'redis://'),
+      api: input.apiHealthNow
+        ?? (lastHealth ? `${lastHealth.status === 'Success' ? 'HEALTHY' : `UNHEALTHY (${lastHealth.status})`} (last health-check step; not re-checked at report)` : 'Unknown'),
+      // Database and cache are reached from the hosts (the Dependencies document), not from here: what pre-flight saw.
+      database: asOfPreflight(endpointHealth(endpoints, 'postgresql://'), dependencies),
+      cache: asOfPreflight(endpointHealth(endpoints, 'redis://'), dependencies),
     },
     regressionChecksDeclared: change.profile.tests.regression.length,
   };
@@ -158,9 +201,11 @@ export async function endAttempt(
   const metricsAfter = touched ? await deps.metrics.snapshot(metricsWindowSeconds(m.periodSeconds, m.evaluationPeriods)) : undefined;
   const events = (await deps.store.listEvents(change.id)).filter((e) => e.attempt === input.attempt || e.type === 'change.submitted');
   const commands = await deps.store.listCommands(change.id, input.attempt);
+  const apiHealth = touched ? await apiHealthNow(deps, change) : undefined;
   const now = deps.clock.now().toISOString();
   const reportInput = reportInputFrom({
     change, attempt: input.attempt, verdict, events, commands, now,
+    ...(apiHealth ? { apiHealthNow: apiHealth } : {}),
     ...(input.failure ? { failure: input.failure } : {}),
     ...(input.rollbackFailure ? { rollbackFailure: input.rollbackFailure } : {}),
     ...(metricsAfter ? { metricsAfter } : {}),

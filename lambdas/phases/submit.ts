@@ -2,7 +2,7 @@
 // body = same change), and start the first attempt's execution named after the change id.
 import { createHash } from 'node:crypto';
 import { ConflictError, ValidationError, type FieldIssue } from '../core/errors';
-import { executionNameFor, type ChangeRecord } from '../core/records';
+import { AFTER_ACT_BEGAN, executionNameFor, type ChangeRecord } from '../core/records';
 import { assessRisk, requiredApprovals } from '../core/risk';
 import type { ChangeRequest, EnvironmentProfile } from '../core/schemas';
 import type { Deps, HostCommands } from '../ports';
@@ -81,6 +81,30 @@ export function leadTimeIssue(request: ChangeRequest, profile: EnvironmentProfil
   };
 }
 
+/** Names the change holding the environment, its status, and the command that frees or ends it. */
+export function heldBy(environment: string, holderId: string, holder: ChangeRecord | undefined): string {
+  const status = holder ? `${holder.status}${holder.status === 'INTERRUPTED' && holder.interruptedFrom ? ` while ${holder.interruptedFrom}` : ''}` : 'not found';
+  return `environment ${environment} already has an active change: ${holderId} (${status}) — ${wayOut(holderId, holder)}`;
+}
+
+function wayOut(id: string, holder: ChangeRecord | undefined): string {
+  const watch = `npx runbook status ${id} --watch`;
+  const cancel = `npx runbook cancel ${id}`;
+  switch (holder?.status) {
+    case 'MANUAL_INTERVENTION': return `restore the service by hand, then free the environment: npx runbook release ${id}`;
+    case 'INTERRUPTED':
+      return holder.interruptedFrom && (AFTER_ACT_BEGAN as readonly string[]).includes(holder.interruptedFrom)
+        ? `roll it back: npx runbook rollback ${id}`
+        : `it resumes when \`npx runbook serve\` starts, or end it: ${cancel}`;
+    case 'ROLLED_BACK': return `approve its next attempt, or close it: ${cancel}`;
+    case 'SUBMITTED': case 'PREFLIGHT': case 'AWAITING_APPROVAL': case 'SCHEDULED': return `wait for it (${watch}) or end it: ${cancel}`;
+    case 'ACTING': case 'MONITORING': return `wait for it (${watch}) or roll it back: ${cancel}`;
+    case 'TESTING': case 'REPORTING': case 'ROLLING_BACK': return `wait for it to end: ${watch}`;
+    case undefined: return `the lock names a change that does not exist: npx runbook release ${id}`;
+    default: return `it has ended ${holder?.status}; free the environment: npx runbook release ${id}`;
+  }
+}
+
 export interface SubmitResult {
   change: ChangeRecord;
   /** False when this exact change had been submitted before. */
@@ -106,7 +130,7 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
   }
   // Lock first: a change record never exists without its environment lock (nothing half-written).
   const lock = await deps.store.acquireLock(environment, id);
-  if (!lock.acquired) throw new ConflictError(`environment ${environment} already has an active change: ${lock.holder}`);
+  if (!lock.acquired) throw new ConflictError(heldBy(environment, lock.holder, await deps.store.getChange(lock.holder)));
 
   const risk = assessRisk(request);
   const now = deps.clock.now().toISOString();

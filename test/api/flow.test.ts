@@ -144,7 +144,7 @@ describe('changes through the API', () => {
     expect(last?.text).toContain('Status: MANUAL_INTERVENTION');
     expect(t.lines.some((l) => l.startsWith('  🚨 CR-2026-435 manual-intervention [MANUAL_INTERVENTION]'))).toBe(true);
     const locked = await t.submit(change('CR-2026-436'));
-    expect(locked.json.error.message).toBe('environment test-env already has an active change: CR-2026-435');
+    expect(locked.json.error.message).toBe('environment test-env already has an active change: CR-2026-435 (MANUAL_INTERVENTION) — restore the service by hand, then free the environment: npx runbook release CR-2026-435');
   });
 
   it('should free the environment after manual intervention only when an operator releases it, on the record', async () => {
@@ -318,27 +318,71 @@ describe('changes through the API', () => {
     const home = mkdtempSync(join(tmpdir(), 'runbook-restart-'));
     afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-    it('should stop running executions, mark their changes INTERRUPTED, free the environment and remove serve.json', async () => {
-      // Prepare
+    it('should keep a change waiting for approvals across a stop and restart, approvals given kept, and let it be approved to COMPLETED', async () => {
+      // Prepare: one approval in, then the server stops
       t = await startTestServer({ home, persist: true });
       await t.submit(change('CR-2026-500'));
       await t.waitFor('CR-2026-500', (s) => s === 'AWAITING_APPROVAL');
+      expect((await t.approve('CR-2026-500', 'technical')).status).toBe(201);
       expect(JSON.parse(readFileSync(join(home, 'serve.json'), 'utf8'))).toMatchObject({ url: t.url, pid: process.pid, environment: 'test-env' });
 
       // Act
       await t.server.close();
+      expect(t.lines.some((l) => l.includes('CR-2026-500 was AWAITING_APPROVAL: marked INTERRUPTED — it keeps environment test-env; the next start waits for its approvals again'))).toBe(true);
       t = await startTestServer({ home, persist: true });
 
-      // Assess
+      // Assess: waiting again, as a resumed execution, before any new work
+      expect(t.lines).toContain('resuming what a process that ended left unfinished, before accepting new work:');
+      expect(t.lines.findIndex((l) => l.includes('CR-2026-500: interrupted while AWAITING_APPROVAL: waiting again for approvals'))).toBeLessThan(t.lines.findIndex((l) => l.startsWith('runbook serve: ')));
+      await t.waitFor('CR-2026-500', (s) => s === 'AWAITING_APPROVAL');
       const c = (await t.request('GET', '/changes/CR-2026-500')).json;
-      expect(c.status).toBe('INTERRUPTED');
-      expect((c.timeline as { message: string }[]).at(-1)?.message).toBe('interrupted: runbook serve stopped while the change was AWAITING_APPROVAL');
-      // The history of a run of the earlier process comes from its file.
+      expect(c).toMatchObject({ executionName: 'CR-2026-500-1-r1', approvals: { missing: ['business', 'security'] } });
+      // The same file again is the same live change; another change finds the environment held by it.
+      const again = await t.submit(change('CR-2026-500'));
+      expect(again.json).toMatchObject({ duplicate: true, changeId: 'CR-2026-500', executionName: 'CR-2026-500-1-r1' });
+      const other = await t.submit(change('CR-2026-501'));
+      expect(other.status).toBe(409);
+      expect(other.json.error.message).toContain('already has an active change: CR-2026-500 (AWAITING_APPROVAL)');
+      await t.approveAll('CR-2026-500', ['business', 'security']);
+      await t.waitFor('CR-2026-500', (s) => s === 'COMPLETED');
+      // The status and the execution's end are two writes: wait for the engine to settle before reading its history.
+      await t.settled('CR-2026-500-1-r1');
       const history = (await t.request('GET', '/changes/CR-2026-500/history')).json;
-      expect(history).toMatchObject({ executionName: 'CR-2026-500', status: 'ABORTED' });
-      expect((await t.submit(change('CR-2026-501'))).status).toBe(202);
+      expect(history).toMatchObject({ executionName: 'CR-2026-500-1-r1', status: 'SUCCEEDED' });
+      expect(history.states[0].name).toBe('How To Start');
+      const types = ((await t.request('GET', '/changes/CR-2026-500')).json.timeline as { type: string }[]).map((e) => e.type);
+      expect(types.filter((x) => x === 'change.submitted')).toHaveLength(1);
+      expect(types.filter((x) => x === 'execution.resumed')).toHaveLength(1);
       await t.server.close();
       expect(existsSync(join(home, 'serve.json'))).toBe(false);
+    });
+
+    it('should keep the environment of a change stopped in its monitoring window locked, naming it, and roll it back on restart', async () => {
+      // Prepare
+      t = await startTestServer({ home, persist: true, monitorWindowMs: 600_000 });
+      await t.submit(change('CR-2026-510'));
+      await t.waitFor('CR-2026-510', (s) => s === 'AWAITING_APPROVAL');
+      await t.approveAll('CR-2026-510');
+      await t.waitFor('CR-2026-510', (s) => s === 'MONITORING');
+
+      // Act
+      await t.server.close();
+      t = await startTestServer({ home, persist: true });
+      const refused = await t.submit(change('CR-2026-511'));
+      await t.waitFor('CR-2026-510', (s) => s === 'ROLLED_BACK');
+
+      // Assess
+      expect(refused.status).toBe(409);
+      expect(refused.json.error.message).toMatch(/already has an active change: CR-2026-510 \((INTERRUPTED while MONITORING|ROLLING_BACK|ROLLED_BACK)\)/);
+      expect(t.lines.some((l) => l.includes('CR-2026-510: interrupted after ACT began (while MONITORING): rolling back — execution CR-2026-510-1-r1'))).toBe(true);
+      const c = (await t.request('GET', '/changes/CR-2026-510')).json;
+      expect(c).toMatchObject({ status: 'ROLLED_BACK', executionName: 'CR-2026-510-1-r1' });
+      expect(t.hosts.sent.map((r) => r.step.name)).toEqual(expect.arrayContaining(['rollback-release', 'rollback-health-check']));
+      const report = (await t.request('GET', '/changes/CR-2026-510/report')).json;
+      expect(report.report.rollback).toMatchObject({ executed: true, reason: expect.stringContaining('Interrupted: the embedded process running the change stopped while it was MONITORING') });
+      // Back in PLAN after the rollback, it still holds the environment until it is cancelled or tried again.
+      expect((await t.submit(change('CR-2026-512'))).status).toBe(409);
+      await t.server.close();
     });
   });
 });

@@ -160,7 +160,7 @@ describe('runbook serve API', () => {
 
       // Assess
       expectError(r, 409, 'Conflict');
-      expect(r.json.error.message).toBe('environment test-env already has an active change: CR-2026-304');
+      expect(r.json.error.message).toMatch(/^environment test-env already has an active change: CR-2026-304 \((SUBMITTED|PREFLIGHT|AWAITING_APPROVAL)\) — wait for it \(npx runbook status CR-2026-304 --watch\) or end it: npx runbook cancel CR-2026-304$/);
       expect((await t.request('GET', '/changes/CR-2026-305')).status).toBe(404);
     });
 
@@ -183,8 +183,10 @@ describe('runbook serve API', () => {
       expectError(await t.request('POST', '/changes', { body: 'a: [unclosed', contentType: 'application/yaml' }), 400, 'ValidationError');
     });
 
-    it('should answer 400 for an empty body', async () => {
-      expectError(await t.request('POST', '/changes', { body: '', contentType: 'application/yaml' }), 400, 'ValidationError');
+    it('should answer 400 for an empty body, saying so', async () => {
+      const r = await t.request('POST', '/changes', { body: '', contentType: 'application/yaml' });
+      expectError(r, 400, 'ValidationError');
+      expect(r.json.error.message).toBe('the request body is empty: send a change request document (YAML or JSON)');
     });
 
     it('should answer 413 for a body above 256 KB and write nothing', async () => {
@@ -449,7 +451,7 @@ describe('runbook serve API', () => {
       expect(r.status).toBe(200);
       expect(r.json).toMatchObject({ changeId: 'CR-2026-343', attempt: 1, executionName: 'CR-2026-343', status: 'RUNNING' });
       const states = r.json.states as { name: string; status: string; durationMs?: number }[];
-      expect(states.map((s) => s.name).slice(0, 3)).toEqual(['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies']);
+      expect(states.map((s) => s.name).slice(0, 4)).toEqual(['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies']);
       expect(states[0]).toMatchObject({ status: 'succeeded', durationMs: expect.any(Number) });
       expect(states.find((s) => s.name === 'Plan Await Approvals')).toMatchObject({ status: 'running' });
       expect((r.json.events as { type: string }[])[0]?.type).toBe('ExecutionStarted');

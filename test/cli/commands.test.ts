@@ -2,7 +2,7 @@
 // 2 bad usage, 3 cannot reach the server), the commands called in-process through main() and, for the bin wiring,
 // a few as the real `node bin/runbook.js` process.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -59,12 +59,13 @@ describe('runbook CLI against a local server', () => {
     // Assess
     expect(submitted).toMatchObject({ code: 0, err: '' });
     expect(submitted.out).toContain('CR-2026-600 submitted: risk MEDIUM (score 8); approvals required: technical, business, security');
-    expect(waiting.code).toBe(0);
-    expect(waiting.out).toContain('CR-2026-600 is AWAITING_APPROVAL — waiting for: technical, business, security');
+    expect(waiting.code).toBe(10);
+    expect(waiting.out).toContain('CR-2026-600 is AWAITING_APPROVAL — waiting for: technical, business, security (exit 10)');
     expect(approvals.map((a) => a.code)).toEqual([0, 0, 0]);
     expect(approvals[0]?.out).toBe('✔ recorded: technical approval of CR-2026-600 (attempt 1) by alice\n  still missing: business, security');
     expect(approvals[2]?.out).toContain('all approvals in');
-    expect(followed.out).toContain('CR-2026-600 is COMPLETED');
+    expect(followed.code).toBe(0);
+    expect(followed.out).toContain('CR-2026-600 is COMPLETED (exit 0)');
     expect(followed.out).toMatch(/report\.stored/);
     expect(listed.out.split('\n')[1]).toMatch(/^CR-2026-600\s+COMPLETED\s+1\/2\s+MEDIUM\s+test-env/);
     expect(inspected.code).toBe(0);
@@ -91,7 +92,7 @@ describe('runbook CLI against a local server', () => {
     expect(again.code).toBe(0);
     expect(again.out).toContain('was already submitted with this exact body');
     expect(locked.code).toBe(1);
-    expect(locked.err).toBe('runbook: 409 Conflict: environment test-env already has an active change: CR-2026-600');
+    expect(locked.err).toMatch(/^runbook: 409 Conflict: environment test-env already has an active change: CR-2026-600 \(\w+\) — wait for it/);
   });
 
   it('should print a warning per unknown key of a submitted change and still submit it', async () => {
@@ -284,6 +285,15 @@ describe('runbook CLI without a server', () => {
     expect(r.err).toContain('npx runbook serve');
   });
 
+  it('should print one JSON error object on stdout with --json when no server runs', async () => {
+    // Act
+    const r = await runbook({ home }, 'status', 'CR-2026-600', '--json');
+
+    // Assess
+    expect(r).toMatchObject({ code: 3, err: '' });
+    expect(JSON.parse(r.out)).toEqual({ error: { code: 'Unavailable', message: expect.stringContaining('no local server') } });
+  });
+
   it('should exit 3 when serve.json names a process that is gone', async () => {
     // Prepare
     writeFileSync(join(home, 'serve.json'), JSON.stringify({ url: 'http://127.0.0.1:9', pid: 2 ** 22 - 1 }));
@@ -334,5 +344,128 @@ describe('bin/runbook.js', () => {
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('404 NotFound: change CR-2026-699 not found');
     expect(usage.status).toBe(2);
+  });
+});
+
+describe('runbook CLI: honest exits and output, dead ends that say the way out', () => {
+  let t: TestServer;
+  afterEach(async () => { await t.close(); });
+
+  it('should end status --watch with the code of the status it stopped on: 12 for PREFLIGHT_FAILED, never 0', async () => {
+    // Prepare
+    t = await startTestServer({ behaviour: (req) => (req.step.document === 'runbook-SystemHealth' ? { status: 'Failed', stdout: 'estimator-service: STOPPED' } : { status: 'Success' }) });
+    await t.submit(change('CR-2026-620'));
+
+    // Act
+    const watched = await runbook(t, 'status', 'CR-2026-620', '--watch');
+    const asJson = await runbook(t, 'status', 'CR-2026-620', '--watch', '--json');
+
+    // Assess
+    expect(watched.code).toBe(12);
+    expect(watched.out).toContain('CR-2026-620 is PREFLIGHT_FAILED');
+    expect(asJson.code).toBe(12);
+    expect(JSON.parse(asJson.out)).toMatchObject({ changeId: 'CR-2026-620', status: 'PREFLIGHT_FAILED' });
+  });
+
+  it('should print exactly one JSON object on stdout with --json when the API refuses, and nothing on stderr', async () => {
+    // Prepare
+    t = await startTestServer();
+
+    // Act
+    const unknown = await runbook(t, 'status', 'CR-2026-699', '--json');
+    const usage = await runbook(t, 'approve', 'CR-2026-699', '--json');
+
+    // Assess
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toBe('');
+    expect(JSON.parse(unknown.out)).toEqual({ error: { status: 404, code: 'NotFound', message: 'change CR-2026-699 not found' } });
+    expect(usage.code).toBe(2);
+    expect(usage.err).toBe('');
+    expect(JSON.parse(usage.out)).toEqual({ error: { code: 'Usage', message: "required option '--role <role>' not specified" } });
+  });
+
+  it('should print each invalid field once, and name the home\'s token file in the 401 hint', async () => {
+    // Prepare
+    t = await startTestServer();
+    const dir = mkdtempSync(join(tmpdir(), 'runbook-cli-bad-'));
+    const bad = join(dir, 'bad.yml');
+    writeFileSync(bad, 'change_request:\n  id: CR-2026-1\n');
+
+    // Act
+    const invalid = await runbook(t, 'submit', bad);
+    const unauthorized = await runbook(t, 'list', '--token', 'rbk_wrong');
+
+    // Assess
+    expect(invalid.code).toBe(1);
+    for (const path of ['change_request.id', 'change_request.title', 'requester', 'rollback_plan']) {
+      expect(invalid.err.split(`${path}:`)).toHaveLength(2);
+    }
+    expect(invalid.err.split('\n')[0]).toBe('runbook: 400 ValidationError: change request is invalid');
+    expect(unauthorized.code).toBe(1);
+    expect(unauthorized.err).toContain(`this home's operator token is ${join(t.home, 'operator-token')}`);
+    expect(unauthorized.err).toContain('the token sent came from --token');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should rotate and remove operators, the old token refused at once', async () => {
+    // Prepare
+    t = await startTestServer();
+    const oldToken = t.approvers.technical.token;
+
+    // Act
+    const rotated = await runbook(t, 'operator', 'rotate', 'alice', '--quiet');
+    const withOld = await runbook(t, 'list', '--token', oldToken);
+    const withNew = await runbook(t, 'list', '--token', rotated.out);
+    const removed = await runbook(t, 'operator', 'remove', 'alice');
+    const afterRemoval = await runbook(t, 'list', '--token', rotated.out);
+    const unknown = await runbook(t, 'operator', 'remove', 'nobody');
+
+    // Assess
+    expect(rotated.code).toBe(0);
+    expect(rotated.out).toMatch(/^rbk_\S+$/);
+    expect(withOld.code).toBe(1);
+    expect(withNew.code).toBe(0);
+    expect(removed).toMatchObject({ code: 0, out: expect.stringContaining('operator alice removed') });
+    expect(afterRemoval.code).toBe(1);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no operator named nobody');
+  });
+
+  it('should print the version', async () => {
+    // Act
+    const r = await runbook({ home: tmpdir() }, '--version');
+
+    // Assess
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('should release a MANUAL_INTERVENTION environment with no server running, idempotently, and then accept a new change', async () => {
+    // Prepare: a failed rollback leaves the environment locked; the server stops
+    const home = mkdtempSync(join(tmpdir(), 'runbook-cli-release-'));
+    t = await startTestServer({ home, persist: true, behaviour: (req) => (req.step.name === 'deploy' || req.step.name === 'rollback-release' ? { status: 'Failed', stderr: 'disk full' } : { status: 'Success' }) });
+    await t.submit(change('CR-2026-630'));
+    await t.waitFor('CR-2026-630', (s) => s === 'AWAITING_APPROVAL');
+    await t.approveAll('CR-2026-630');
+    await t.waitFor('CR-2026-630', (s) => s === 'MANUAL_INTERVENTION');
+    await t.settled('CR-2026-630');
+    await t.server.close();
+
+    // Act
+    const released = await runbook({ home }, 'release', 'CR-2026-630', '--reason', 'restored by hand');
+    const again = await runbook({ home }, 'release', 'CR-2026-630');
+    const asJson = await runbook({ home }, 'release', 'CR-2026-630', '--json');
+    t = await startTestServer({ home, persist: true });
+    const next = await t.submit(change('CR-2026-631'));
+
+    // Assess
+    expect(released.code).toBe(0);
+    expect(released.out).toContain('released by');
+    expect(released.out).toContain('no server running: done on the store directly');
+    expect(again).toMatchObject({ code: 0, out: expect.stringContaining('was already released') });
+    expect(JSON.parse(asJson.out)).toMatchObject({ changeId: 'CR-2026-630', alreadyReleased: true, reason: 'restored by hand' });
+    expect(next.status).toBe(202);
+    const types = ((await t.request('GET', '/changes/CR-2026-630')).json.timeline as { type: string }[]).map((e) => e.type);
+    expect(types.filter((x) => x === 'environment.released')).toHaveLength(1);
   });
 });

@@ -46,7 +46,7 @@ describe('runbook validate', () => {
 
   it('should exit 2 for a demo profile with one key misspelt, naming the key and the key it was meant to be', async () => {
     // Prepare
-    const file = write('bad.profile.yml', example('local-demo.profile.yml').replace('  datapointsToAlarm: 2', '  datapointToAlarm: 2'));
+    const file = write('bad.profile.yml', example('local-demo.profile.yml').replace(/^ {2}datapointsToAlarm:/m, '  datapointToAlarm:'));
 
     // Act
     const r = await runbook('validate', file);

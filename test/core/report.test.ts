@@ -301,6 +301,21 @@ describe('reportToMarkdown', () => {
     expect(markdown).toContain('Executed in 1m. Reason: SmokeTestsFailed.');
   });
 
+  it('should round the metrics for people: whole milliseconds, percentages to two places, changes to one', () => {
+    // Prepare
+    const data = input({ metricsBefore: snapshot(900.4444, 1 / 3), metricsAfter: snapshot(1234.5678, 0.123456) });
+    const report = buildReport(data);
+
+    // Act
+    const markdown = reportToMarkdown(report, qcSummary(data, report));
+
+    // Assess
+    expect(markdown).toContain('| p95 (ms) | 900 | 1235 | 334 | 37.1% |');
+    expect(markdown).toContain('| Error rate | 33.33% | 12.35% | -20.99% | -63% |');
+    const metrics = markdown.slice(markdown.indexOf('## Metrics'), markdown.indexOf('## Tests'));
+    expect(metrics).not.toMatch(/\d\.\d{3,}/);
+  });
+
   it('should say so when there were no tests, issues or recommendations', () => {
     // Prepare
     const data = input({ tests: [], metricsAfter: snapshot(200, 0) });

@@ -1,11 +1,13 @@
 // Choosing the environment profile with `-c profile=...`: the default is the KIS_CORE_V3 example, another profile
 // changes names, tags and targets throughout, and a profile that is not valid stops the synth with the field path.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ParameterTier } from 'aws-cdk-lib/aws-ssm';
 import { parse, stringify } from 'yaml';
-import { DEFAULT_PROFILE_FILE } from '../../lib/paths';
+import { DEFAULT_PROFILE_FILE, REPO_ROOT } from '../../lib/paths';
+import { loadProfile, LocalProfileError } from '../../lib/profile';
 import { parameterTierFor } from '../../lib/profile-parameter';
 import { allStatements, synthRunbook, type Json } from './support';
 
@@ -95,5 +97,25 @@ describe('parameterTierFor', () => {
   it('should refuse a profile larger than an advanced parameter holds', () => {
     // Assess
     expect(() => parameterTierFor('x'.repeat(8193))).toThrow(/8193 bytes/);
+  });
+});
+
+describe('a local profile given to the CDK app', () => {
+  it('should be refused as a profile for the embedded engine, before the schema reads its {{port}} placeholders', () => {
+    // Act / Assess
+    expect(() => loadProfile('examples/local-demo.profile.yml')).toThrow(LocalProfileError);
+    expect(() => loadProfile('examples/local-demo.profile.yml')).toThrow('local profiles are for the embedded engine');
+  });
+
+  it('should make `cdk synth -c profile=<local profile>` fail with one line and no stack trace', () => {
+    // Act: the app as cdk runs it (cdk passes -c values in CDK_CONTEXT_JSON)
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'bin', 'app.ts')], {
+      cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ profile: 'examples/local-demo.profile.yml' }), CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'runbook-cdkout-')) },
+    });
+
+    // Assess
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^runbook: profile examples\/local-demo\.profile\.yml targets this machine \(targets\.kind: local\): local profiles are for the embedded engine/)]);
+    expect(r.stdout).toBe('');
   });
 });

@@ -37,7 +37,7 @@ describe('submitChange', () => {
     await submitChange(h.engine.deps, { request: testChange('CR-2026-952'), profile: testProfile(), submittedBy: 'ops' });
 
     await expect(submitChange(h.engine.deps, { request: testChange('CR-2026-953'), profile: testProfile(), submittedBy: 'ops' }))
-      .rejects.toThrow(`environment ${TEST_ENV} already has an active change: CR-2026-952`);
+      .rejects.toThrow(`environment ${TEST_ENV} already has an active change: CR-2026-952 (`);
     expect(await h.store.getChange('CR-2026-953')).toBeUndefined();
   });
 

@@ -3,8 +3,8 @@
 import { createHarness, statePath, testProfile, TEST_ENV, type Harness } from '../support/harness';
 import { eventually } from '../support/fakes';
 
-const PREFLIGHT = ['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
-const PLAN = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Check Alarms'];
+const PREFLIGHT = ['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
+const PLAN = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Check Alarms'];
 const ROLLBACK_TO_PLAN = ['Rollback Begin', 'Rollback Run Steps', 'Report Rollback', 'Attempts Left?', 'Rolled Back To Plan'];
 const ID = 'CR-2026-900';
 const ERROR_RATE = `runbook-${TEST_ENV}-error-rate`;

@@ -4,8 +4,10 @@ import { createHarness, statePath, testChange, testProfile, TEST_ENV, type Harne
 import { eventually } from '../support/fakes';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { requestCancel } from '../../lambdas/phases/cancel';
+import { interruptChange } from '../../lambdas/phases/common';
+import { recoverInterrupted, rollbackInterrupted } from '../../lambdas/phases/resume';
 
-const PREFLIGHT = ['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
+const PREFLIGHT = ['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
 const PLAN = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Check Alarms'];
 const PLAN_WITH_RECHECK = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Recheck System Health', 'Plan Check Alarms'];
 const ACT = ['Act Begin', 'Act Run Steps', 'Monitor Window'];
@@ -105,7 +107,7 @@ describe('runbook state machine on the local engine', () => {
     // Assess
     expect(outcome.status).toBe('FAILED');
     expect(outcome.error).toBe('PreflightFailed');
-    expect(statePath(outcome)).toEqual(['Start Attempt', 'PreFlight System Health', 'Report PreFlight Failure', 'PreFlight Failed']);
+    expect(statePath(outcome)).toEqual(['How To Start', 'Start Attempt', 'PreFlight System Health', 'Report PreFlight Failure', 'PreFlight Failed']);
     expect(h.hosts.stepNames()).toEqual(['preflight-system-health']);
     const change = await h.store.getChange('CR-2026-900');
     expect(change?.status).toBe('PREFLIGHT_FAILED');
@@ -123,7 +125,7 @@ describe('runbook state machine on the local engine', () => {
     const outcome = await h.finish(name);
 
     // Assess
-    expect(statePath(outcome)).toEqual(['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'Report PreFlight Failure', 'PreFlight Failed']);
+    expect(statePath(outcome)).toEqual(['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'Report PreFlight Failure', 'PreFlight Failed']);
     expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('JWT_SECRET');
   });
 
@@ -138,7 +140,7 @@ describe('runbook state machine on the local engine', () => {
     const outcome = await h.finish(name);
 
     // Assess
-    expect(statePath(outcome)).toEqual(['Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'Report PreFlight Failure', 'PreFlight Failed']);
+    expect(statePath(outcome)).toEqual(['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'Report PreFlight Failure', 'PreFlight Failed']);
     expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('/runbook/test-env/test-user-password');
     expect(h.hosts.stepNames()).toEqual(['preflight-system-health']);
   });
@@ -231,6 +233,9 @@ describe('runbook state machine on the local engine', () => {
     expect(events.map((e) => e.type)).toContain('alarm.triggered');
     expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('AlarmTriggered');
     expect(h.engine.broker.outstanding()).toBe(0);
+    // The alarm is one issue in the report, not one per event plus the failure it caused.
+    const issues = ((await h.store.getReport('CR-2026-900'))?.report as { issues: { message: string }[] }).issues;
+    expect(issues.filter((i) => i.message.includes(`runbook-${TEST_ENV}-error-rate`))).toHaveLength(1);
   });
 
   it.each([
@@ -288,8 +293,26 @@ describe('runbook state machine on the local engine', () => {
     expect(statePath(outcome).slice(-4)).toEqual(['Rollback Begin', 'Rollback Run Steps', 'Report Manual Intervention', 'Manual Intervention Required']);
     expect((await h.store.getChange('CR-2026-900'))?.status).toBe('MANUAL_INTERVENTION');
     expect(h.notifier.sent.find((n) => n.kind === 'manual-intervention')?.severity).toBe('critical');
+    // API health is checked when the report is written (the health-check step of the rollback never ran).
+    expect((await h.store.getReport('CR-2026-900'))?.qcSummary).toContain('API Health: HEALTHY\n');
     // The environment stays locked until an operator clears it.
     expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: false, holder: 'CR-2026-900' });
+  });
+
+  it('should report the API UNHEALTHY when the service is dead at report time, whatever the last health-check step said', async () => {
+    // Prepare: the rollback's restore fails after its health check passed… and the service no longer answers
+    h = createHarness({ behaviour: (req) => (req.step.name === 'deploy' || req.step.name === 'rollback-release' ? { status: 'Failed' } : { status: 'Success' }) });
+    h.tester.smokeFails.add('API health at report time');
+    const name = await h.submit();
+    await h.approveAll('CR-2026-900');
+
+    // Act
+    await h.finish(name);
+
+    // Assess
+    const stored = await h.store.getReport('CR-2026-900');
+    expect(stored?.outcome).toBe('MANUAL_INTERVENTION');
+    expect(stored?.qcSummary).toContain('API Health: UNHEALTHY (HTTP 500)');
   });
 
   it('should start the next attempt as <id>-2 on re-approval and end FAILED when attempts are exhausted', async () => {
@@ -310,5 +333,149 @@ describe('runbook state machine on the local engine', () => {
     expect(change).toMatchObject({ status: 'FAILED', attempt: 2, executionName: 'CR-2026-900-2' });
     expect((await h.store.getReport('CR-2026-900', 1))?.outcome).toBe('ROLLED_BACK');
     expect((await h.store.getReport('CR-2026-900'))?.attempt).toBe(2);
+  });
+});
+
+// A run resumed after the embedded process stopped or died: the same definition entered through the input's
+// `entry` (How To Start), on a second engine over the same records, as after a restart. How To Start is a JSONPath
+// Choice whose rules are `And` of `IsPresent` and `StringEquals` on `$.entry`, with a Default (Choice Rules
+// (JSONPath): https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html); asl-validator accepts it
+// (definition.test.ts) and the local engine evaluates it as below.
+describe('runbook state machine resumed after an interruption', () => {
+  const harnesses: Harness[] = [];
+  const make = (options: Parameters<typeof createHarness>[0] = {}): Harness => {
+    const created = createHarness(options);
+    harnesses.push(created);
+    return created;
+  };
+  afterEach(async () => { for (const x of harnesses.splice(0)) await x.close(); });
+  const lines: string[] = [];
+  const recover = (x: Harness) => recoverInterrupted(x.engine.deps, TEST_ENV, { actor: 'ops', say: (l) => lines.push(l) });
+
+  it('should roll back, as execution <id>-1-r1 entered at Rollback Begin, a change whose process died in the monitoring window', async () => {
+    // Prepare: the first process dies (no INTERRUPTED mark) while the change is MONITORING
+    const first = make({ monitorWindowMs: 600_000 });
+    const name = await first.submit();
+    await first.approveAll('CR-2026-900');
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'MONITORING');
+    first.engine.abort(name);
+    await first.finish(name);
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+    const outcome = await restarted.finish('CR-2026-900-1-r1');
+
+    // Assess
+    expect(recovered.map((r) => [r.change.id, r.recovery.kind, r.executionName])).toEqual([['CR-2026-900', 'rollback', 'CR-2026-900-1-r1']]);
+    expect(statePath(outcome)).toEqual(['How To Start', ...ROLLBACK_TO_PLAN]);
+    expect(restarted.hosts.stepNames()).toEqual(['rollback-release', 'rollback-health-check']);
+    const change = await first.store.getChange('CR-2026-900');
+    expect(change).toMatchObject({ status: 'ROLLED_BACK', executionName: 'CR-2026-900-1-r1', resumes: 1, reason: expect.stringContaining('Interrupted: the embedded process running the change stopped while it was MONITORING') });
+    expect((await first.store.getReport('CR-2026-900'))?.report).toMatchObject({ rollback: { executed: true } });
+    // Back in PLAN, the change still holds its environment.
+    expect(await first.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: false, holder: 'CR-2026-900' });
+    const types = (await first.store.listEvents('CR-2026-900')).map((e) => e.type);
+    expect(types.filter((t) => t === 'execution.resumed')).toHaveLength(1);
+    expect(types.filter((t) => t === 'rollback.started')).toHaveLength(1);
+  });
+
+  it('should send its own rollback commands when the process died mid-rollback, never waiting on the dead one\'s', async () => {
+    // Prepare: an ACT step fails, the rollback starts, and the process dies while its first command runs
+    const first = make({ behaviour: (req) => (req.step.name === 'deploy' ? { status: 'Failed' } : { status: 'Success' }) });
+    first.hosts.hold('rollback-release');
+    const name = await first.submit();
+    await first.approveAll('CR-2026-900');
+    await eventually(() => first.store.listCommands('CR-2026-900', 1), (cs) => cs.some((c) => c.stepName === 'rollback-release'));
+    first.engine.abort(name);
+    await first.finish(name);
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+    const outcome = await restarted.finish('CR-2026-900-1-r1');
+
+    // Assess
+    expect(recovered.map((r) => r.recovery)).toEqual([{ kind: 'rollback', from: 'ROLLING_BACK' }]);
+    expect(statePath(outcome)).toEqual(['How To Start', ...ROLLBACK_TO_PLAN]);
+    expect(restarted.hosts.stepNames()).toEqual(['rollback-release', 'rollback-health-check']);
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('ROLLED_BACK');
+  });
+
+  it('should hold a change interrupted after ACT began when the profile says onInterrupted: hold, until `runbook rollback` rolls it back', async () => {
+    // Prepare: a graceful stop (INTERRUPTED) while MONITORING
+    const first = make({ monitorWindowMs: 600_000 });
+    const name = await first.submit(testChange(), testProfile({ onInterrupted: 'hold' }));
+    await first.approveAll('CR-2026-900');
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'MONITORING');
+    await first.engine.stop(name, 'runbook serve stopped');
+    await interruptChange(first.engine.deps, 'CR-2026-900', 'ops', 'runbook serve stopped');
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+
+    // Assess: held, locked, and the way out named
+    expect(recovered.map((r) => r.recovery.kind)).toEqual(['hold']);
+    expect(await first.store.getChange('CR-2026-900')).toMatchObject({ status: 'INTERRUPTED', interruptedFrom: 'MONITORING' });
+    expect(lines.at(-1)).toContain('roll it back with: npx runbook rollback CR-2026-900');
+    expect(await first.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: false, holder: 'CR-2026-900' });
+    expect(restarted.engine.runningNames()).toEqual([]);
+
+    // Act: on demand
+    const started = await rollbackInterrupted(restarted.engine.deps, { changeId: 'CR-2026-900', by: 'ops' });
+    const outcome = await restarted.finish(started.executionName);
+
+    // Assess
+    expect(started).toEqual({ changeId: 'CR-2026-900', executionName: 'CR-2026-900-1-r1', from: 'MONITORING' });
+    expect(statePath(outcome)).toEqual(['How To Start', ...ROLLBACK_TO_PLAN]);
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('ROLLED_BACK');
+    await expect(rollbackInterrupted(restarted.engine.deps, { changeId: 'CR-2026-900', by: 'ops' })).rejects.toThrow('change CR-2026-900 is ROLLED_BACK: only a change interrupted after ACT began');
+  });
+
+  it('should wait for approvals again, entered at Plan Await Approvals, keeping the approvals already given', async () => {
+    // Prepare: one of three approvals given, then a graceful stop
+    const first = make();
+    const name = await first.submit();
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'AWAITING_APPROVAL');
+    await recordApproval(first.engine.deps, { changeId: 'CR-2026-900', role: 'technical', decision: 'approve', approver: 'approver-technical' });
+    await first.engine.stop(name, 'runbook serve stopped');
+    await interruptChange(first.engine.deps, 'CR-2026-900', 'ops', 'runbook serve stopped');
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('INTERRUPTED');
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'AWAITING_APPROVAL');
+    for (const role of ['business', 'security'] as const) await recordApproval(restarted.engine.deps, { changeId: 'CR-2026-900', role, decision: 'approve', approver: `approver-${role}` });
+    const outcome = await restarted.finish('CR-2026-900-1-r1');
+
+    // Assess
+    expect(recovered.map((r) => [r.recovery.kind, r.executionName])).toEqual([['resume', 'CR-2026-900-1-r1']]);
+    expect(statePath(outcome)).toEqual(['How To Start', 'Resume Attempt', 'Resume Where?', ...PLAN.slice(1), ...ACT, 'Test Smoke', 'Test Performance', 'Report Success', 'Change Completed']);
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('COMPLETED');
+    expect((await first.store.listApprovals('CR-2026-900', 1)).map((a) => a.role).sort()).toEqual(['business', 'security', 'technical']);
+    // Pre-flight ran once: the resumed run did not start the attempt again.
+    expect(restarted.hosts.stepNames().filter((s) => s.startsWith('preflight-'))).toEqual([]);
+  });
+
+  it('should wait for the change window again, entered at Plan Wait For Change Window', async () => {
+    // Prepare: approved, waiting for its window, when the process dies
+    const first = make({ changeWindowMs: 600_000 });
+    const name = await first.submit();
+    await first.approveAll('CR-2026-900');
+    await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'SCHEDULED');
+    first.engine.abort(name);
+    await first.finish(name);
+    const restarted = make({ store: first.store });
+
+    // Act
+    const recovered = await recover(restarted);
+    const outcome = await restarted.finish('CR-2026-900-1-r1');
+
+    // Assess
+    expect(recovered.map((r) => r.recovery)).toEqual([{ kind: 'resume', from: 'SCHEDULED', entry: 'change-window' }]);
+    expect(statePath(outcome)).toEqual(['How To Start', 'Resume Attempt', 'Resume Where?', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Recheck System Health', 'Plan Check Alarms', ...ACT, 'Test Smoke', 'Test Performance', 'Report Success', 'Change Completed']);
+    expect((await first.store.getChange('CR-2026-900'))?.status).toBe('COMPLETED');
   });
 });

@@ -20,12 +20,14 @@ export class FakeHostCommands implements HostCommands {
   private readonly outcomes = new Map<string, CommandOutcome>();
   private readonly gates = new Map<string, { promise: Promise<void>; open: () => void }>();
   private next = 0;
+  private readonly instance = Math.random().toString(36).slice(2, 8);
 
   constructor(private readonly bus: EventBus, private readonly behaviour: (req: SendCommandRequest) => StepBehaviour = () => ({ status: 'Success' })) {}
 
   async send(req: SendCommandRequest): Promise<{ commandId: string }> {
     this.next += 1;
-    const commandId = `cmd-${String(this.next).padStart(4, '0')}`;
+    // Unique across instances, as SSM's are: a restarted server over a kept store must not reuse an earlier id.
+    const commandId = `cmd-${this.instance}-${String(this.next).padStart(4, '0')}`;
     this.sent.push(req);
     this.outcomes.set(commandId, { status: 'InProgress', stdout: '', stderr: '' });
     const b = this.behaviour(req);

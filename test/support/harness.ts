@@ -58,16 +58,22 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function createHarness(options: { behaviour?: (req: SendCommandRequest) => StepBehaviour; missingParameters?: string[]; monitorWindowMs?: number } = {}): Harness {
+export function createHarness(options: {
+  behaviour?: (req: SendCommandRequest) => StepBehaviour; missingParameters?: string[]; monitorWindowMs?: number;
+  /** How long the change window waits (default 0). */
+  changeWindowMs?: number;
+  /** Another harness's store: a second engine over the same records, as after a restart. */
+  store?: MemoryChangeStore;
+} = {}): Harness {
   const bus = new LocalEventBus({ log: silentLog, baseDelayMs: 2 });
-  const store = new MemoryChangeStore();
+  const store = options.store ?? new MemoryChangeStore();
   const hosts = new FakeHostCommands(bus, options.behaviour);
   const alarms = new FakeAlarms(bus);
   const tester = new FakeTester();
   const notifier = new RecordingNotifier();
   const engine = new EmbeddedEngine({
     deps: { store, hosts, alarms, metrics: alarms, notifier, clock: systemClock, parameters: new FakeParameters(options.missingParameters), tester, log: silentLog },
-    waitTimeOverrides: { 'Plan Wait For Change Window': 0, 'Monitor Window Timer': options.monitorWindowMs ?? 20 },
+    waitTimeOverrides: { 'Plan Wait For Change Window': options.changeWindowMs ?? 0, 'Monitor Window Timer': options.monitorWindowMs ?? 20 },
     retryIntervalOverrides: { 'Monitor Close Window': 5 },
   });
   routeEvents(bus, engine);
