@@ -167,9 +167,20 @@ export interface Logger {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
+/**
+ * What an execution is started with. `mode: 'rollback'` enters the same state machine at its rollback states (a
+ * rollback-only run of an attempt whose own execution ended after ACT began), with `failure` as the reason.
+ */
+export interface ExecutionInput {
+  changeId: string;
+  attempt: number;
+  mode?: 'rollback';
+  failure?: { Error: string; Cause?: string };
+}
+
 /** Starts an attempt's execution (Step Functions StartExecution; the embedded engine's run). The name makes it idempotent. */
 export interface Executions {
-  start(name: string, input: { changeId: string; attempt: number }): Promise<{ executionId: string; alreadyStarted: boolean }>;
+  start(name: string, input: ExecutionInput): Promise<{ executionId: string; alreadyStarted: boolean }>;
 }
 
 /** One entry of an execution's history, as the console's execution event history shows it (the engine's event types). */

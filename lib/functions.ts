@@ -26,7 +26,8 @@ export type Capability =
   | 'alarms' // the rollback alarms' states
   | 'metrics' // the metrics the rollback alarms watch
   | 'callbacks' // complete or fail waiting tasks (granted by the orchestration, which owns the state machine)
-  | 'executions'; // start, describe, stop executions and read their history (likewise)
+  | 'executions' // start, describe, stop executions and read their history (likewise)
+  | 'startExecutions'; // start executions only (likewise)
 
 export const FUNCTION_CAPABILITIES = {
   preflight: ['records', 'profile', 'parameters', 'sendCommands', 'callbacks'],
@@ -34,13 +35,16 @@ export const FUNCTION_CAPABILITIES = {
   act: ['records', 'profile', 'sendCommands', 'alarms', 'metrics', 'callbacks'],
   test: ['records', 'profile'],
   report: ['records', 'profile', 'metrics', 'notify'],
-  rollback: ['records', 'profile', 'sendCommands', 'notify'],
+  // Rollback steps are waiting tasks too: a retried step completes its new token when the command already ended.
+  rollback: ['records', 'profile', 'sendCommands', 'notify', 'callbacks'],
   'command-status': ['records', 'profile', 'commandResults', 'callbacks'],
   alarm: ['records', 'profile', 'callbacks'],
   // Submissions start executions; cancel stops them and ends the attempt through the REPORT code (metrics, notify).
   api: ['records', 'profile', 'notify', 'callbacks', 'executions', 'metrics'],
   // Runs the PRE-FLIGHT checks outside a change and polls their results itself (lambdas/phases/scheduled-check.ts).
   'scheduled-check': ['records', 'profile', 'parameters', 'sendCommands', 'commandResults', 'notify'],
+  // Unfinished executions: starts a rollback-only run, or ends the attempt through the REPORT code (metrics, notify).
+  'execution-status': ['records', 'profile', 'notify', 'metrics', 'startExecutions'],
 } as const satisfies Record<FunctionName, readonly Capability[]>;
 
 export const hasCapability = (name: FunctionName, capability: Capability): boolean =>
@@ -80,6 +84,7 @@ const SPECS: Record<FunctionName, FunctionSpec> = {
   api: { description: 'Submissions, approvals and status (REST API)', timeout: Duration.seconds(29), synchronousCaller: 'API Gateway (proxy integration), which returns the error to the caller' },
   // Two host commands polled one after the other, each bounded by its own timeout + 60 s (2 × 360 s).
   'scheduled-check': { description: 'Scheduled health check of the environment', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), asynchronous: true },
+  'execution-status': { description: 'Executions that timed out, were aborted or failed: roll back or end the change', timeout: Duration.seconds(60), asynchronous: true },
 };
 
 export interface RunbookFunctionsProps {

@@ -57,13 +57,13 @@ describe('the change table', () => {
 });
 
 describe('the functions', () => {
-  it('should be the six phase functions plus the two event handlers (api and scheduled-check only once their entries exist)', () => {
+  it('should be the six phase functions plus the three event handlers (api and scheduled-check only once their entries exist)', () => {
     // Act
     const names = functions.map((fn) => fn.logicalName).sort();
 
     // Assess
     const optional = ['api', 'scheduled-check'].filter((n) => names.includes(n as never));
-    expect(names).toEqual(['act', 'alarm', 'command-status', 'plan', 'preflight', 'report', 'rollback', 'test', ...optional].sort());
+    expect(names).toEqual(['act', 'alarm', 'command-status', 'execution-status', 'plan', 'preflight', 'report', 'rollback', 'test', ...optional].sort());
     expect(ofType('AWS::Lambda::Function')).toHaveLength(functions.length);
   });
 
@@ -265,8 +265,11 @@ describe('IAM', () => {
     // Prepare
     const probe: Record<string, string> = {
       notify: 'sns:Publish', sendCommands: 'ssm:SendCommand', commandResults: 'ssm:GetCommandInvocation', alarms: 'cloudwatch:DescribeAlarms',
-      metrics: 'cloudwatch:GetMetricData', callbacks: 'states:SendTaskSuccess', executions: 'states:StartExecution', parameters: 'ssm:GetParameters',
+      metrics: 'cloudwatch:GetMetricData', callbacks: 'states:SendTaskSuccess', executions: 'states:StopExecution', startExecutions: 'states:StartExecution',
+      parameters: 'ssm:GetParameters',
     };
+    // Controlling executions includes starting them.
+    const implied = (caps: readonly string[]): string[] => (caps.includes('executions') ? [...caps, 'startExecutions'] : [...caps]);
 
     // Act
     const granted = Object.fromEntries(functions.map((fn) => {
@@ -276,7 +279,7 @@ describe('IAM', () => {
 
     // Assess
     const expected = Object.fromEntries(functions.map((fn) => [fn.logicalName,
-      (FUNCTION_CAPABILITIES[fn.logicalName] as readonly string[]).filter((c) => c in probe).sort()]));
+      implied(FUNCTION_CAPABILITIES[fn.logicalName] as readonly string[]).filter((c) => c in probe).sort()]));
     expect(granted).toEqual(expected);
   });
 });

@@ -6,7 +6,7 @@ import {
   StartExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { Callbacks, Executions } from '../../ports';
+import type { Callbacks, ExecutionInput, Executions } from '../../ports';
 import { callAws, errorName, truncate } from './errors';
 
 /** SendTaskFailure limits: `error` up to 256 characters, `cause` up to 32,768. */
@@ -60,7 +60,7 @@ export class SfnExecutions implements Executions {
    * Step Functions makes the name idempotent: the same name and input while the first run is going returns that
    * run (reported here as started, it cannot be told apart); a finished run or other input is ExecutionAlreadyExists.
    */
-  async start(name: string, input: { changeId: string; attempt: number }): Promise<{ executionId: string; alreadyStarted: boolean }> {
+  async start(name: string, input: ExecutionInput): Promise<{ executionId: string; alreadyStarted: boolean }> {
     try {
       const response = await callAws('Step Functions StartExecution', () => this.client.send(new StartExecutionCommand({
         stateMachineArn: this.stateMachineArn,
