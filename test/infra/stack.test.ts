@@ -7,6 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { parse as parseYaml } from 'yaml';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { DOCUMENTS_DIR, DOCUMENT_NAMES } from '../../documents';
+import { EXECUTION_TIMEOUT_PATTERN } from '../../lambdas/core/documents';
 import { ALARM_METRICS } from '../../lambdas/adapters/aws/cloudwatch-alarms';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../lambdas/adapters/dynamodb/table';
 import { FunctionEnvSchemas } from '../../lambdas/aws/env';
@@ -297,14 +298,16 @@ describe('the SSM documents', () => {
     }
   });
 
-  it('should constrain every String parameter with allowedPattern or allowedValues and pass it only as ENV_VAR', () => {
+  it('should constrain every String parameter with allowedPattern or allowedValues and pass it only as ENV_VAR (the digits-only execution timeout aside)', () => {
     // Assess
     for (const [, d] of documents) {
       const params = (d.Properties.Content as { parameters?: Record<string, Json> }).parameters ?? {};
       for (const [param, p] of Object.entries(params)) {
         const where = `${String(d.Properties.Name)}.${param}`;
         expect({ where, constrained: p.allowedPattern !== undefined || p.allowedValues !== undefined }).toEqual({ where, constrained: true });
-        expect({ where, interpolationType: p.interpolationType }).toEqual({ where, interpolationType: 'ENV_VAR' });
+        // The execution timeout is the agent's timeoutSeconds input (digits only), never read by the script.
+        if (param === 'executionTimeout') expect({ where, allowedPattern: p.allowedPattern }).toEqual({ where, allowedPattern: EXECUTION_TIMEOUT_PATTERN });
+        else expect({ where, interpolationType: p.interpolationType }).toEqual({ where, interpolationType: 'ENV_VAR' });
       }
     }
   });

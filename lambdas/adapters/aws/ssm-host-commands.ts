@@ -9,7 +9,7 @@ import {
   type SendCommandCommandInput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { validateParameters, type CommandDocument } from '../../core/documents';
+import { EXECUTION_TIMEOUT_PARAMETER, stepParameters, type CommandDocument } from '../../core/documents';
 import { ValidationError } from '../../core/errors';
 import type { CommandStep } from '../../core/schemas';
 import type { CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
@@ -28,7 +28,7 @@ const MAX_DELIVERY_TIMEOUT = 2_592_000;
  */
 const UNKNOWN_FLEET_BATCHES = 10;
 /** The parameter AWS-RunShellScript-style documents use for the agent's execution timeout. */
-export const EXECUTION_TIMEOUT_PARAMETER = 'executionTimeout';
+export { EXECUTION_TIMEOUT_PARAMETER };
 /** How the agent separates stderr from stdout in ListCommandInvocations plugin output. */
 const ERROR_MARKER = '----------ERROR-------';
 const MAX_CONCURRENCY = /^(?:[1-9][0-9]*|(?:[1-9][0-9]?|100)%)$/;
@@ -98,7 +98,7 @@ export class SsmHostCommands implements HostCommands {
   }
 
   async validate(step: CommandStep): Promise<void> {
-    validateParameters(step.document, this.documentOf(step.document), step.parameters);
+    stepParameters(step.document, this.documentOf(step.document), step);
   }
 
   private documentOf(name: string): CommandDocument {
@@ -117,13 +117,9 @@ export class SsmHostCommands implements HostCommands {
         [{ path: 'targets', message: 'kind local needs the embedded engine' }]);
     }
     const doc = this.documentOf(step.document);
-    const given = { ...step.parameters };
-    // The local runner kills a step at timeoutSeconds; on AWS only a document that exposes the agent's
-    // execution timeout as a parameter can be told the same.
-    if (Object.hasOwn(doc.parameters, EXECUTION_TIMEOUT_PARAMETER) && !Object.hasOwn(given, EXECUTION_TIMEOUT_PARAMETER)) {
-      given[EXECUTION_TIMEOUT_PARAMETER] = String(step.timeoutSeconds);
-    }
-    const resolved = validateParameters(step.document, doc, given);
+    // The step's timeoutSeconds reaches the agent as the document's executionTimeout (its timeoutSeconds input), as
+    // the local runner kills a step at the same number.
+    const resolved = stepParameters(step.document, doc, step);
     const input: SendCommandCommandInput = {
       DocumentName: `${this.prefix}${step.document}`,
       // The bundled copy that just validated the parameters is the version this stack deployed last.

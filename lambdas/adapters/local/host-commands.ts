@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../../core/errors';
-import { environmentFor, scriptOf, validateParameters, type CommandDocument } from '../../core/documents';
+import { environmentFor, executionTimeoutSeconds, scriptOf, stepParameters, type CommandDocument } from '../../core/documents';
 import { loadDocument } from '../documents-dir';
 import { ssmCommandStatusEvent, type EventBus, type SsmCommandStatusDetail } from '../../core/events';
 import type { CommandStep } from '../../core/schemas';
@@ -76,15 +76,17 @@ export class LocalHostCommands implements HostCommands {
     }
     const name = request.step.document;
     const doc = this.load(name);
-    const params = validateParameters(name, doc, request.step.parameters);
+    const params = stepParameters(name, doc, request.step);
+    // What the agent would be told: the document's executionTimeout (filled from the step's timeoutSeconds).
+    const timeoutSeconds = executionTimeoutSeconds(params, request.step.timeoutSeconds);
     const requestedAt = this.clock.now();
-    const run = this.newRun(name, params, requestedAt, request.step.timeoutSeconds);
-    this.start(run, scriptOf(doc), environmentFor(doc, params), request.step.timeoutSeconds);
+    const run = this.newRun(name, params, requestedAt, timeoutSeconds);
+    this.start(run, scriptOf(doc), environmentFor(doc, params), timeoutSeconds);
     return { commandId: run.id };
   }
 
   async validate(step: CommandStep): Promise<void> {
-    validateParameters(step.document, this.load(step.document), step.parameters);
+    stepParameters(step.document, this.load(step.document), step);
   }
 
   async outcome(commandId: string): Promise<CommandOutcome> {

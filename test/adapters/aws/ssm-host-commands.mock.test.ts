@@ -70,7 +70,8 @@ describe('SsmHostCommands.send', () => {
     expect(ssm.commandCalls(SendCommandCommand)[0]?.args[0].input).toEqual({
       DocumentName: 'kis-core-v3-runbook-ServiceControl',
       DocumentVersion: '$LATEST',
-      Parameters: { Action: ['stop'], Services: ['estimator-service,erp-ai-service'], ServiceManager: ['systemd'], WaitSeconds: ['15'] },
+      // executionTimeout: the step's timeoutSeconds, the agent's timeoutSeconds input of the document.
+      Parameters: { Action: ['stop'], Services: ['estimator-service,erp-ai-service'], ServiceManager: ['systemd'], WaitSeconds: ['15'], executionTimeout: ['300'] },
       Targets: [{ Key: 'tag:Environment', Values: ['production'] }],
       MaxConcurrency: '50%',
       MaxErrors: '0',
@@ -113,7 +114,7 @@ describe('SsmHostCommands.send', () => {
 schemaVersion: "2.2"
 parameters:
   Hosts: { type: StringList, allowedPattern: "^[a-z]+$", interpolationType: ENV_VAR }
-  executionTimeout: { type: String, default: "3600", allowedPattern: "^[0-9]{1,5}$", interpolationType: ENV_VAR }
+  executionTimeout: { type: String, default: "3600", allowedPattern: "^([1-9][0-9]{0,4}|1[0-6][0-9]{4}|17[01][0-9]{3}|172[0-7][0-9]{2}|172800)$" }
 mainSteps:
   - action: aws:runShellScript
     name: run
@@ -128,6 +129,15 @@ mainSteps:
 
     // Assess
     expect(ssm.commandCalls(SendCommandCommand)[0]?.args[0].input.Parameters).toEqual({ Hosts: ['alpha', 'beta'], executionTimeout: ['120'] });
+  });
+
+  it("should refuse a step that sets executionTimeout itself (it comes from the step's timeoutSeconds) before calling SSM", async () => {
+    // Act
+    const sending = hosts().send(request({ step: { name: 'stop', document: 'runbook-ServiceControl', parameters: { Action: 'stop', Services: 'api', executionTimeout: '99999' }, timeoutSeconds: 60 } }));
+
+    // Assess
+    await expect(sending).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'parameters.executionTimeout' }] });
+    expect(ssm.calls()).toHaveLength(0);
   });
 
   it('should refuse a local target before calling SSM', async () => {
