@@ -22,6 +22,7 @@ export type Capability =
   | 'parameters' // the required-parameter check of PRE-FLIGHT
   | 'notify' // SNS topic and Slack secret
   | 'sendCommands' // ssm:SendCommand on the documents and the environment's instances
+  | 'cancelCommands' // ssm:CancelCommand (a step still running when the rollback begins)
   | 'commandResults' // read command invocations
   | 'alarms' // the rollback alarms' states
   | 'metrics' // the metrics the rollback alarms watch
@@ -36,7 +37,7 @@ export const FUNCTION_CAPABILITIES = {
   test: ['records', 'profile'],
   report: ['records', 'profile', 'metrics', 'notify'],
   // Rollback steps are waiting tasks too: a retried step completes its new token when the command already ended.
-  rollback: ['records', 'profile', 'sendCommands', 'notify', 'callbacks'],
+  rollback: ['records', 'profile', 'sendCommands', 'cancelCommands', 'notify', 'callbacks'],
   'command-status': ['records', 'profile', 'commandResults', 'callbacks'],
   alarm: ['records', 'profile', 'callbacks'],
   // Submissions start executions; cancel stops them and ends the attempt through the REPORT code (metrics, notify).
@@ -167,6 +168,7 @@ export class RunbookFunctions extends Construct {
     if (hasCapability(name, 'notify')) props.notifications.grantNotify(fn);
     if (hasCapability(name, 'sendCommands')) props.hostCommands.grantSend(fn);
     if (hasCapability(name, 'commandResults')) props.hostCommands.grantResults(fn);
+    if (hasCapability(name, 'cancelCommands')) props.hostCommands.grantCancel(fn);
     if (hasCapability(name, 'alarms')) this.grantAlarmStates(fn);
     if (hasCapability(name, 'metrics')) this.grantMetrics(fn);
     return fn;

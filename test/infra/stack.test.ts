@@ -175,7 +175,7 @@ describe('IAM', () => {
       'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
       'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
       'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
-      'cloudwatch:GetMetricData', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations',
+      'cloudwatch:GetMetricData', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands', 'ssm:CancelCommand',
     ]);
 
     // Act: a key policy's "*" means "this key", so only identity policies count.
@@ -265,7 +265,7 @@ describe('IAM', () => {
   it('should give each function exactly the capabilities of its row in FUNCTION_CAPABILITIES', () => {
     // Prepare
     const probe: Record<string, string> = {
-      notify: 'sns:Publish', sendCommands: 'ssm:SendCommand', commandResults: 'ssm:GetCommandInvocation', alarms: 'cloudwatch:DescribeAlarms',
+      notify: 'sns:Publish', sendCommands: 'ssm:SendCommand', cancelCommands: 'ssm:CancelCommand', commandResults: 'ssm:GetCommandInvocation', alarms: 'cloudwatch:DescribeAlarms',
       metrics: 'cloudwatch:GetMetricData', callbacks: 'states:SendTaskSuccess', executions: 'states:StopExecution', startExecutions: 'states:StartExecution',
       parameters: 'ssm:GetParameters',
     };

@@ -2,8 +2,10 @@
 // rate control, output to CloudWatch Logs) after checking parameters against the same document files the embedded
 // engine runs, and reads a command's outcome back aggregated over every instance it ran on.
 import {
+  CancelCommandCommand,
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
+  ListCommandsCommand,
   SendCommandCommand,
   type CommandInvocation,
   type SendCommandCommandInput,
@@ -144,10 +146,34 @@ export class SsmHostCommands implements HostCommands {
 
   async outcome(commandId: string): Promise<CommandOutcome> {
     const invocations = await this.invocationsWithRetry(commandId);
-    // Right after SendCommand the invocations may not be listed yet: the command is not failed, just not visible.
-    if (invocations.length === 0) return { status: 'InProgress', stdout: '', stderr: '' };
+    if (invocations.length === 0) return this.withoutInvocations(commandId);
     const outputs = await this.outputs(commandId, invocations);
-    return aggregate(outputs);
+    return { ...aggregate(outputs), instances: invocations.length };
+  }
+
+  /**
+   * Right after SendCommand the invocations may not be listed yet: the command is not failed, just not visible. But a
+   * command whose tag targets matched no instance ends with zero targets and nothing ran: that is a failed step, not
+   * a success (Command.TargetCount: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Command.html).
+   */
+  private async withoutInvocations(commandId: string): Promise<CommandOutcome> {
+    const listed = await callAws('SSM ListCommands', () => this.client.send(new ListCommandsCommand({ CommandId: commandId })));
+    const command = listed?.Commands?.[0];
+    if (command && command.TargetCount === 0 && command.Status !== undefined && !IN_FLIGHT.has(command.Status)) {
+      return { status: 'Failed', instances: 0, stdout: '', stderr: `the command reached no instance: no managed instance matched its targets (command ${command.Status}, 0 targets)` };
+    }
+    return { status: 'InProgress', stdout: '', stderr: '' };
+  }
+
+  /** CancelCommand (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CancelCommand.html); an unknown or finished command is nothing to cancel. */
+  async cancel(commandId: string): Promise<{ cancelled: boolean }> {
+    try {
+      await callAws('SSM CancelCommand', () => this.client.send(new CancelCommandCommand({ CommandId: commandId })));
+      return { cancelled: true };
+    } catch (err) {
+      if (errorName(err) === 'InvalidCommandId') return { cancelled: false };
+      throw err;
+    }
   }
 
   private async invocationsWithRetry(commandId: string): Promise<CommandInvocation[]> {

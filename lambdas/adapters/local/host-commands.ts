@@ -42,6 +42,8 @@ interface CommandRun {
   timer?: NodeJS.Timeout;
   drainTimer?: NodeJS.Timeout;
   timedOut: boolean;
+  /** Set by cancel(): the end is Cancelled, not Failed. */
+  cancelled?: boolean;
   finished: boolean;
   done: Promise<void>;
   resolveDone: () => void;
@@ -95,6 +97,16 @@ export class LocalHostCommands implements HostCommands {
     const outcome: CommandOutcome = { status: run.status, stdout: tail(run.stdout), stderr: tail(run.stderr) };
     if (run.exitCode !== undefined) outcome.exitCode = run.exitCode;
     return outcome;
+  }
+
+  /** Kills the command's whole process group; its end is published as Cancelled. */
+  async cancel(commandId: string): Promise<{ cancelled: boolean }> {
+    const run = this.runs.get(commandId);
+    if (!run || run.finished) return { cancelled: false };
+    run.cancelled = true;
+    killGroup(run.child, 'SIGKILL');
+    await run.done;
+    return { cancelled: true };
   }
 
   /** Kills every command still running (its whole process group) and waits for them to end; no events follow. */
@@ -180,7 +192,7 @@ export class LocalHostCommands implements HostCommands {
     if (run.timedOut) {
       run.status = 'TimedOut';
       run.stderr = keepTail(`${run.stderr}\nExecution timed out: killed after ${Math.round((run.expireAfter.getTime() - run.requestedAt.getTime()) / 1000)} s\n`);
-    } else if (this.closed) {
+    } else if (this.closed || run.cancelled) {
       run.status = 'Cancelled';
     } else {
       run.status = exitCode === 0 ? 'Success' : 'Failed';

@@ -4,8 +4,11 @@
 import {
   GetCommandInvocationCommand,
   InvalidDocument,
+  CancelCommandCommand,
+  InvalidCommandId,
   InvocationDoesNotExist,
   ListCommandInvocationsCommand,
+  ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
   ThrottlingException,
@@ -205,7 +208,7 @@ describe('SsmHostCommands.outcome', () => {
     const outcome = await hosts().outcome('cmd-1');
 
     // Assess
-    expect(outcome).toEqual({ status: 'Success', exitCode: 0, stdout: 'done\n{"ok":true}\n', stderr: '' });
+    expect(outcome).toEqual({ status: 'Success', instances: 1, exitCode: 0, stdout: 'done\n{"ok":true}\n', stderr: '' });
     expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1', Details: true, MaxResults: 50 });
     expect(ssm.commandCalls(GetCommandInvocationCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1', InstanceId: 'i-0123456789abcdef0' });
   });
@@ -257,9 +260,10 @@ describe('SsmHostCommands.outcome', () => {
     expect(ssm.commandCalls(ListCommandInvocationsCommand)[1]?.args[0].input.NextToken).toBe('page-2');
   });
 
-  it('should retry an empty listing with backoff, then report InProgress rather than fail', async () => {
+  it('should retry an empty listing with backoff, then report InProgress rather than fail while the command is not over', async () => {
     // Prepare
     ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
+    ssm.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-1', Status: 'InProgress', TargetCount: 0 }] });
 
     // Act
     const outcome = await hosts().outcome('cmd-1');
@@ -267,7 +271,20 @@ describe('SsmHostCommands.outcome', () => {
     // Assess
     expect(outcome).toEqual({ status: 'InProgress', stdout: '', stderr: '' });
     expect(ssm.commandCalls(ListCommandInvocationsCommand)).toHaveLength(4);
+    expect(ssm.commandCalls(ListCommandsCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1' });
     expect(sleeps).toEqual([250, 500, 1000]);
+  });
+
+  it('should fail a command that ended having reached no instance (its tag matched nothing), whatever its status says', async () => {
+    // Prepare: the Command data type's TargetCount (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Command.html).
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
+    ssm.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-1', Status: 'Success', TargetCount: 0, CompletedCount: 0 }] });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'Failed', instances: 0, stderr: expect.stringContaining('reached no instance') });
   });
 
   it('should use the invocations as soon as a retry lists them', async () => {
@@ -296,7 +313,7 @@ describe('SsmHostCommands.outcome', () => {
     const outcome = await hosts().outcome('cmd-1');
 
     // Assess
-    expect(outcome).toEqual({ status: 'Failed', exitCode: 2, stdout: 'partial out', stderr: 'boom' });
+    expect(outcome).toEqual({ status: 'Failed', instances: 1, exitCode: 2, stdout: 'partial out', stderr: 'boom' });
     expect(ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(4);
   });
 
@@ -323,6 +340,34 @@ describe('SsmHostCommands.outcome', () => {
 
     // Assess
     await expect(reading).rejects.toThrow(TransientError);
+  });
+});
+
+describe('SsmHostCommands.cancel', () => {
+  it('should cancel the command on every instance it was sent to', async () => {
+    // Prepare: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CancelCommand.html
+    ssm.on(CancelCommandCommand).resolves({});
+
+    // Act
+    const result = await hosts().cancel('cmd-1');
+
+    // Assess
+    expect(result).toEqual({ cancelled: true });
+    expect(ssm.commandCalls(CancelCommandCommand).map((c) => c.args[0].input)).toEqual([{ CommandId: 'cmd-1' }]);
+  });
+
+  it('should say nothing was cancelled for an unknown command, and pass throttling on as TransientError', async () => {
+    // Prepare
+    ssm.on(CancelCommandCommand, { CommandId: 'cmd-gone' }).rejects(new InvalidCommandId({ message: 'no such command', $metadata: {} }));
+    ssm.on(CancelCommandCommand, { CommandId: 'cmd-busy' }).rejects(new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} }));
+
+    // Act
+    const gone = await hosts().cancel('cmd-gone');
+    const busy = hosts().cancel('cmd-busy');
+
+    // Assess
+    expect(gone).toEqual({ cancelled: false });
+    await expect(busy).rejects.toBeInstanceOf(TransientError);
   });
 });
 

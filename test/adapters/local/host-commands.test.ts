@@ -152,6 +152,26 @@ describe('LocalHostCommands', () => {
     expect(isRunning(child)).toBe(false);
   });
 
+  it('should cancel a running command: its process group is killed and it ends Cancelled', async () => {
+    // Prepare
+    const { commandId } = await hosts.send(commandRequest('runbook-Probe', { Mode: 'sleepchild', SleepSeconds: '30' }, 60));
+    const deadline = Date.now() + 5000;
+    while (!existsSync(join(hostRoot, 'child.pid')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const child = Number(readFileSync(join(hostRoot, 'child.pid'), 'utf8'));
+
+    // Act
+    const first = await hosts.cancel(commandId);
+    const event = await bus.waitFor(commandId);
+    const again = await hosts.cancel(commandId);
+
+    // Assess
+    expect(first).toEqual({ cancelled: true });
+    expect(again).toEqual({ cancelled: false });
+    expect(event.detail.status).toBe('Cancelled');
+    expect((await hosts.outcome(commandId)).status).toBe('Cancelled');
+    expect(isRunning(child)).toBe(false);
+  });
+
   it("should fill a document's executionTimeout from the step's timeoutSeconds and stop the script at it, as the agent would", async () => {
     // Act
     const started = Date.now();
