@@ -68,6 +68,7 @@ export async function submit(file: string, flags: ClientFlags, io: Io): Promise<
   io.out(`  execution ${r.executionName}${watch.console ? `\n  console   ${watch.console}` : ''}`);
   io.out(`  status    ${watch.status ?? ''}`);
   io.out(`  follow    npx runbook status ${r.changeId} --watch`);
+  for (const w of (r.warnings ?? []) as Array<{ path: string; message: string }>) io.err(`warning: ${w.path}: ${w.message}`);
   return EXIT.OK;
 }
 

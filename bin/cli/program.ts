@@ -13,6 +13,7 @@ import type { ClientFlags, Io, Timing } from './commands';
 import { DemoServiceError } from './embedded';
 import { EXIT as RUN_EXIT, runDemo, SCENARIOS, type Scenario } from './run';
 import { DEFAULT_PORT, startServer } from './serve';
+import { KINDS, validateCommand, type Kind } from './validate';
 
 const stdio: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -123,6 +124,22 @@ Exit codes:
       await server.close();
       io.out('stopped');
       code = EXIT.OK;
+    });
+
+  program
+    .command('validate')
+    .argument('<files...>', 'environment profiles and change requests (YAML or JSON)')
+    .description('Check profiles and change requests offline (no server, no AWS) with the checks the server runs.')
+    .addOption(new Option('--kind <kind>', 'what the files are (default: detected from their keys)').choices(KINDS))
+    .option('--profile <file>', 'check each change request against this profile (default: a profile among the files that it names)')
+    .option('--json', 'print one JSON object: { valid, files: [{ file, kind, valid, problems, warnings, notes }] }')
+    .addHelpText('after', `
+Unknown keys are errors in a profile (with the nearest known key) and warnings in a change request (kept as written).
+Exit codes:
+  0  every file is valid
+  2  a file is invalid or unreadable, or bad usage`)
+    .action(async (files: string[], opts: { kind?: Kind; profile?: string; json?: boolean }) => {
+      code = await validateCommand(files, { ...(opts.kind ? { kind: opts.kind } : {}), ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.json ? { json: true } : {}) }, io);
     });
 
   withClient(program.command('submit').argument('<file>', 'change request (YAML or JSON)').description('Submit a change request: validated, risk-assessed, environment locked, execution started.'))

@@ -3,7 +3,8 @@
 // into script text, an unanchored pattern) is refused when it is read, never sent.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { documentPolicyIssues, parseCommandDocument, type CommandDocument } from '../core/documents';
+import { documentPolicyIssues, parseCommandDocument, validateParameters, type CommandDocument } from '../core/documents';
+import type { CommandStep } from '../core/schemas';
 import { ValidationError } from '../core/errors';
 
 export const DOCUMENT_NAME = /^runbook-[A-Za-z0-9]+$/;
@@ -32,4 +33,13 @@ export function loadDocument(dir: string, name: string): CommandDocument {
 /** Every document of the directory, by name. */
 export function loadDocuments(dir: string): Record<string, CommandDocument> {
   return Object.fromEntries(documentNames(dir).map((name) => [name, loadDocument(dir, name)]));
+}
+
+/** Checks a step against its document in a directory, sending nothing: what `runbook validate` runs offline. */
+export function documentsDirValidator(dir: string): { validate(step: CommandStep): Promise<void> } {
+  return {
+    validate: async (step) => {
+      validateParameters(step.document, loadDocument(dir, step.document), step.parameters);
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // paginated with an opaque token) and one change's status with its approvals and timeline.
 import { evaluateApprovals } from '../core/approvals';
 import { STATUSES, executionNameFor, type Approval, type ChangeEvent, type ChangeRecord, type ChangeStatus } from '../core/records';
-import { ChangeRequestSchema, validate } from '../core/schemas';
+import { ChangeRequestSchema, validateWithWarnings } from '../core/schemas';
 import { loadChange } from '../phases/common';
 import { submitChange } from '../phases/submit';
 import { parseBody } from './body';
@@ -36,12 +36,13 @@ export function summary(change: ChangeRecord): Record<string, unknown> {
 export async function submit(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
   const raw = parseBody(req, 'change request');
   if (raw === undefined) throw badField('', 'empty body: send a change request document (YAML or JSON)');
-  const request = validate(ChangeRequestSchema, raw, 'change request');
+  // Unknown keys are kept in the stored document and named back to the caller, never dropped silently.
+  const { value: request, warnings } = validateWithWarnings(ChangeRequestSchema, raw, 'change request');
   const result = await submitChange(ctx.deps, { request, profile: await ctx.profile(), submittedBy: (req.identity as { id: string }).id });
   const c = result.change;
   return json(result.created ? 202 : 200, {
     changeId: c.id, status: c.status, riskLevel: c.risk.level, riskScore: c.risk.score, requiredApprovals: c.requiredApprovals,
-    executionName: result.executionName, duplicate: !result.created, watch: watchLinks(ctx, req, c),
+    executionName: result.executionName, duplicate: !result.created, warnings, watch: watchLinks(ctx, req, c),
   }, { location: `${req.baseUrl}/changes/${encodeURIComponent(c.id)}` });
 }
 

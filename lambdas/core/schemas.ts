@@ -1,16 +1,23 @@
 // Input schemas: the environment profile and the change request (the seed's change_plan_template.yml).
 // Both accept YAML or JSON; every error names the field path. Defaults are the seed's KIS_CORE_V3 values.
+// Every field carries a .describe(): schemas/*.schema.json and docs/*.md are generated from them (npm run generate).
+// Unknown keys: any object of the profile refuses them (found generically, see unknown-keys.ts, so a field added
+// on a plain z.object is covered); a change request keeps them as written and reports them as warnings.
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import { ValidationError } from './errors';
+import { ValidationError, type FieldIssue } from './errors';
+import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-keys';
 
 /** A host command: one of the project's SSM documents with its parameters (validated by the document's allowedPattern when sent). */
 export const CommandStepSchema = z.object({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case words joined by hyphens'),
-  document: z.string().regex(/^runbook-[A-Za-z0-9]+$/, 'a project document name like runbook-ServiceControl'),
-  parameters: z.record(z.string(), z.string()).default({}),
-  timeoutSeconds: z.number().int().min(5).max(7200).default(600),
-});
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case words joined by hyphens')
+    .describe('Step name, unique within its phase (lower-case words joined by hyphens); a change overrides parameters by this name.'),
+  document: z.string().regex(/^runbook-[A-Za-z0-9]+$/, 'a project document name like runbook-ServiceControl')
+    .describe('The host-command document to send: one of documents/*.yml, e.g. runbook-ServiceControl.'),
+  parameters: z.record(z.string(), z.string()).default({})
+    .describe("The document's parameters (all values are strings); each is checked against the document's allowedPattern/allowedValues."),
+  timeoutSeconds: z.number().int().min(5).max(7200).default(600).describe('How long the command may run before it counts as failed.'),
+}).describe('A host command: one of the project\'s documents with its parameters.');
 export type CommandStep = z.infer<typeof CommandStepSchema>;
 
 /**
@@ -30,7 +37,7 @@ export const UserMetricSchema = z.object({
     .describe('Only datapoints published with this unit (optional; CloudWatch matches every unit when left out).'),
   scale: z.number().positive().default(1)
     .describe('Multiplies the value into the unit of the threshold: 1000 turns seconds (ALB TargetResponseTime) into the milliseconds of monitoring.p95Ms.'),
-}).strict();
+}).describe('One of your own CloudWatch metrics.');
 export type UserMetric = z.infer<typeof UserMetricSchema>;
 
 /** A phase's steps: names are unique, since overrides and command records refer to steps by name. */
@@ -43,100 +50,112 @@ const StepListSchema = z.array(CommandStepSchema).min(1).superRefine((steps, ctx
 });
 
 const TargetsSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('local') }),
-  z.object({ kind: z.literal('tag'), key: z.string().min(1), values: z.array(z.string().min(1)).min(1) }),
-  z.object({ kind: z.literal('instances'), ids: z.array(z.string().regex(/^(i|mi)-[0-9a-f]{8,17}$/)).min(1) }),
-]);
+  z.object({ kind: z.literal('local').describe('This machine: the embedded engine runs the documents\' shell steps here.') })
+    .describe('This machine, on the embedded engine only.'),
+  z.object({
+    kind: z.literal('tag').describe('SSM targets by tag.'),
+    key: z.string().min(1).describe('The tag key, e.g. Environment.'),
+    values: z.array(z.string().min(1)).min(1).describe('The tag values; an instance with any of them is targeted.'),
+  }).describe('Managed instances selected by tag.'),
+  z.object({
+    kind: z.literal('instances').describe('SSM targets by instance id.'),
+    ids: z.array(z.string().regex(/^(i|mi)-[0-9a-f]{8,17}$/)).min(1).describe('EC2 (i-…) or hybrid (mi-…) managed instance ids.'),
+  }).describe('Managed instances by id.'),
+]).describe('Where host commands run: `local`, SSM targets by tag, or instance ids.');
 
 const HttpCheckSchema = z.object({
-  name: z.string().min(1),
-  method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET'),
-  path: z.string().startsWith('/'),
-  body: z.unknown().optional(),
-  expectedStatus: z.number().int().min(100).max(599).default(200),
+  name: z.string().min(1).describe('Name shown in the report.'),
+  method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET').describe('HTTP method.'),
+  path: z.string().startsWith('/').describe('Path under tests.baseUrl, starting with /.'),
+  body: z.unknown().optional().describe('JSON body to send (any value).'),
+  expectedStatus: z.number().int().min(100).max(599).default(200).describe('The HTTP status that counts as a pass.'),
   /** Smoke tests come in suites (critical paths, API endpoints); the report groups them. */
-  suite: z.enum(['critical-path', 'api-endpoint', 'database', 'external', 'performance-baseline']).default('api-endpoint'),
-});
+  suite: z.enum(['critical-path', 'api-endpoint', 'database', 'external', 'performance-baseline']).default('api-endpoint')
+    .describe('The suite the report groups this check under.'),
+}).describe('One smoke-test HTTP check.');
 export type HttpCheck = z.infer<typeof HttpCheckSchema>;
 
 export const EnvironmentProfileSchema = z.object({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and hyphens'),
-  description: z.string().optional(),
-  system: z.string().default('KIS_CORE_V3'),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and hyphens')
+    .describe('Environment name (lower-case letters, digits, hyphens); a change request\'s change_request.environment must match it.'),
+  description: z.string().optional().describe('Free text for people.'),
+  system: z.string().default('KIS_CORE_V3').describe('The system this environment runs (shown in reports).'),
   targets: TargetsSchema,
   /** How services are managed on the hosts: systemd on real hosts, pid files for the local demo. */
-  serviceManager: z.enum(['systemd', 'pidfile']).default('systemd'),
-  services: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/)).min(1),
+  serviceManager: z.enum(['systemd', 'pidfile']).default('systemd').describe('How services are managed on the hosts: systemd on real hosts, pid files for the local demo.'),
+  services: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/)).min(1).describe('Services that must be active (pre-flight) and that the steps stop and start.'),
   thresholds: z.object({
-    cpuPercent: z.number().min(1).max(100).default(80),
-    memoryPercent: z.number().min(1).max(100).default(85),
-    diskPercent: z.number().min(1).max(100).default(90),
-  }).prefault({}),
+    cpuPercent: z.number().min(1).max(100).default(80).describe('Pre-flight fails when host CPU use is above this percentage.'),
+    memoryPercent: z.number().min(1).max(100).default(85).describe('Pre-flight fails when host memory use is above this percentage.'),
+    diskPercent: z.number().min(1).max(100).default(90).describe('Pre-flight fails when host disk use is above this percentage.'),
+  }).prefault({}).describe('Pre-flight system-health limits (the seed: CPU 80 %, memory 85 %, disk 90 %).'),
   /** Reached during pre-flight connectivity checks (http(s)://, tcp://, postgresql://, redis://). */
-  endpoints: z.array(z.string().regex(/^(https?|tcp|postgresql|redis):\/\/[A-Za-z0-9.:/_-]+$/)).default([]),
+  endpoints: z.array(z.string().regex(/^(https?|tcp|postgresql|redis):\/\/[A-Za-z0-9.:/_-]+$/)).default([])
+    .describe('Reached during pre-flight connectivity checks (http(s)://, tcp://, postgresql://, redis://).'),
   dependencies: z.array(z.object({
-    name: z.string().min(1),
-    kind: z.enum(['postgres', 'redis', 'http', 'tcp']),
-    url: z.string().regex(/^(https?|tcp|postgresql|redis):\/\/[A-Za-z0-9.:/_@-]+$/),
-    required: z.boolean().default(true),
-  })).default([]),
+    name: z.string().min(1).describe('Name shown in the pre-flight result.'),
+    kind: z.enum(['postgres', 'redis', 'http', 'tcp']).describe('How the dependency is checked.'),
+    url: z.string().regex(/^(https?|tcp|postgresql|redis):\/\/[A-Za-z0-9.:/_@-]+$/).describe('Where the dependency answers (no passwords: secrets live in Parameter Store / Secrets Manager).'),
+    required: z.boolean().default(true).describe('A required dependency that fails stops the change; an optional one is reported only.'),
+  }).describe('One dependency checked in pre-flight.')).default([]).describe('Databases, caches and external APIs checked in pre-flight.'),
   /** Names only: values live in Parameter Store / Secrets Manager (or the local parameter file). */
-  requiredParameters: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_/.-]*$/)).default([]),
+  requiredParameters: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_/.-]*$/)).default([])
+    .describe('Parameter names that must exist (values live in Parameter Store / Secrets Manager under /runbook/<environment>/, or the local parameter file).'),
   backup: z.object({
-    directory: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('/backups'),
-    database: z.string().regex(/^postgresql:\/\/[A-Za-z0-9.:/_@-]+$/).optional(),
-    configFiles: z.array(z.string().regex(/^[A-Za-z0-9._/-]+$/)).default([]),
-    stateSnapshot: z.boolean().default(true),
-  }).prefault({}),
-  act: z.object({ steps: StepListSchema }),
+    directory: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('/backups').describe('Where backups are written on the hosts.'),
+    database: z.string().regex(/^postgresql:\/\/[A-Za-z0-9.:/_@-]+$/).optional().describe('PostgreSQL database to dump (postgresql://host:port/name, no password).'),
+    configFiles: z.array(z.string().regex(/^[A-Za-z0-9._/-]+$/)).default([]).describe('Configuration files to copy into the backup.'),
+    stateSnapshot: z.boolean().default(true).describe('Also record a state snapshot (service status, versions) with the backup metadata.'),
+  }).prefault({}).describe('The pre-flight backup (database dump, config files, state snapshot, metadata JSON).'),
+  act: z.object({ steps: StepListSchema.describe('ACT steps in order; a failure after the first rolls back.') }).describe('The ACT phase: block traffic, stop, back up, deploy, migrate, start, health check, restore traffic.'),
   healthCheck: z.object({
-    urls: z.array(z.string().url()).min(1),
-    attempts: z.number().int().min(1).max(60).default(10),
-    intervalSeconds: z.number().int().min(1).max(300).default(10),
-  }),
-  rollback: z.object({ steps: StepListSchema }),
+    urls: z.array(z.string().url()).min(1).describe('URLs that must answer 2xx.'),
+    attempts: z.number().int().min(1).max(60).default(10).describe('Attempts before the health check fails.'),
+    intervalSeconds: z.number().int().min(1).max(300).default(10).describe('Seconds between attempts.'),
+  }).describe('Health check after a deployment and after a rollback.'),
+  rollback: z.object({ steps: StepListSchema.describe('ROLLBACK steps in order.') }).describe('The ROLLBACK phase\'s steps.'),
   monitoring: z.object({
-    p95Ms: z.number().positive().default(2100),
-    errorRate: z.number().min(0).max(1).default(0.01),
-    windowSeconds: z.number().int().min(0).max(86400).default(1800),
+    p95Ms: z.number().positive().default(2100).describe('p95 latency threshold in milliseconds.'),
+    errorRate: z.number().min(0).max(1).default(0.01).describe('Error-rate threshold as a fraction (0.01 = 1 %).'),
+    windowSeconds: z.number().int().min(0).max(86400).default(1800).describe('Length of the monitoring window after ACT, in seconds.'),
     /** Automatic rollback fires at this multiple of a threshold (the seed: 150 %). */
-    rollbackFactor: z.number().min(1).default(1.5),
-    periodSeconds: z.number().int().min(1).default(60),
-    evaluationPeriods: z.number().int().min(1).default(3),
-    datapointsToAlarm: z.number().int().min(1).default(2),
+    rollbackFactor: z.number().min(1).default(1.5).describe('Automatic rollback fires at this multiple of a threshold (the seed: 1.5 = 150 %).'),
+    periodSeconds: z.number().int().min(1).default(60).describe('Alarm period in seconds (CloudWatch semantics).'),
+    evaluationPeriods: z.number().int().min(1).default(3).describe('Alarm evaluation periods (CloudWatch semantics).'),
+    datapointsToAlarm: z.number().int().min(1).default(2).describe('Breaching datapoints within the evaluation periods that put the alarm in ALARM.'),
     /** The endpoints the local probe samples to feed the alarms (AWS reads CloudWatch metrics instead). */
-    probePaths: z.array(z.string().startsWith('/')).default(['/api/v1/health']),
-    probeIntervalMs: z.number().int().min(50).default(1000),
+    probePaths: z.array(z.string().startsWith('/')).default(['/api/v1/health']).describe('Paths under tests.baseUrl the probe samples to feed the alarms.'),
+    probeIntervalMs: z.number().int().min(50).default(1000).describe('Milliseconds between probe samples.'),
     source: z.enum(['probe', 'cloudwatch']).default('probe')
       .describe('Where the rollback alarms read from: probe (the control plane samples the endpoints itself) or cloudwatch (your own metrics, monitoring.cloudwatch).'),
     cloudwatch: z.object({
       latency: UserMetricSchema.describe('The p95 latency the latency alarm compares with rollbackFactor × p95Ms (after scale, in ms).'),
       errors: UserMetricSchema.describe('The error count of each period (e.g. HTTPCode_Target_5XX_Count or 5XXError, Sum); a period without it counts 0 errors.'),
       requests: UserMetricSchema.describe('The request count of each period (e.g. RequestCount or Count, Sum); error rate = errors / requests.'),
-    }).strict().optional()
+    }).optional()
       .describe('Your own metrics, with source: cloudwatch. The error-rate alarm is metric math: FILL(errors, 0) / requests.'),
   }).superRefine((m, ctx) => {
     if (m.source === 'cloudwatch' && !m.cloudwatch) ctx.addIssue({ code: 'custom', path: ['cloudwatch'], message: 'is required when source is cloudwatch (latency, errors, requests)' });
     if (m.source === 'probe' && m.cloudwatch) ctx.addIssue({ code: 'custom', path: ['cloudwatch'], message: 'is read only with source: cloudwatch; set source or remove it' });
-  }).prefault({}),
+  }).prefault({}).describe('The rollback alarms and the monitoring window (the seed: p95 2100 ms, error rate 1 %, 30 min, rollback at 150 %).'),
   tests: z.object({
-    baseUrl: z.string().url(),
-    smoke: z.array(HttpCheckSchema).default([]),
+    baseUrl: z.string().url().describe('Base URL of the service under test.'),
+    smoke: z.array(HttpCheckSchema).default([]).describe('Smoke tests of critical paths and API endpoints.'),
     performance: z.object({
-      virtualUsers: z.number().int().min(1).max(1000).default(50),
+      virtualUsers: z.number().int().min(1).max(1000).default(50).describe('Concurrent virtual users of the load test.'),
       // The load test runs inside the TEST Lambda, which stops at 15 minutes.
-      durationSeconds: z.number().int().min(1).max(840).default(300),
-      p95Ms: z.number().positive().default(2100),
-      errorRate: z.number().min(0).max(1).default(0.01),
-      paths: z.array(z.string().startsWith('/')).default(['/api/v1/health', '/api/v1/estimates']),
-    }).prefault({}),
-  }),
+      durationSeconds: z.number().int().min(1).max(840).default(300).describe('Load test duration in seconds (at most 840: it runs inside the TEST Lambda).'),
+      p95Ms: z.number().positive().default(2100).describe('The load test fails when p95 latency is above this many milliseconds.'),
+      errorRate: z.number().min(0).max(1).default(0.01).describe('The load test fails when the error rate is above this fraction.'),
+      paths: z.array(z.string().startsWith('/')).default(['/api/v1/health', '/api/v1/estimates']).describe('Paths under tests.baseUrl the load test requests.'),
+    }).prefault({}).describe('The performance regression test (the seed: 50 users, 300 s, p95 ≤ 2100 ms, errors ≤ 1 %).'),
+  }).describe('The TEST phase.'),
   notifications: z.object({
-    slackWebhookSecret: z.string().optional(),
-    file: z.string().optional(),
-  }).prefault({}),
-  maxAttempts: z.number().int().min(1).max(10).default(3),
-});
+    slackWebhookSecret: z.string().optional().describe('Secrets Manager secret name holding the Slack webhook URL.'),
+    file: z.string().optional().describe('A file that notifications are appended to (embedded engine).'),
+  }).prefault({}).describe('Where notifications go besides the console / SNS topic.'),
+  maxAttempts: z.number().int().min(1).max(10).default(3).describe('How many attempts a change may make (each rollback returns it to PLAN for another).'),
+}).describe('An environment profile: where and how changes run, with the safety settings.');
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 
 const WORD = z.string().min(1);
@@ -146,53 +165,61 @@ export const CHANGE_ID = /^CR-\d{4}-\d{3,}$/;
 export const PROBABILITIES = ['very_low', 'low', 'medium', 'high', 'very_high'] as const;
 export const IMPACTS = ['negligible', 'minor', 'moderate', 'major', 'severe'] as const;
 /** The seed's template uses plain low/medium/high for impact; they map onto the 5-point scale. */
-const IMPACT_ALIASES: Record<string, (typeof IMPACTS)[number]> = { low: 'minor', medium: 'moderate', high: 'major', critical: 'severe' };
+type Impact = (typeof IMPACTS)[number];
+const IMPACT_ALIAS_WORDS = ['low', 'medium', 'high', 'critical'] as const;
+const IMPACT_ALIASES: Record<string, Impact> = { low: 'minor', medium: 'moderate', high: 'major', critical: 'severe' };
 
 export const ChangeRequestSchema = z.object({
   change_request: z.object({
-    id: z.string().regex(CHANGE_ID, 'must look like CR-YYYY-NNN'),
-    title: WORD,
-    type: z.enum(['maintenance', 'bugfix', 'enhancement', 'emergency']),
-    priority: z.enum(['low', 'medium', 'high', 'critical']),
-    environment: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).optional(),
-  }),
-  requester: z.object({ name: WORD, role: z.string().optional(), contact: z.string().optional() }),
+    id: z.string().regex(CHANGE_ID, 'must look like CR-YYYY-NNN').describe('Change id, CR-YYYY-NNN; the same id with the same body is the same change.'),
+    title: WORD.describe('Short title.'),
+    type: z.enum(['maintenance', 'bugfix', 'enhancement', 'emergency']).describe('Kind of change.'),
+    priority: z.enum(['low', 'medium', 'high', 'critical']).describe('Priority.'),
+    environment: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).optional().describe('The profile name this change is for (default: the served profile); must match it.'),
+  }).describe('What the change is.'),
+  requester: z.object({
+    name: WORD.describe('Who asks for the change; they can never approve it.'),
+    role: z.string().optional().describe('Their role.'),
+    contact: z.string().optional().describe('How to reach them.'),
+  }).describe('Who asks for the change.'),
   description: z.object({
-    summary: WORD,
-    business_justification: z.string().optional(),
-    technical_details: z.string().optional(),
-  }),
+    summary: WORD.describe('One-line summary.'),
+    business_justification: z.string().optional().describe('Why, for the business.'),
+    technical_details: z.string().optional().describe('What changes, technically.'),
+  }).describe('What and why.'),
   scope: z.object({
-    systems_affected: z.array(WORD).default([]),
-    components_modified: z.array(WORD).default([]),
-    data_changes: z.array(WORD).default([]),
-  }).prefault({}),
+    systems_affected: z.array(WORD).default([]).describe('Systems the change touches.'),
+    components_modified: z.array(WORD).default([]).describe('Components it modifies.'),
+    data_changes: z.array(WORD).default([]).describe('Data it changes (migrations, models).'),
+  }).prefault({}).describe('What the change touches.'),
   timeline: z.object({
-    planned_start: z.iso.datetime({ offset: true }),
-    estimated_duration: WORD,
-    planned_completion: z.iso.datetime({ offset: true }).optional(),
-    milestones: z.array(z.string()).default([]),
-  }),
+    planned_start: z.iso.datetime({ offset: true }).describe('Start of the change window (ISO 8601 with offset); ACT waits for it.'),
+    estimated_duration: WORD.describe('Expected duration, as people write it (e.g. "2 hours").'),
+    planned_completion: z.iso.datetime({ offset: true }).optional().describe('Expected end (ISO 8601 with offset).'),
+    milestones: z.array(z.string()).default([]).describe('Milestones, free text.'),
+  }).describe('The change window.'),
   risks_and_mitigations: z.array(z.object({
-    risk: WORD,
-    probability: z.enum(PROBABILITIES),
-    impact: z.preprocess((v) => (typeof v === 'string' && v in IMPACT_ALIASES ? IMPACT_ALIASES[v] : v), z.enum(IMPACTS)),
-    mitigation: z.string().optional(),
-    owner: z.string().optional(),
-  })).default([]),
+    risk: WORD.describe('The risk.'),
+    probability: z.enum(PROBABILITIES).describe('Probability on the 5-point scale.'),
+    impact: z.enum([...IMPACTS, ...IMPACT_ALIAS_WORDS]).transform((v) => (v in IMPACT_ALIASES ? IMPACT_ALIASES[v] as Impact : v as Impact))
+      .describe("Impact on the 5-point scale (the seed's low/medium/high/critical map to minor/moderate/major/severe)."),
+    mitigation: z.string().optional().describe('How the risk is reduced.'),
+    owner: z.string().optional().describe('Who owns the mitigation.'),
+  }).describe('One risk: probability × impact on the 5×5 matrix.')).default([]).describe('Risks; the highest score sets the risk level (HIGH/CRITICAL need executive approval).'),
   rollback_plan: z.object({
-    trigger_conditions: z.array(WORD).min(1),
-    rollback_steps: z.array(WORD).min(1),
-    estimated_rollback_time: z.string().optional(),
-  }),
+    trigger_conditions: z.array(WORD).min(1).describe('When to roll back, in words (the profile\'s alarms act on them).'),
+    rollback_steps: z.array(WORD).min(1).describe('The rollback, in words (the profile\'s rollback steps carry it out).'),
+    estimated_rollback_time: z.string().optional().describe('Expected rollback time.'),
+  }).describe('The rollback plan, for people.'),
   /** What this change deploys: per-step parameter values that override the profile's (validated by the documents when sent). */
   deployment: z.object({
-    release: z.string().regex(/^v\d+\.\d+\.\d+(-[a-z0-9]+)?$/).optional(),
-    step_parameters: z.record(z.string(), z.record(z.string(), z.string())).default({}),
-  }).optional(),
+    release: z.string().regex(/^v\d+\.\d+\.\d+(-[a-z0-9]+)?$/).optional().describe('The release this change deploys (vX.Y.Z or vX.Y.Z-tag).'),
+    step_parameters: z.record(z.string(), z.record(z.string(), z.string())).default({})
+      .describe('Per ACT step name, parameter values that override the profile\'s; checked against the documents at submission.'),
+  }).optional().describe('What this change deploys.'),
   /** Kept as submitted for the record only: approvals are claims until made through the approvals route. */
-  approval: z.record(z.string(), z.unknown()).optional(),
-});
+  approval: z.record(z.string(), z.unknown()).optional().describe('Approvals written in the document: kept as claims for the record; only the approvals route approves.'),
+}).describe("A change request: the seed's change_plan_template.yml.");
 export type ChangeRequest = z.infer<typeof ChangeRequestSchema>;
 
 /** Parses YAML or JSON text (JSON is YAML); a syntax error names the line. */
@@ -204,13 +231,52 @@ export function parseDocumentText(text: string, what: string): unknown {
   }
 }
 
-/** Validates against a schema; a failure becomes one ValidationError listing every field path. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+/** What to do with keys a schema does not know: a profile refuses them; a change request keeps them and warns. */
+export type UnknownKeyPolicy = 'error' | 'warn';
+const unknownKeyPolicies = new WeakMap<z.ZodType, UnknownKeyPolicy>();
+unknownKeyPolicies.set(EnvironmentProfileSchema, 'error');
+unknownKeyPolicies.set(ChangeRequestSchema, 'warn');
+
+export interface Validated<T> {
+  value: T;
+  /** Unknown keys of a lenient schema (kept in `value` as written). */
+  warnings: FieldIssue[];
+}
+
+const issueLines = (issues: FieldIssue[]): string => issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+
+/** Copies each unknown key's value from the input into the parsed value, so nothing submitted is dropped. */
+function keepUnknownKeys(parsed: unknown, raw: unknown, unknown: UnknownKey[]): void {
+  for (const u of unknown) {
+    const parent = u.path.slice(0, -1);
+    const target = parent.reduce<unknown>((node, k) => (node && typeof node === 'object' ? (node as Record<string | number, unknown>)[k] : undefined), parsed);
+    const source = u.path.reduce<unknown>((node, k) => (node && typeof node === 'object' ? (node as Record<string | number, unknown>)[k] : undefined), raw);
+    if (target && typeof target === 'object' && !Array.isArray(target)) (target as Record<string, unknown>)[u.key] = structuredClone(source);
+  }
+}
+
+/**
+ * Validates against a schema and reports unknown keys by the schema's policy: errors for the profile (with the
+ * nearest known key), warnings for the change request (the keys are kept). A failure is one ValidationError
+ * listing every field path.
+ */
+export function validateWithWarnings<S extends z.ZodType>(schema: S, value: unknown, what: string): Validated<z.infer<S>> {
   const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-  const lines = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
-  throw new ValidationError(`${what} is invalid: ${lines}`, issues);
+  const policy = unknownKeyPolicies.get(schema);
+  const unknown = policy ? findUnknownKeys(schema, value) : [];
+  const issues = result.success ? [] : result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  if (policy === 'error') issues.push(...unknown.map((u) => unknownKeyIssue(u)));
+  // A lenient document that fails anyway: a misspelt key is the likely reason, so name the close ones.
+  else if (issues.length > 0) issues.push(...unknown.filter((u) => u.suggestion).map((u) => unknownKeyIssue(u)));
+  if (issues.length > 0 || !result.success) throw new ValidationError(`${what} is invalid: ${issueLines(issues)}`, issues);
+  const warnings = policy === 'warn' ? unknown.map((u) => unknownKeyIssue(u, ' (kept as written, not used)')) : [];
+  if (unknown.length > 0) keepUnknownKeys(result.data, value, unknown);
+  return { value: result.data, warnings };
+}
+
+/** Validates against a schema (see validateWithWarnings); the warnings are dropped, the unknown keys kept. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  return validateWithWarnings(schema, value, what).value;
 }
 
 export const parseProfile = (text: string): EnvironmentProfile => validate(EnvironmentProfileSchema, parseDocumentText(text, 'profile'), 'profile');

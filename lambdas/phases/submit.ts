@@ -5,7 +5,7 @@ import { ConflictError, ValidationError, type FieldIssue } from '../core/errors'
 import { executionNameFor, type ChangeRecord } from '../core/records';
 import { assessRisk, requiredApprovals } from '../core/risk';
 import type { ChangeRequest, EnvironmentProfile } from '../core/schemas';
-import type { Deps } from '../ports';
+import type { Deps, HostCommands } from '../ports';
 import { recordEvent, unknownOverrideSteps } from './common';
 
 /** Key order must not change the hash: the same document re-submitted is the same change. */
@@ -21,12 +21,15 @@ export function bodyHash(request: ChangeRequest, profileName: string): string {
   return createHash('sha256').update(canonical({ request, profileName })).digest('hex');
 }
 
+/** What the submission checks need of the host commands: the documents' parameter checks, nothing sent. */
+export type StepValidator = Pick<HostCommands, 'validate'>;
+
 /**
- * Every host command the change would send, checked against its document now: a bad value is refused at
- * submission, naming the field, instead of failing halfway through ACT after traffic was already blocked.
+ * Every host command a profile (and a change on it) would send, checked against its document now: a bad value
+ * is refused at submission, naming the field, instead of failing halfway through ACT after traffic was blocked.
+ * With a change, a value the change supplied is named by its deployment path and the profile's by `profile.…`.
  */
-async function validateSteps(deps: Deps, request: ChangeRequest, profile: EnvironmentProfile): Promise<void> {
-  const overrides = request.deployment?.step_parameters ?? {};
+async function stepIssues(hosts: StepValidator, profile: EnvironmentProfile, overrides: Record<string, Record<string, string>>, profilePrefix: string): Promise<FieldIssue[]> {
   const issues: FieldIssue[] = [];
   const steps = [
     ...profile.act.steps.map((s, i) => ({ step: { ...s, parameters: { ...s.parameters, ...(overrides[s.name] ?? {}) } }, where: `act.steps.${i}`, overridden: overrides[s.name] ?? {} })),
@@ -34,18 +37,34 @@ async function validateSteps(deps: Deps, request: ChangeRequest, profile: Enviro
   ];
   for (const { step, where, overridden } of steps) {
     try {
-      await deps.hosts.validate(step);
+      await hosts.validate(step);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       for (const issue of err.issues) {
         const param = /^parameters\.(.+)$/.exec(issue.path)?.[1];
         // A value the change supplied is the change's fault; anything else is the profile's.
-        const path = param !== undefined && Object.hasOwn(overridden, param) ? `deployment.step_parameters.${step.name}.${param}` : `profile.${where}.${issue.path}`;
+        const path = param !== undefined && Object.hasOwn(overridden, param) ? `deployment.step_parameters.${step.name}.${param}` : `${profilePrefix}${where}.${issue.path}`;
         issues.push({ path, message: issue.message });
       }
     }
   }
-  if (issues.length > 0) throw new ValidationError(`change request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  return issues;
+}
+
+/**
+ * The checks beyond the schemas, shared by the server's submission and `runbook validate`: without a request, the
+ * profile's steps against their documents; with one, also the environment it names, the ACT steps it overrides
+ * and its override values against the documents. Empty when the server would accept it.
+ */
+export async function submissionIssues(hosts: StepValidator, profile: EnvironmentProfile, request?: ChangeRequest): Promise<FieldIssue[]> {
+  if (!request) return stepIssues(hosts, profile, {}, '');
+  const issues: FieldIssue[] = [];
+  const environment = request.change_request.environment ?? profile.name;
+  if (environment !== profile.name) issues.push({ path: 'change_request.environment', message: `${environment} does not match the profile ${profile.name}` });
+  const overrides = request.deployment?.step_parameters ?? {};
+  for (const u of unknownOverrideSteps(profile, overrides)) issues.push({ path: `deployment.step_parameters.${u}`, message: `no ACT step named ${u} in profile ${profile.name}` });
+  issues.push(...await stepIssues(hosts, profile, overrides, 'profile.'));
+  return issues;
 }
 
 export interface SubmitResult {
@@ -57,14 +76,9 @@ export interface SubmitResult {
 
 export async function submitChange(deps: Deps, input: { request: ChangeRequest; profile: EnvironmentProfile; submittedBy: string }): Promise<SubmitResult> {
   const { request, profile } = input;
-  const environment = request.change_request.environment ?? profile.name;
-  if (environment !== profile.name) {
-    throw new ValidationError(`change_request.environment: ${environment} does not match the profile ${profile.name}`, [{ path: 'change_request.environment', message: `expected ${profile.name}` }]);
-  }
-  const unknown = unknownOverrideSteps(profile, request.deployment?.step_parameters ?? {});
-  if (unknown.length > 0) {
-    throw new ValidationError(`deployment.step_parameters: no ACT step named ${unknown.join(', ')} in profile ${profile.name}`, unknown.map((u) => ({ path: `deployment.step_parameters.${u}`, message: 'no such ACT step' })));
-  }
+  const issues = await submissionIssues(deps.hosts, profile, request);
+  if (issues.length > 0) throw new ValidationError(`change request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  const environment = profile.name;
   const id = request.change_request.id;
   const hash = bodyHash(request, profile.name);
   const existing = await deps.store.getChange(id);
@@ -74,8 +88,6 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
     if (existing.status === 'SUBMITTED') await deps.executions.start(existing.executionName, { changeId: id, attempt: existing.attempt });
     return { change: existing, created: false, executionName: existing.executionName };
   }
-  await validateSteps(deps, request, profile);
-
   // Lock first: a change record never exists without its environment lock (nothing half-written).
   const lock = await deps.store.acquireLock(environment, id);
   if (!lock.acquired) throw new ConflictError(`environment ${environment} already has an active change: ${lock.holder}`);

@@ -93,6 +93,38 @@ describe('runbook serve API', () => {
       expect(r.headers.get('location')).toBe(`${t.url}/changes/CR-2026-301`);
     });
 
+    it('should answer with a warning per unknown key and keep those keys in the stored document', async () => {
+      // Prepare
+      const raw = change('CR-2026-309') as unknown as Record<string, Record<string, unknown>>;
+      const body = { ...raw, requester: { ...raw.requester, team: 'platform' }, ticket: { system: 'jira', key: 'OPS-12' } };
+
+      // Act
+      const r = await t.request('POST', '/changes', { body: JSON.stringify(body), contentType: 'application/json' });
+
+      // Assess
+      expect(r.status).toBe(202);
+      expect(r.json.warnings).toEqual([
+        { path: 'requester.team', message: 'unknown key (kept as written, not used)' },
+        { path: 'ticket', message: 'unknown key (kept as written, not used)' },
+      ]);
+      const stored = await t.server.runtime.engine.deps.store.getChange('CR-2026-309');
+      expect(stored?.request).toMatchObject({ requester: { team: 'platform' }, ticket: { system: 'jira', key: 'OPS-12' } });
+    });
+
+    it('should answer 400 naming a misspelt required key and the key it was meant to be, writing nothing', async () => {
+      // Prepare
+      const raw = change('CR-2026-308') as unknown as Record<string, Record<string, unknown>>;
+      const { summary, ...rest } = raw.description as Record<string, unknown>;
+
+      // Act
+      const r = await t.request('POST', '/changes', { body: JSON.stringify({ ...raw, description: { ...rest, sumary: summary } }), contentType: 'application/json' });
+
+      // Assess
+      expectError(r, 400, 'ValidationError');
+      expect(r.json.error.fields).toEqual(expect.arrayContaining([{ path: 'description.sumary', message: 'unknown key; did you mean `summary`?' }]));
+      expect(await t.server.runtime.engine.deps.store.getChange('CR-2026-308')).toBeUndefined();
+    });
+
     it('should answer 200 with the existing change when the same id and body come again, as JSON without a content type', async () => {
       // Prepare
       await t.submit(change('CR-2026-302'));

@@ -94,6 +94,20 @@ describe('runbook CLI against a local server', () => {
     expect(locked.err).toBe('runbook: 409 Conflict: environment test-env already has an active change: CR-2026-600');
   });
 
+  it('should print a warning per unknown key of a submitted change and still submit it', async () => {
+    // Prepare
+    const raw = change('CR-2026-602') as unknown as Record<string, unknown>;
+    writeFileSync(file, stringify({ ...raw, ticket: 'OPS-12' }));
+
+    // Act
+    const submitted = await runbook(t, 'submit', file);
+
+    // Assess
+    expect(submitted.code).toBe(0);
+    expect(submitted.out).toContain('CR-2026-602 submitted');
+    expect(submitted.err).toBe('warning: ticket: unknown key (kept as written, not used)');
+  });
+
   it('should exit 1 with the field paths for an invalid change, and 2 for a file it cannot read', async () => {
     // Prepare
     writeFileSync(file, 'change_request:\n  id: CR-1\n');

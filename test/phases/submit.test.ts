@@ -47,7 +47,7 @@ describe('submitChange', () => {
     const attempt = submitChange(h.engine.deps, { request, profile: testProfile(), submittedBy: 'ops' });
 
     await expect(attempt).rejects.toThrow(ValidationError);
-    await expect(attempt).rejects.toThrow(/deployment\.step_parameters: no ACT step named deploi/);
+    await expect(attempt).rejects.toThrow(/deployment\.step_parameters\.deploi: no ACT step named deploi/);
     expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-955')).toEqual({ acquired: true });
   });
 

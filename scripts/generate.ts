@@ -1,0 +1,19 @@
+// Rewrites the generated files (schemas/*.schema.json, docs/profile.md, docs/change-request.md) from the zod
+// schemas. Run after changing lambdas/core/schemas.ts: npm run generate
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { generatedFiles } from './reference';
+
+const root = join(__dirname, '..');
+for (const [path, content] of Object.entries(generatedFiles())) {
+  const file = join(root, path);
+  let current: string | undefined;
+  try {
+    current = readFileSync(file, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  console.log(`${current === content ? 'unchanged' : 'wrote    '} ${path}`);
+}
