@@ -175,13 +175,13 @@ export interface Logger {
 }
 
 /**
- * What an execution is started with. `mode: 'rollback'` enters the same state machine at its rollback states (a
- * rollback-only run of an attempt whose own execution ended after ACT began), with `failure` as the reason.
+ * An execution's input. A new attempt is `{ changeId, attempt }`; a run resumed after an interruption adds `entry`
+ * (the ASL's first Choice routes on it) and, for a rollback-only run, the `failure` the rollback reports.
  */
 export interface ExecutionInput {
   changeId: string;
   attempt: number;
-  mode?: 'rollback';
+  entry?: 'rollback' | 'approvals' | 'change-window';
   failure?: { Error: string; Cause?: string };
 }
 

@@ -1,6 +1,6 @@
 // Nothing left half-done: an execution of the runbook state machine that ended TIMED_OUT, ABORTED or FAILED while its
 // change was still in flight (Step Functions "Execution Status Change", or anything else that reports an execution's
-// end). If ACT had begun, the same state machine is started again in rollback mode for the same attempt; before ACT
+// end). If ACT had begun, the same state machine is started again for the same attempt with input entry: rollback (a rollback-only run); before ACT
 // nothing was touched, so the attempt ends with the reason, the environment is freed, and it is reported and notified.
 // An execution that ended in one of the definition's own Fail states (rolled back to PLAN, rejected, …) has already
 // ended its change: the event is then recorded as nothing to do.
@@ -74,7 +74,7 @@ export function executionRef(end: Pick<ExecutionEnd, 'name' | 'input'>): Executi
     input = undefined;
   }
   if (input && typeof input.changeId === 'string' && CHANGE_ID.test(input.changeId) && Number.isInteger(input.attempt) && (input.attempt as number) >= 1) {
-    const rollbackRun = input.mode === 'rollback' ? (byName?.rollbackRun ?? 1) : undefined;
+    const rollbackRun = input.entry === 'rollback' ? (byName?.rollbackRun ?? 1) : undefined;
     return { changeId: input.changeId, attempt: input.attempt as number, ...(rollbackRun !== undefined ? { rollbackRun } : {}) };
   }
   return byName;
@@ -146,9 +146,12 @@ export async function onExecutionEnded(deps: Deps, end: ExecutionEnd): Promise<E
 async function startRollbackRun(deps: Deps, change: ChangeRecord, end: ExecutionEnd, failure: Failure, events: Awaited<ReturnType<Deps['store']['listEvents']>>): Promise<ExecutionEndOutcome> {
   const runs = events.filter((e) => e.attempt === change.attempt && e.type === ROLLBACK_RUN_STARTED);
   const again = runs.find((e) => e.data?.failedExecutionArn === end.executionArn);
-  const n = typeof again?.data?.n === 'number' ? again.data.n : runs.length + 1;
+  // Past every run of the attempt this handler started and past the dead execution itself, if it was a run `-r<k>`
+  // (a resumed run): names of ended executions cannot be reused.
+  const deadRun = parseExecutionName(end.name)?.rollbackRun ?? 0;
+  const n = typeof again?.data?.n === 'number' ? again.data.n : Math.max(runs.length, deadRun) + 1;
   const name = rollbackExecutionName(change.id, change.attempt, n);
-  const input: ExecutionInput = { changeId: change.id, attempt: change.attempt, mode: 'rollback', failure };
+  const input: ExecutionInput = { changeId: change.id, attempt: change.attempt, entry: 'rollback', failure };
   const { executionId } = await deps.executions.start(name, input);
   if (!again) {
     await recordEvent(deps, change, {

@@ -77,7 +77,7 @@ describe('unfinished executions', () => {
     expect(outcome).toMatchObject({ action: 'rollback-started', rollbackExecution: 'CR-2026-701-1-r1' });
     expect(executions.started).toEqual([{
       name: 'CR-2026-701-1-r1',
-      input: { changeId: 'CR-2026-701', attempt: 1, mode: 'rollback', failure: { Error: 'ExecutionTimedOut', Cause: expect.stringContaining('execution CR-2026-701 TIMED_OUT (States.Timeout)') } },
+      input: { changeId: 'CR-2026-701', attempt: 1, entry: 'rollback', failure: { Error: 'ExecutionTimedOut', Cause: expect.stringContaining('execution CR-2026-701 TIMED_OUT (States.Timeout)') } },
     }]);
     const events = await store.listEvents('CR-2026-701');
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['execution.ended', 'execution.rollback-run']));
@@ -155,13 +155,25 @@ describe('unfinished executions', () => {
     await changeIn('CR-2026-706', 'ROLLING_BACK');
 
     // Act
-    const outcome = await handle(statusEvent('CR-2026-706-1-r1', 'TIMED_OUT', { changeId: 'CR-2026-706', attempt: 1, mode: 'rollback', failure: { Error: 'ExecutionAborted' } }), deps);
+    const outcome = await handle(statusEvent('CR-2026-706-1-r1', 'TIMED_OUT', { changeId: 'CR-2026-706', attempt: 1, entry: 'rollback', failure: { Error: 'ExecutionAborted' } }), deps);
 
     // Assess
     expect(outcome).toMatchObject({ action: 'manual-intervention', status: 'MANUAL_INTERVENTION' });
     expect(executions.started).toEqual([]);
     expect(await store.acquireLock(TEST_ENV, 'CR-2026-997')).toEqual({ acquired: false, holder: 'CR-2026-706' });
     expect(notifier.sent).toEqual([expect.objectContaining({ kind: 'manual-intervention', severity: 'critical' })]);
+  });
+
+  it('should roll back, not hand over, when a run resumed at approvals (also named -r<n>) dies after ACT began', async () => {
+    // Prepare
+    await changeIn('CR-2026-712', 'MONITORING');
+
+    // Act
+    const outcome = await handle(statusEvent('CR-2026-712-1-r1', 'TIMED_OUT', { changeId: 'CR-2026-712', attempt: 1, entry: 'approvals' }), deps);
+
+    // Assess
+    expect(outcome).toMatchObject({ action: 'rollback-started', rollbackExecution: 'CR-2026-712-1-r2' });
+    expect(executions.started).toEqual([expect.objectContaining({ name: 'CR-2026-712-1-r2', input: expect.objectContaining({ entry: 'rollback' }) })]);
   });
 
   it('should finish the report of a change whose tests passed when only REPORT did not end', async () => {
