@@ -103,6 +103,13 @@ const change = {
 } as unknown as ChangeRecord;
 const step = { name: 'stop-services', document: 'runbook-ServiceControl', parameters: { Action: 'stop', Services: 'estimator-service' }, timeoutSeconds: 600 };
 
+/** Calls a port method that other branches add (merged later); absent, it sends nothing and says so. */
+async function callIfPresent(port: object, method: string, ...args: unknown[]): Promise<unknown> {
+  const fn = (port as Record<string, unknown>)[method];
+  if (typeof fn !== 'function') throw new Error(`${method} is not a method of this port yet`);
+  return (fn as (...a: unknown[]) => Promise<unknown>).apply(port, args);
+}
+
 /** One call of every port method with plausible arguments: what each sends is what the function needs for it. */
 function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecutionControl): Record<PortCall, () => Promise<unknown>> {
   const { store, hosts, alarms, metrics, callbacks, notifier, parameters, executions } = runtime.deps;
@@ -148,6 +155,9 @@ function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecution
     'callbacks.sendTaskFailure': () => callbacks.sendTaskFailure('token', 'E', 'cause'),
     'notifier.notify': () => notifier.notify({ kind: 'completed', severity: 'info', changeId: change.id, title: 't', text: 'x' }),
     'parameters.missing': () => parameters.missing(['JWT_SECRET']),
+    // Added by the detect and testphase branches: exercised once they are merged.
+    'alarms.newestDatapoints': () => callIfPresent(alarms, 'newestDatapoints', Object.values(rollbackAlarmNames(profile.name)), 600),
+    'parameters.values': () => callIfPresent(parameters, 'values', ['JWT_SECRET']),
     'executions.start': () => executions.start('CR-2026-001', { changeId: change.id, attempt: 1 }),
     'control.stop': () => control.stop('CR-2026-001', 'cancelled'),
     'control.history': () => control.history('CR-2026-001'),
