@@ -58,6 +58,8 @@ export interface SendCommandRequest {
 
 export interface CommandOutcome {
   status: 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
+  /** How many hosts it ran on, where the engine can tell; 0 means it reached none (targets matched nothing). */
+  instances?: number;
   exitCode?: number;
   stdout: string;
   stderr: string;
@@ -73,6 +75,11 @@ export interface HostCommands {
   outcome(commandId: string): Promise<CommandOutcome>;
   /** What send would refuse, without sending: the document exists and the parameters fit it (ValidationError). */
   validate(step: CommandStep): Promise<void>;
+  /**
+   * Stops a command still running on its hosts (SSM CancelCommand; the local runner kills it). Its end is announced
+   * as usual, with status Cancelled. `cancelled: false` when it had already ended.
+   */
+  cancel(commandId: string): Promise<{ cancelled: boolean }>;
 }
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';

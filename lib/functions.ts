@@ -22,11 +22,13 @@ export type Capability =
   | 'parameters' // the required-parameter check of PRE-FLIGHT; TEST's login credentials
   | 'notify' // SNS topic and Slack secret
   | 'sendCommands' // ssm:SendCommand on the documents and the environment's instances
+  | 'cancelCommands' // ssm:CancelCommand (a step still running when the rollback begins)
   | 'commandResults' // read command invocations
   | 'alarms' // the rollback alarms' states
   | 'metrics' // the metrics the rollback alarms watch
   | 'callbacks' // complete or fail waiting tasks (granted by the orchestration, which owns the state machine)
-  | 'executions'; // start, describe, stop executions and read their history (likewise)
+  | 'executions' // start, describe, stop executions and read their history (likewise)
+  | 'startExecutions'; // start executions only (likewise)
 
 export const FUNCTION_CAPABILITIES = {
   preflight: ['records', 'profile', 'parameters', 'sendCommands', 'callbacks'],
@@ -36,14 +38,17 @@ export const FUNCTION_CAPABILITIES = {
   // 'parameters': the login credentials of tests.auth, read by name at TEST.
   test: ['records', 'profile', 'parameters'],
   report: ['records', 'profile', 'metrics', 'notify'],
-  // Rollback Begin records the rolled-back release's metrics while it was live (the report's post_deployment).
-  rollback: ['records', 'profile', 'sendCommands', 'metrics', 'notify'],
+  // Rollback Begin records the rolled-back release's metrics while it was live (the report's post_deployment);
+  // rollback steps are waiting tasks too: a retried step completes its new token when the command already ended.
+  rollback: ['records', 'profile', 'sendCommands', 'cancelCommands', 'metrics', 'notify', 'callbacks'],
   'command-status': ['records', 'profile', 'commandResults', 'callbacks'],
   alarm: ['records', 'profile', 'callbacks'],
   // Submissions start executions; cancel stops them and ends the attempt through the REPORT code (metrics, notify).
   api: ['records', 'profile', 'notify', 'callbacks', 'executions', 'metrics'],
   // Runs the PRE-FLIGHT checks outside a change and polls their results itself (lambdas/phases/scheduled-check.ts).
   'scheduled-check': ['records', 'profile', 'parameters', 'sendCommands', 'commandResults', 'notify'],
+  // Unfinished executions: starts a rollback-only run, or ends the attempt through the REPORT code (metrics, notify).
+  'execution-status': ['records', 'profile', 'notify', 'metrics', 'startExecutions'],
 } as const satisfies Record<FunctionName, readonly Capability[]>;
 
 export const hasCapability = (name: FunctionName, capability: Capability): boolean =>
@@ -83,6 +88,7 @@ const SPECS: Record<FunctionName, FunctionSpec> = {
   api: { description: 'Submissions, approvals and status (REST API)', timeout: Duration.seconds(29), synchronousCaller: 'API Gateway (proxy integration), which returns the error to the caller' },
   // Two host commands polled one after the other, each bounded by its own timeout + 60 s (2 × 360 s).
   'scheduled-check': { description: 'Scheduled health check of the environment', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), asynchronous: true },
+  'execution-status': { description: 'Executions that timed out, were aborted or failed: roll back or end the change', timeout: Duration.seconds(60), asynchronous: true },
 };
 
 export interface RunbookFunctionsProps {
@@ -169,6 +175,7 @@ export class RunbookFunctions extends Construct {
     if (hasCapability(name, 'notify')) props.notifications.grantNotify(fn);
     if (hasCapability(name, 'sendCommands')) props.hostCommands.grantSend(fn);
     if (hasCapability(name, 'commandResults')) props.hostCommands.grantResults(fn);
+    if (hasCapability(name, 'cancelCommands')) props.hostCommands.grantCancel(fn);
     if (hasCapability(name, 'alarms')) this.grantAlarmStates(fn);
     if (hasCapability(name, 'metrics')) this.grantMetrics(fn);
     return fn;

@@ -28,6 +28,7 @@ export class HostCommands extends Construct {
   readonly commandLogGroup: logs.LogGroup;
   private readonly targets: EnvironmentProfile['targets'];
   private resultsPolicy: iam.Policy | undefined;
+  private cancelPolicy: iam.Policy | undefined;
 
   constructor(scope: Construct, id: string, props: HostCommandsProps) {
     super(scope, id);
@@ -108,19 +109,39 @@ export class HostCommands extends Construct {
     }
   }
 
-  /** The command results (status-change events carry only the id); these two calls take no resource ARN. */
+  /**
+   * CancelCommand for the rollback, which stops a step still running before it rolls back. It takes no resource ARN
+   * (Service Authorization Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html).
+   */
+  grantCancel(grantee: iam.IGrantable & { role?: iam.IRole }): void {
+    if (!this.cancelPolicy) {
+      this.cancelPolicy = new iam.Policy(this, 'CancelCommandsPolicy', {
+        statements: [new iam.PolicyStatement({ sid: 'CancelRunningCommands', actions: ['ssm:CancelCommand'], resources: ['*'] })],
+      });
+      Validations.of(this.cancelPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ssm:CancelCommand supports no resource-level permissions (Service Authorization Reference); the rollback only cancels commands of its own change, read from the change table.',
+      });
+    }
+    const role = grantee.role;
+    if (!role) throw new Error('grantCancel needs a grantee with a role');
+    this.cancelPolicy.attachToRole(role);
+  }
+
+  /** The command results (status-change events carry only the id); these calls take no resource ARN. */
   grantResults(grantee: iam.IGrantable & { role?: iam.IRole }): void {
     if (!this.resultsPolicy) {
       this.resultsPolicy = new iam.Policy(this, 'CommandResultsPolicy', {
         statements: [new iam.PolicyStatement({
           sid: 'ReadCommandResults',
-          actions: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations'],
+          // ListCommands tells a command that reached no instance (TargetCount 0) from one not yet listed.
+          actions: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands'],
           resources: ['*'],
         })],
       });
       Validations.of(this.resultsPolicy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ssm:GetCommandInvocation and ssm:ListCommandInvocations support no resource-level permissions (Service Authorization Reference); they only read the status and output of commands.',
+        reason: 'ssm:GetCommandInvocation, ssm:ListCommandInvocations and ssm:ListCommands support no resource-level permissions (Service Authorization Reference); they only read the status and output of commands.',
       });
     }
     const role = grantee.role;

@@ -7,11 +7,11 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ALARM_METRICS, alarmMetricDimensions } from '../lambdas/adapters/aws/cloudwatch-alarms';
 import { rollbackAlarmDefinitions, type AlarmDefinition, type TreatMissingData } from '../lambdas/core/alarm-evaluator';
 import type { EnvironmentProfile } from '../lambdas/core/schemas';
 import { rollbackLimits } from '../lambdas/core/thresholds';
 import type { FunctionWithLogGroup } from './function-with-log-group';
+import { rollbackMetrics } from './metric-sources';
 
 /**
  * Host metrics from the CloudWatch agent. Run Command targets hosts by tag, so the alarms cannot name instances:
@@ -67,17 +67,10 @@ export class Monitoring extends Construct {
     // from rollbackLimits, which rounds 0.01 × 1.5 to the 0.015 an operator reads.
     const [latencyDef, errorRateDef] = rollbackAlarmDefinitions(profile);
     const limits = rollbackLimits(mon);
-    // Labels only on the dashboard's copies: a labelled metric turns an alarm into a metric-math alarm.
-    const targetMetric = (metric: keyof typeof ALARM_METRICS.metrics): cloudwatch.Metric => new cloudwatch.Metric({
-      namespace: ALARM_METRICS.namespace,
-      metricName: ALARM_METRICS.metrics[metric].metricName,
-      statistic: ALARM_METRICS.metrics[metric].statistic,
-      dimensionsMap: alarmMetricDimensions(profile.name),
-      period,
-    });
-    const p95 = targetMetric('p95LatencyMs');
-    const errorRate = targetMetric('errorRate');
-    const rollbackAlarm = (id: string, def: AlarmDefinition, metric: cloudwatch.Metric, threshold: number): cloudwatch.Alarm => {
+    // From the profile's monitoring.source: the probe's metrics or the user's own (lib/metric-sources.ts). Labels only
+    // on the dashboard's copies: a labelled metric turns an alarm into a metric-math alarm.
+    const { latency: p95, errorRate } = rollbackMetrics(profile, period);
+    const rollbackAlarm = (id: string, def: AlarmDefinition, metric: cloudwatch.IMetric, threshold: number): cloudwatch.Alarm => {
       const alarm = new cloudwatch.Alarm(this, id, {
         alarmName: def.name,
         alarmDescription: `${def.description ?? def.name}. ALARM fails the monitoring window of a change in flight and rolls it back.`,

@@ -21,6 +21,7 @@ export class Orchestration extends Construct {
   readonly logGroup: logs.LogGroup;
   private taskResponsePolicy: iam.Policy | undefined;
   private executionPolicy: iam.Policy | undefined;
+  private startPolicy: iam.Policy | undefined;
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
@@ -64,6 +65,14 @@ export class Orchestration extends Construct {
       })],
     });
     this.taskResponsePolicy.attachToRole(role);
+  }
+
+  /** StartExecution on this state machine only (rollback-only runs of an unfinished attempt); a separate policy, as above. */
+  grantStartExecution(role: iam.IRole): void {
+    this.startPolicy ??= new iam.Policy(this, 'StartExecutionPolicy', {
+      statements: [new iam.PolicyStatement({ sid: 'StartRollbackRuns', actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] })],
+    });
+    this.startPolicy.attachToRole(role);
   }
 
   /**

@@ -18,6 +18,7 @@ import { Notifications } from './notifications';
 import { Orchestration } from './orchestration';
 import { functionEntry } from './paths';
 import { ProfileParameter } from './profile-parameter';
+import { SafetyNet } from './safety-net';
 import { ScheduledCheck } from './scheduled-check';
 
 export interface RunbookStackProps extends StackProps {
@@ -84,10 +85,20 @@ export class RunbookStack extends Stack {
       });
     }
 
+    const executionStatus = functions.add('execution-status', { ...functions.environment, STATE_MACHINE_ARN: orchestration.stateMachine.stateMachineArn });
+    new SafetyNet(this, 'SafetyNet', {
+      environment: profile.name,
+      stateMachine: orchestration.stateMachine,
+      executionStatusFunction: executionStatus,
+      deadLetterQueue: deadLetters.queue,
+      topic: notifications.topic,
+    });
+
     // Callback and execution rights name the state machine, which exists only after the functions it invokes.
     for (const fn of functions.all) {
       if (hasCapability(fn.logicalName, 'callbacks')) orchestration.grantTaskResponse(fn.executionRole);
       if (hasCapability(fn.logicalName, 'executions')) orchestration.grantExecutionControl(fn.executionRole);
+      if (hasCapability(fn.logicalName, 'startExecutions')) orchestration.grantStartExecution(fn.executionRole);
     }
 
     new Monitoring(this, 'Monitoring', {

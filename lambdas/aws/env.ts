@@ -25,7 +25,7 @@ const Operating = Common.extend({
   METRICS_NAMESPACE: z.string().default('RunbookControlPlane'),
 });
 
-export const FUNCTION_NAMES = ['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'api', 'scheduled-check'] as const;
+export const FUNCTION_NAMES = ['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'api', 'scheduled-check', 'execution-status'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export const FunctionEnvSchemas = {
@@ -39,6 +39,8 @@ export const FunctionEnvSchemas = {
   'alarm': Operating,
   'api': Operating.extend({ STATE_MACHINE_ARN: z.string().startsWith('arn:') }),
   'scheduled-check': Operating,
+  // Starts rollback-only runs of the state machine whose unfinished executions it handles.
+  'execution-status': Operating.extend({ STATE_MACHINE_ARN: z.string().startsWith('arn:') }),
 } as const satisfies Record<FunctionName, z.ZodObject>;
 
 /** What CDK must set for a function (defaults may be left out). */

@@ -57,6 +57,38 @@ export function parseCommandDocument(yamlText: string): CommandDocument {
 }
 
 /**
+ * The agent's execution timeout as a document parameter, used as the step's `timeoutSeconds` input exactly as
+ * AWS-RunShellScript does (`"timeoutSeconds": "{{ executionTimeout }}"`; the aws:runShellScript plugin's timeoutSeconds
+ * input: https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html#aws-runShellScript).
+ * Digits only and never in a script, so the text interpolation there cannot carry anything but a number; its upper
+ * bound is the plugin's 172800 s (48 h).
+ */
+export const EXECUTION_TIMEOUT_PARAMETER = 'executionTimeout';
+export const EXECUTION_TIMEOUT_PATTERN = '^([1-9][0-9]{0,4}|1[0-6][0-9]{4}|17[01][0-9]{3}|172[0-7][0-9]{2}|172800)$';
+export const EXECUTION_TIMEOUT_INPUT = `{{ ${EXECUTION_TIMEOUT_PARAMETER} }}`;
+
+/**
+ * A step's parameters as they are sent: the step's own, plus `executionTimeout` from the step's timeoutSeconds when
+ * the document has it (one number decides how long a step may run, on both engines). A step that sets
+ * executionTimeout itself is refused: its timeoutSeconds is the one place for it.
+ */
+export function stepParameters(docName: string, doc: CommandDocument, step: { parameters: Record<string, string>; timeoutSeconds: number }): Record<string, string> {
+  if (Object.hasOwn(step.parameters, EXECUTION_TIMEOUT_PARAMETER)) {
+    throw new ValidationError(`${docName}: parameters.${EXECUTION_TIMEOUT_PARAMETER} comes from the step's timeoutSeconds`,
+      [{ path: `parameters.${EXECUTION_TIMEOUT_PARAMETER}`, message: "is set from the step's timeoutSeconds; set that instead" }]);
+  }
+  const given = { ...step.parameters };
+  if (Object.hasOwn(doc.parameters, EXECUTION_TIMEOUT_PARAMETER)) given[EXECUTION_TIMEOUT_PARAMETER] = String(step.timeoutSeconds);
+  return validateParameters(docName, doc, given);
+}
+
+/** How long the agent lets the command run: the resolved executionTimeout when the document has one. */
+export function executionTimeoutSeconds(resolved: Record<string, string>, fallbackSeconds: number): number {
+  const value = resolved[EXECUTION_TIMEOUT_PARAMETER];
+  return value !== undefined && new RegExp(EXECUTION_TIMEOUT_PATTERN).test(value) ? Number(value) : fallbackSeconds;
+}
+
+/**
  * The project's rules for its own documents, beyond what SSM accepts: every String parameter is constrained
  * (anchored allowedPattern or allowedValues) and reaches the script only through ENV_VAR interpolation, no
  * runCommand contains `{{` text interpolation, and every default satisfies its own constraint.
@@ -65,6 +97,18 @@ export function documentPolicyIssues(doc: CommandDocument): FieldIssue[] {
   const issues: FieldIssue[] = [];
   for (const [name, p] of Object.entries(doc.parameters)) {
     const path = `parameters.${name}`;
+    if (name === EXECUTION_TIMEOUT_PARAMETER) {
+      // Text-interpolated into timeoutSeconds (an input, not a script): safe only as digits.
+      if (p.type !== 'String' || p.allowedPattern !== EXECUTION_TIMEOUT_PATTERN || p.allowedValues !== undefined) {
+        issues.push({ path, message: `must be a String with allowedPattern ${EXECUTION_TIMEOUT_PATTERN}` });
+      }
+      if (p.interpolationType !== undefined) issues.push({ path: `${path}.interpolationType`, message: `must be absent: it is used as ${EXECUTION_TIMEOUT_INPUT}, not read by the script` });
+      if (!doc.mainSteps.every((step) => step.inputs.timeoutSeconds === EXECUTION_TIMEOUT_INPUT)) {
+        issues.push({ path, message: `every step's inputs.timeoutSeconds must be "${EXECUTION_TIMEOUT_INPUT}"` });
+      }
+      if (p.default !== undefined && valueProblem(p, defaultText(p.default))) issues.push({ path: `${path}.default`, message: 'must be digits within the pattern' });
+      continue;
+    }
     if (p.interpolationType !== 'ENV_VAR') issues.push({ path: `${path}.interpolationType`, message: 'must be ENV_VAR' });
     if (p.allowedPattern === undefined && p.allowedValues === undefined) {
       issues.push({ path, message: 'needs an allowedPattern or allowedValues' });
@@ -77,6 +121,14 @@ export function documentPolicyIssues(doc: CommandDocument): FieldIssue[] {
       if (problem) issues.push({ path: `${path}.default`, message: problem });
     }
   }
+  doc.mainSteps.forEach((step, i) => {
+    const timeout = step.inputs.timeoutSeconds;
+    // The only text interpolation allowed anywhere: the execution timeout, as a whole input.
+    if (typeof timeout === 'string' && timeout.includes('{{') && (timeout !== EXECUTION_TIMEOUT_INPUT || !Object.hasOwn(doc.parameters, EXECUTION_TIMEOUT_PARAMETER))) {
+      issues.push({ path: `mainSteps.${i}.inputs.timeoutSeconds`, message: `may interpolate only "${EXECUTION_TIMEOUT_INPUT}" of a declared ${EXECUTION_TIMEOUT_PARAMETER} parameter` });
+    }
+    if (step.inputs.workingDirectory?.includes('{{')) issues.push({ path: `mainSteps.${i}.inputs.workingDirectory`, message: 'uses {{ }} text interpolation' });
+  });
   doc.mainSteps.forEach((step, i) => step.inputs.runCommand.forEach((line, j) => {
     if (line.includes('{{')) issues.push({ path: `mainSteps.${i}.inputs.runCommand.${j}`, message: 'uses {{ }} text interpolation; read "$SSM_<Name>" instead' });
   }));

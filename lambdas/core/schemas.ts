@@ -27,6 +27,26 @@ export const CommandStepSchema = z.object({
 }).describe('A host command: one of the project\'s documents with its parameters.');
 export type CommandStep = z.infer<typeof CommandStepSchema>;
 
+/**
+ * One of the user's own CloudWatch metrics, as a rollback alarm reads it. Statistic names and units are CloudWatch's
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic).
+ */
+export const UserMetricSchema = z.object({
+  namespace: z.string().regex(/^[A-Za-z0-9._\-/#:]{1,255}$/, 'a CloudWatch namespace like AWS/ApplicationELB')
+    .describe('CloudWatch namespace, e.g. AWS/ApplicationELB, AWS/ApiGateway or your own.'),
+  metricName: z.string().min(1).max(255).describe('Metric name, e.g. TargetResponseTime, HTTPCode_Target_5XX_Count, RequestCount, Latency, 5XXError, Count.'),
+  dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).default({})
+    .refine((d) => Object.keys(d).length <= 30, 'at most 30 dimensions')
+    .describe('Dimension name to value, exactly as the metric is published (e.g. LoadBalancer: app/my-alb/0123456789abcdef).'),
+  statistic: z.string().regex(/^(SampleCount|Average|Sum|Minimum|Maximum|p(\d{1,2}(\.\d{1,2})?|100))$/, 'SampleCount, Average, Sum, Minimum, Maximum or a percentile like p95')
+    .describe('The statistic over each period: p95 for latency, Sum for counts.'),
+  unit: z.enum(['Seconds', 'Milliseconds', 'Microseconds', 'Count', 'Percent', 'None']).optional()
+    .describe('Only datapoints published with this unit (optional; CloudWatch matches every unit when left out).'),
+  scale: z.number().positive().default(1)
+    .describe('Multiplies the value into the unit of the threshold: 1000 turns seconds (ALB TargetResponseTime) into the milliseconds of monitoring.p95Ms.'),
+}).describe('One of your own CloudWatch metrics.');
+export type UserMetric = z.infer<typeof UserMetricSchema>;
+
 /** A phase's steps: names are unique, since overrides and command records refer to steps by name. */
 const StepListSchema = z.array(CommandStepSchema).min(1).superRefine((steps, ctx) => {
   const seen = new Set<string>();
@@ -155,6 +175,17 @@ export const EnvironmentProfileSchema = z.object({
       .describe('How the rollback alarms treat a period without datapoints (CloudWatch treatMissingData): silence is not health unless the profile says so.'),
     recentDataSeconds: z.number().int().min(1).max(86400).default(600)
       .describe('PLAN refuses to start ACT when a rollback alarm\'s metric has had no datapoint within this many seconds: nothing would be watching.'),
+    source: z.enum(['probe', 'cloudwatch']).default('probe')
+      .describe('Where the rollback alarms read from: probe (the control plane samples the endpoints itself) or cloudwatch (your own metrics, monitoring.cloudwatch).'),
+    cloudwatch: z.object({
+      latency: UserMetricSchema.describe('The p95 latency the latency alarm compares with rollbackFactor × p95Ms (after scale, in ms).'),
+      errors: UserMetricSchema.describe('The error count of each period (e.g. HTTPCode_Target_5XX_Count or 5XXError, Sum); a period without it counts 0 errors.'),
+      requests: UserMetricSchema.describe('The request count of each period (e.g. RequestCount or Count, Sum); error rate = errors / requests.'),
+    }).optional()
+      .describe('Your own metrics, with source: cloudwatch. The error-rate alarm is metric math: FILL(errors, 0) / requests.'),
+  }).superRefine((m, ctx) => {
+    if (m.source === 'cloudwatch' && !m.cloudwatch) ctx.addIssue({ code: 'custom', path: ['cloudwatch'], message: 'is required when source is cloudwatch (latency, errors, requests)' });
+    if (m.source === 'probe' && m.cloudwatch) ctx.addIssue({ code: 'custom', path: ['cloudwatch'], message: 'is read only with source: cloudwatch; set source or remove it' });
   }).prefault({}).describe('The rollback alarms and the monitoring window (the seed: p95 2100 ms, error rate 1 %, 30 min, rollback at 150 %).'),
   tests: z.object({
     baseUrl: z.string().url().describe('Base URL of the service under test.'),

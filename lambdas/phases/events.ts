@@ -24,14 +24,17 @@ export function lastLineJson(stdout: string): Record<string, unknown> | undefine
 }
 
 export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent): Promise<{ handled: boolean; reason?: string }> {
-  const { 'command-id': commandId, status } = event.detail;
-  if (!TERMINAL.has(status)) return { handled: false, reason: `status ${status} is not final` };
+  const { 'command-id': commandId, status: reported } = event.detail;
+  if (!TERMINAL.has(reported)) return { handled: false, reason: `status ${reported} is not final` };
   const command = await deps.store.getCommand(commandId);
   // The status event can overtake the write that records the command: retrying the delivery is the fix.
   if (!command) throw new TransientError(`command ${commandId} is not recorded yet`);
   if (TERMINAL.has(command.status)) return { handled: false, reason: 'already completed' };
 
   const outcome = await deps.hosts.outcome(commandId);
+  // A command whose targets matched no host "succeeds" having run nowhere: the step did not happen, so it failed.
+  const reachedNone = outcome.instances === 0;
+  const status = reachedNone && reported === 'Success' ? 'Failed' : reported;
   const result = lastLineJson(outcome.stdout);
   const finished: CommandRecord = {
     ...command,
@@ -46,8 +49,8 @@ export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent):
   const change = await deps.store.getChange(command.changeId);
   if (change) await recordEvent(deps, change, {
     type: 'command.finished', phase: command.phase,
-    message: `${command.stepName}: ${command.document} ${status}${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''}`,
-    data: { commandId, step: command.stepName, status, exitCode: outcome.exitCode, ...(result ? { result } : {}) },
+    message: `${command.stepName}: ${command.document} ${status}${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''}${reachedNone ? ': reached no instance' : ''}`,
+    data: { commandId, step: command.stepName, status, exitCode: outcome.exitCode, ...(reachedNone ? { instances: 0 } : {}), ...(result ? { result } : {}) },
   }, command.attempt);
 
   if (!command.taskToken) return { handled: true };

@@ -1,7 +1,7 @@
 // The Lambda entry modules: one per function the CDK stack deploys, each exporting `handler`, building its clients
 // and adapters at load without calling AWS, and delegating to the handler modules the embedded engine uses.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -37,6 +37,7 @@ const ENV = {
   COMMAND_LOG_GROUP: '/runbook/kis-core-v3/commands',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 };
+const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:runbook';
 
 /** The api function's routes are written separately; every other function has its entry here. */
 const WITH_ENTRY = FUNCTION_NAMES.filter((fn): fn is Exclude<FunctionName, 'api'> => fn !== 'api');
@@ -47,7 +48,8 @@ const saved = { ...process.env };
 let callsWhileLoading = -1;
 
 beforeAll(async () => {
-  Object.assign(process.env, ENV);
+  // Only the functions that start executions read it (the others' schemas leave it out).
+  Object.assign(process.env, ENV, { STATE_MACHINE_ARN });
   for (const fn of WITH_ENTRY) entries.set(fn, (await import(`../../lambdas/aws/${fn}`)) as Entry);
   callsWhileLoading = totalCalls();
 });
@@ -63,7 +65,7 @@ afterEach(() => {
 describe('Lambda entries', () => {
   it('should have one entry file per deployed function under lambdas/aws/', () => {
     // Assess
-    expect(WITH_ENTRY).toEqual(['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'scheduled-check']);
+    expect(WITH_ENTRY).toEqual(['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'scheduled-check', 'execution-status']);
     for (const fn of WITH_ENTRY) expect(existsSync(join(__dirname, '..', '..', 'lambdas', 'aws', `${fn}.ts`))).toBe(true);
   });
 
@@ -88,6 +90,28 @@ describe('Lambda entries', () => {
     // Assess
     expect(result).toEqual({ handled: false, reason: 'some-other-alarm is not a rollback alarm' });
     expect(totalCalls()).toBe(0);
+  });
+
+  it('should look up the change of an unfinished execution and start nothing when there is no such change', async () => {
+    // Prepare: the documented event (https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html).
+    ddb.on(GetItemCommand).resolves({});
+    const event = {
+      version: '0', id: 'e-1', 'detail-type': 'Step Functions Execution Status Change', source: 'aws.states', account: '123456789012',
+      time: '2026-12-01T22:00:00Z', region: 'eu-west-1', resources: [],
+      detail: {
+        executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:CR-2026-301', stateMachineArn: STATE_MACHINE_ARN,
+        name: 'CR-2026-301', status: 'TIMED_OUT', startDate: 1764626400000, stopDate: 1764630000000,
+        input: '{"changeId":"CR-2026-301","attempt":1}', inputDetails: { included: true }, output: null, outputDetails: null,
+      },
+    };
+
+    // Act
+    const result = await entries.get('execution-status')?.handler(event);
+
+    // Assess
+    expect(result).toEqual({ action: 'ignored', reason: 'change CR-2026-301 not found', changeId: 'CR-2026-301' });
+    expect(ddb.commandCalls(GetItemCommand)).toHaveLength(1);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('should reject a malformed task event with the handler module\'s ValidationError', async () => {
@@ -210,9 +234,10 @@ describe('parseEnv', () => {
     expect(parsing).toThrow(/act: environment invalid: .*TABLE_NAME/);
   });
 
-  it('should require STATE_MACHINE_ARN for the api function only', () => {
+  it('should require STATE_MACHINE_ARN for the functions that start executions only', () => {
     // Assess
     expect(() => parseEnv('api', ENV)).toThrow(/STATE_MACHINE_ARN/);
+    expect(() => parseEnv('execution-status', ENV)).toThrow(/STATE_MACHINE_ARN/);
     expect(parseEnv('plan', ENV).DOCUMENT_NAME_PREFIX).toBe('');
   });
 });

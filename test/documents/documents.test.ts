@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../../lambdas/core/errors';
 import {
-  documentPolicyIssues, environmentFor, parseCommandDocument, scriptOf, validateParameters, type CommandDocument,
+  documentPolicyIssues, environmentFor, EXECUTION_TIMEOUT_PARAMETER, EXECUTION_TIMEOUT_PATTERN, parseCommandDocument, scriptOf, stepParameters,
+  validateParameters, type CommandDocument,
 } from '../../lambdas/core/documents';
 import { documentNames } from '../../lambdas/adapters/local/host-commands';
 import { DOCUMENTS_DIR, DOCUMENT_NAMES } from '../../documents';
@@ -52,14 +53,23 @@ describe('the project documents', () => {
       expect(doc.mainSteps[0]?.action).toBe('aws:runShellScript');
     });
 
-    it('should constrain every String parameter and pass it only through ENV_VAR', () => {
+    it('should constrain every String parameter and pass it only through ENV_VAR (the execution timeout aside)', () => {
       // Assess
       for (const [param, p] of Object.entries(doc.parameters)) {
         expect({ param, constrained: p.allowedPattern !== undefined || p.allowedValues !== undefined }).toEqual({ param, constrained: true });
+        if (param === EXECUTION_TIMEOUT_PARAMETER) continue;
         expect({ param, interpolationType: p.interpolationType }).toEqual({ param, interpolationType: 'ENV_VAR' });
         if (p.allowedPattern !== undefined) expect(p.allowedPattern).toMatch(/^\^.*\$$/);
       }
       expect(documentPolicyIssues(doc)).toEqual([]);
+    });
+
+    it("should hand the step's timeout to the agent: a digits-only executionTimeout used as the step's timeoutSeconds input", () => {
+      // Assess (AWS-RunShellScript's own shape: https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html#aws-runShellScript)
+      expect(doc.parameters[EXECUTION_TIMEOUT_PARAMETER]).toMatchObject({ type: 'String', allowedPattern: EXECUTION_TIMEOUT_PATTERN });
+      expect(doc.parameters[EXECUTION_TIMEOUT_PARAMETER]?.interpolationType).toBeUndefined();
+      expect(doc.mainSteps.map((step) => step.inputs.timeoutSeconds)).toEqual(['{{ executionTimeout }}']);
+      expect(stepParameters(name, doc, { parameters: requiredSamples(doc), timeoutSeconds: 420 })[EXECUTION_TIMEOUT_PARAMETER]).toBe('420');
     });
 
     it('should never use {{ }} text interpolation in its script', () => {
@@ -88,7 +98,7 @@ describe('the project documents', () => {
       const referenced = new Set([...script.matchAll(/\$\{?SSM_([A-Za-z0-9_]+)/g)].map((m) => m[1]));
 
       // Assess
-      expect([...referenced].sort()).toEqual(Object.keys(doc.parameters).sort());
+      expect([...referenced].sort()).toEqual(Object.keys(doc.parameters).filter((p) => p !== EXECUTION_TIMEOUT_PARAMETER).sort());
     });
 
     it('should refuse shell metacharacters around a valid value for every free-text parameter', () => {
@@ -136,7 +146,7 @@ describe('validateParameters', () => {
     const resolved = validateParameters('runbook-DeployRelease', deploy, { Release: 'v2.4.0-bad', Services: 'estimator-service', Method: 'artifact' });
 
     // Assess
-    expect(resolved).toEqual({ Release: 'v2.4.0-bad', Method: 'artifact', Services: 'estimator-service', ImageRepository: 'kis-core' });
+    expect(resolved).toEqual({ Release: 'v2.4.0-bad', Method: 'artifact', Services: 'estimator-service', ImageRepository: 'kis-core', executionTimeout: '3600' });
   });
 
   it('should accept previous as the rollback release', () => {
@@ -269,5 +279,52 @@ mainSteps:
       'mainSteps.0.inputs.runCommand.0', 'parameters.Fixed.default', 'parameters.Free', 'parameters.Free.interpolationType',
       'parameters.Loose.allowedPattern',
     ]);
+  });
+});
+
+describe('the execution timeout parameter', () => {
+  const doc = (parameter: string, timeoutSeconds = '"{{ executionTimeout }}"'): CommandDocument => parseCommandDocument(`
+schemaVersion: "2.2"
+parameters:
+  executionTimeout: ${parameter}
+mainSteps:
+  - { action: aws:runShellScript, name: s, inputs: { timeoutSeconds: ${timeoutSeconds}, runCommand: ["true"] } }
+`);
+  const good = `{ type: String, default: "3600", allowedPattern: "${EXECUTION_TIMEOUT_PATTERN.replace(/\\/g, '\\\\')}" }`;
+
+  it('should accept the AWS-RunShellScript shape: digits only, used as the whole timeoutSeconds input', () => {
+    expect(documentPolicyIssues(doc(good))).toEqual([]);
+  });
+
+  it('should refuse a loose pattern, ENV_VAR, or a timeoutSeconds that does not use it, naming the field', () => {
+    // Act
+    const loose = documentPolicyIssues(doc('{ type: String, allowedPattern: "^.+$" }')).map((i) => i.path);
+    const envVar = documentPolicyIssues(doc(good.replace(' }', ', interpolationType: ENV_VAR }'))).map((i) => i.path);
+    const unused = documentPolicyIssues(doc(good, '"600"')).map((i) => i.path);
+    const spliced = documentPolicyIssues(doc(good, '"{{ executionTimeout }}0"')).map((i) => i.path);
+
+    // Assess
+    expect(loose).toEqual(['parameters.executionTimeout']);
+    expect(envVar).toEqual(['parameters.executionTimeout.interpolationType']);
+    expect(unused).toEqual(['parameters.executionTimeout']);
+    expect(spliced).toEqual(['parameters.executionTimeout', 'mainSteps.0.inputs.timeoutSeconds']);
+  });
+
+  it('should refuse {{ }} in timeoutSeconds of a document without the parameter', () => {
+    // Act
+    const paths = documentPolicyIssues(parseCommandDocument(`
+schemaVersion: "2.2"
+mainSteps:
+  - { action: aws:runShellScript, name: s, inputs: { timeoutSeconds: "{{ Other }}", runCommand: ["true"] } }
+`)).map((i) => i.path);
+
+    // Assess
+    expect(paths).toEqual(['mainSteps.0.inputs.timeoutSeconds']);
+  });
+
+  it('should take 1 to 172800 seconds (the plugin maximum) and nothing else', () => {
+    const pattern = new RegExp(EXECUTION_TIMEOUT_PATTERN);
+    for (const ok of ['1', '5', '600', '7200', '99999', '100000', '169999', '171999', '172799', '172800']) expect({ ok, match: pattern.test(ok) }).toEqual({ ok, match: true });
+    for (const bad of ['0', '05', '172801', '180000', '999999', '-1', '1.5', '60;', ' 60', '60 ', '{{ x }}', '']) expect({ bad, match: pattern.test(bad) }).toEqual({ bad, match: false });
   });
 });

@@ -7,6 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { parse as parseYaml } from 'yaml';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { DOCUMENTS_DIR, DOCUMENT_NAMES } from '../../documents';
+import { EXECUTION_TIMEOUT_PATTERN } from '../../lambdas/core/documents';
 import { ALARM_METRICS } from '../../lambdas/adapters/aws/cloudwatch-alarms';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../lambdas/adapters/dynamodb/table';
 import { FunctionEnvSchemas } from '../../lambdas/aws/env';
@@ -57,13 +58,13 @@ describe('the change table', () => {
 });
 
 describe('the functions', () => {
-  it('should be the six phase functions plus the two event handlers (api and scheduled-check only once their entries exist)', () => {
+  it('should be the six phase functions plus the three event handlers (api and scheduled-check only once their entries exist)', () => {
     // Act
     const names = functions.map((fn) => fn.logicalName).sort();
 
     // Assess
     const optional = ['api', 'scheduled-check'].filter((n) => names.includes(n as never));
-    expect(names).toEqual(['act', 'alarm', 'command-status', 'plan', 'preflight', 'report', 'rollback', 'test', ...optional].sort());
+    expect(names).toEqual(['act', 'alarm', 'command-status', 'execution-status', 'plan', 'preflight', 'report', 'rollback', 'test', ...optional].sort());
     expect(ofType('AWS::Lambda::Function')).toHaveLength(functions.length);
   });
 
@@ -174,7 +175,7 @@ describe('IAM', () => {
       'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
       'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
       'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
-      'cloudwatch:GetMetricData', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations',
+      'cloudwatch:GetMetricData', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands', 'ssm:CancelCommand',
     ]);
 
     // Act: a key policy's "*" means "this key", so only identity policies count.
@@ -269,9 +270,12 @@ describe('IAM', () => {
   it('should give each function exactly the capabilities of its row in FUNCTION_CAPABILITIES', () => {
     // Prepare
     const probe: Record<string, string> = {
-      notify: 'sns:Publish', sendCommands: 'ssm:SendCommand', commandResults: 'ssm:GetCommandInvocation', alarms: 'cloudwatch:DescribeAlarms',
-      metrics: 'cloudwatch:GetMetricData', callbacks: 'states:SendTaskSuccess', executions: 'states:StartExecution', parameters: 'ssm:GetParameters',
+      notify: 'sns:Publish', sendCommands: 'ssm:SendCommand', cancelCommands: 'ssm:CancelCommand', commandResults: 'ssm:GetCommandInvocation', alarms: 'cloudwatch:DescribeAlarms',
+      metrics: 'cloudwatch:GetMetricData', callbacks: 'states:SendTaskSuccess', executions: 'states:StopExecution', startExecutions: 'states:StartExecution',
+      parameters: 'ssm:GetParameters',
     };
+    // Controlling executions includes starting them.
+    const implied = (caps: readonly string[]): string[] => (caps.includes('executions') ? [...caps, 'startExecutions'] : [...caps]);
 
     // Act
     const granted = Object.fromEntries(functions.map((fn) => {
@@ -281,7 +285,7 @@ describe('IAM', () => {
 
     // Assess
     const expected = Object.fromEntries(functions.map((fn) => [fn.logicalName,
-      (FUNCTION_CAPABILITIES[fn.logicalName] as readonly string[]).filter((c) => c in probe).sort()]));
+      implied(FUNCTION_CAPABILITIES[fn.logicalName] as readonly string[]).filter((c) => c in probe).sort()]));
     expect(granted).toEqual(expected);
   });
 });
@@ -299,14 +303,16 @@ describe('the SSM documents', () => {
     }
   });
 
-  it('should constrain every String parameter with allowedPattern or allowedValues and pass it only as ENV_VAR', () => {
+  it('should constrain every String parameter with allowedPattern or allowedValues and pass it only as ENV_VAR (the digits-only execution timeout aside)', () => {
     // Assess
     for (const [, d] of documents) {
       const params = (d.Properties.Content as { parameters?: Record<string, Json> }).parameters ?? {};
       for (const [param, p] of Object.entries(params)) {
         const where = `${String(d.Properties.Name)}.${param}`;
         expect({ where, constrained: p.allowedPattern !== undefined || p.allowedValues !== undefined }).toEqual({ where, constrained: true });
-        expect({ where, interpolationType: p.interpolationType }).toEqual({ where, interpolationType: 'ENV_VAR' });
+        // The execution timeout is the agent's timeoutSeconds input (digits only), never read by the script.
+        if (param === 'executionTimeout') expect({ where, allowedPattern: p.allowedPattern }).toEqual({ where, allowedPattern: EXECUTION_TIMEOUT_PATTERN });
+        else expect({ where, interpolationType: p.interpolationType }).toEqual({ where, interpolationType: 'ENV_VAR' });
       }
     }
   });

@@ -33,6 +33,7 @@ export class FakeHostCommands implements HostCommands {
     const b = this.behaviour(req);
     const gate = this.gates.get(req.step.name)?.promise ?? Promise.resolve();
     void gate.then(() => setTimeout(() => {
+      if (this.cancelled.includes(commandId)) return;
       this.outcomes.set(commandId, { status: b.status, exitCode: b.exitCode ?? (b.status === 'Success' ? 0 : 1), stdout: b.stdout ?? '', stderr: b.stderr ?? '' });
       this.bus.publish(ssmCommandStatusEvent({
         'command-id': commandId, 'document-name': req.step.document, 'expire-after': new Date(Date.now() + 3600e3).toISOString(),
@@ -41,6 +42,22 @@ export class FakeHostCommands implements HostCommands {
       }, new Date()));
     }, 1));
     return { commandId };
+  }
+
+  /** Commands stopped with cancel(), in order. */
+  readonly cancelled: string[] = [];
+
+  async cancel(commandId: string): Promise<{ cancelled: boolean }> {
+    const o = this.outcomes.get(commandId);
+    if (!o || o.status !== 'InProgress') return { cancelled: false };
+    this.cancelled.push(commandId);
+    this.outcomes.set(commandId, { status: 'Cancelled', stdout: '', stderr: 'cancelled' });
+    const req = this.sent[Number(commandId.slice('cmd-'.length)) - 1];
+    this.bus.publish(ssmCommandStatusEvent({
+      'command-id': commandId, 'document-name': req?.step.document ?? 'unknown', 'expire-after': new Date(Date.now() + 3600e3).toISOString(),
+      parameters: {}, 'requested-date-time': new Date().toISOString(), status: 'Cancelled',
+    }, new Date()));
+    return { cancelled: true };
   }
 
   /** Keeps the step of that name InProgress until open(name), so a test can act while it runs. */

@@ -2,14 +2,16 @@
 // rate control, output to CloudWatch Logs) after checking parameters against the same document files the embedded
 // engine runs, and reads a command's outcome back aggregated over every instance it ran on.
 import {
+  CancelCommandCommand,
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
+  ListCommandsCommand,
   SendCommandCommand,
   type CommandInvocation,
   type SendCommandCommandInput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { validateParameters, type CommandDocument } from '../../core/documents';
+import { EXECUTION_TIMEOUT_PARAMETER, stepParameters, type CommandDocument } from '../../core/documents';
 import { ValidationError } from '../../core/errors';
 import type { CommandStep } from '../../core/schemas';
 import type { CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
@@ -28,7 +30,7 @@ const MAX_DELIVERY_TIMEOUT = 2_592_000;
  */
 const UNKNOWN_FLEET_BATCHES = 10;
 /** The parameter AWS-RunShellScript-style documents use for the agent's execution timeout. */
-export const EXECUTION_TIMEOUT_PARAMETER = 'executionTimeout';
+export { EXECUTION_TIMEOUT_PARAMETER };
 /** How the agent separates stderr from stdout in ListCommandInvocations plugin output. */
 const ERROR_MARKER = '----------ERROR-------';
 const MAX_CONCURRENCY = /^(?:[1-9][0-9]*|(?:[1-9][0-9]?|100)%)$/;
@@ -98,7 +100,7 @@ export class SsmHostCommands implements HostCommands {
   }
 
   async validate(step: CommandStep): Promise<void> {
-    validateParameters(step.document, this.documentOf(step.document), step.parameters);
+    stepParameters(step.document, this.documentOf(step.document), step);
   }
 
   private documentOf(name: string): CommandDocument {
@@ -117,13 +119,9 @@ export class SsmHostCommands implements HostCommands {
         [{ path: 'targets', message: 'kind local needs the embedded engine' }]);
     }
     const doc = this.documentOf(step.document);
-    const given = { ...step.parameters };
-    // The local runner kills a step at timeoutSeconds; on AWS only a document that exposes the agent's
-    // execution timeout as a parameter can be told the same.
-    if (Object.hasOwn(doc.parameters, EXECUTION_TIMEOUT_PARAMETER) && !Object.hasOwn(given, EXECUTION_TIMEOUT_PARAMETER)) {
-      given[EXECUTION_TIMEOUT_PARAMETER] = String(step.timeoutSeconds);
-    }
-    const resolved = validateParameters(step.document, doc, given);
+    // The step's timeoutSeconds reaches the agent as the document's executionTimeout (its timeoutSeconds input), as
+    // the local runner kills a step at the same number.
+    const resolved = stepParameters(step.document, doc, step);
     const input: SendCommandCommandInput = {
       DocumentName: `${this.prefix}${step.document}`,
       // The bundled copy that just validated the parameters is the version this stack deployed last.
@@ -148,10 +146,34 @@ export class SsmHostCommands implements HostCommands {
 
   async outcome(commandId: string): Promise<CommandOutcome> {
     const invocations = await this.invocationsWithRetry(commandId);
-    // Right after SendCommand the invocations may not be listed yet: the command is not failed, just not visible.
-    if (invocations.length === 0) return { status: 'InProgress', stdout: '', stderr: '' };
+    if (invocations.length === 0) return this.withoutInvocations(commandId);
     const outputs = await this.outputs(commandId, invocations);
-    return aggregate(outputs);
+    return { ...aggregate(outputs), instances: invocations.length };
+  }
+
+  /**
+   * Right after SendCommand the invocations may not be listed yet: the command is not failed, just not visible. But a
+   * command whose tag targets matched no instance ends with zero targets and nothing ran: that is a failed step, not
+   * a success (Command.TargetCount: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Command.html).
+   */
+  private async withoutInvocations(commandId: string): Promise<CommandOutcome> {
+    const listed = await callAws('SSM ListCommands', () => this.client.send(new ListCommandsCommand({ CommandId: commandId })));
+    const command = listed?.Commands?.[0];
+    if (command && command.TargetCount === 0 && command.Status !== undefined && !IN_FLIGHT.has(command.Status)) {
+      return { status: 'Failed', instances: 0, stdout: '', stderr: `the command reached no instance: no managed instance matched its targets (command ${command.Status}, 0 targets)` };
+    }
+    return { status: 'InProgress', stdout: '', stderr: '' };
+  }
+
+  /** CancelCommand (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CancelCommand.html); an unknown or finished command is nothing to cancel. */
+  async cancel(commandId: string): Promise<{ cancelled: boolean }> {
+    try {
+      await callAws('SSM CancelCommand', () => this.client.send(new CancelCommandCommand({ CommandId: commandId })));
+      return { cancelled: true };
+    } catch (err) {
+      if (errorName(err) === 'InvalidCommandId') return { cancelled: false };
+      throw err;
+    }
   }
 
   private async invocationsWithRetry(commandId: string): Promise<CommandInvocation[]> {

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../../core/errors';
-import { environmentFor, scriptOf, validateParameters, type CommandDocument } from '../../core/documents';
+import { environmentFor, executionTimeoutSeconds, scriptOf, stepParameters, type CommandDocument } from '../../core/documents';
 import { loadDocument } from '../documents-dir';
 import { ssmCommandStatusEvent, type EventBus, type SsmCommandStatusDetail } from '../../core/events';
 import type { CommandStep } from '../../core/schemas';
@@ -42,6 +42,8 @@ interface CommandRun {
   timer?: NodeJS.Timeout;
   drainTimer?: NodeJS.Timeout;
   timedOut: boolean;
+  /** Set by cancel(): the end is Cancelled, not Failed. */
+  cancelled?: boolean;
   finished: boolean;
   done: Promise<void>;
   resolveDone: () => void;
@@ -76,15 +78,17 @@ export class LocalHostCommands implements HostCommands {
     }
     const name = request.step.document;
     const doc = this.load(name);
-    const params = validateParameters(name, doc, request.step.parameters);
+    const params = stepParameters(name, doc, request.step);
+    // What the agent would be told: the document's executionTimeout (filled from the step's timeoutSeconds).
+    const timeoutSeconds = executionTimeoutSeconds(params, request.step.timeoutSeconds);
     const requestedAt = this.clock.now();
-    const run = this.newRun(name, params, requestedAt, request.step.timeoutSeconds);
-    this.start(run, scriptOf(doc), environmentFor(doc, params), request.step.timeoutSeconds);
+    const run = this.newRun(name, params, requestedAt, timeoutSeconds);
+    this.start(run, scriptOf(doc), environmentFor(doc, params), timeoutSeconds);
     return { commandId: run.id };
   }
 
   async validate(step: CommandStep): Promise<void> {
-    validateParameters(step.document, this.load(step.document), step.parameters);
+    stepParameters(step.document, this.load(step.document), step);
   }
 
   async outcome(commandId: string): Promise<CommandOutcome> {
@@ -93,6 +97,16 @@ export class LocalHostCommands implements HostCommands {
     const outcome: CommandOutcome = { status: run.status, stdout: tail(run.stdout), stderr: tail(run.stderr) };
     if (run.exitCode !== undefined) outcome.exitCode = run.exitCode;
     return outcome;
+  }
+
+  /** Kills the command's whole process group; its end is published as Cancelled. */
+  async cancel(commandId: string): Promise<{ cancelled: boolean }> {
+    const run = this.runs.get(commandId);
+    if (!run || run.finished) return { cancelled: false };
+    run.cancelled = true;
+    killGroup(run.child, 'SIGKILL');
+    await run.done;
+    return { cancelled: true };
   }
 
   /** Kills every command still running (its whole process group) and waits for them to end; no events follow. */
@@ -178,7 +192,7 @@ export class LocalHostCommands implements HostCommands {
     if (run.timedOut) {
       run.status = 'TimedOut';
       run.stderr = keepTail(`${run.stderr}\nExecution timed out: killed after ${Math.round((run.expireAfter.getTime() - run.requestedAt.getTime()) / 1000)} s\n`);
-    } else if (this.closed) {
+    } else if (this.closed || run.cancelled) {
       run.status = 'Cancelled';
     } else {
       run.status = exitCode === 0 ? 'Success' : 'Failed';

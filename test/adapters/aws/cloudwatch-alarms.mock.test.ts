@@ -194,7 +194,7 @@ describe('CloudWatchAlarms.newestDatapoints', () => {
 describe('ALARM_METRICS', () => {
   it('should name a CloudWatch metric for every rollback alarm the core defines', () => {
     // Prepare
-    const definitions = rollbackAlarmDefinitions({ name: 'kis-core-v3', monitoring: { p95Ms: 2100, errorRate: 0.01, rollbackFactor: 1.5, windowSeconds: 1800, periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, probePaths: [], probeIntervalMs: 1000, probeConcurrency: 4, missingData: 'breaching', recentDataSeconds: 600 } });
+    const definitions = rollbackAlarmDefinitions({ name: 'kis-core-v3', monitoring: { p95Ms: 2100, errorRate: 0.01, rollbackFactor: 1.5, windowSeconds: 1800, periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, probePaths: [], probeIntervalMs: 1000, probeConcurrency: 4, missingData: 'breaching', recentDataSeconds: 600, source: 'probe' } });
 
     // Assess
     expect(definitions.map((d) => ALARM_METRICS.metrics[d.metric].metricName)).toEqual(['Latency', 'ErrorRate']);

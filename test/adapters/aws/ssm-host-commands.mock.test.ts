@@ -4,8 +4,11 @@
 import {
   GetCommandInvocationCommand,
   InvalidDocument,
+  CancelCommandCommand,
+  InvalidCommandId,
   InvocationDoesNotExist,
   ListCommandInvocationsCommand,
+  ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
   ThrottlingException,
@@ -70,7 +73,8 @@ describe('SsmHostCommands.send', () => {
     expect(ssm.commandCalls(SendCommandCommand)[0]?.args[0].input).toEqual({
       DocumentName: 'kis-core-v3-runbook-ServiceControl',
       DocumentVersion: '$LATEST',
-      Parameters: { Action: ['stop'], Services: ['estimator-service,erp-ai-service'], ServiceManager: ['systemd'], WaitSeconds: ['15'] },
+      // executionTimeout: the step's timeoutSeconds, the agent's timeoutSeconds input of the document.
+      Parameters: { Action: ['stop'], Services: ['estimator-service,erp-ai-service'], ServiceManager: ['systemd'], WaitSeconds: ['15'], executionTimeout: ['300'] },
       Targets: [{ Key: 'tag:Environment', Values: ['production'] }],
       MaxConcurrency: '50%',
       MaxErrors: '0',
@@ -113,7 +117,7 @@ describe('SsmHostCommands.send', () => {
 schemaVersion: "2.2"
 parameters:
   Hosts: { type: StringList, allowedPattern: "^[a-z]+$", interpolationType: ENV_VAR }
-  executionTimeout: { type: String, default: "3600", allowedPattern: "^[0-9]{1,5}$", interpolationType: ENV_VAR }
+  executionTimeout: { type: String, default: "3600", allowedPattern: "^([1-9][0-9]{0,4}|1[0-6][0-9]{4}|17[01][0-9]{3}|172[0-7][0-9]{2}|172800)$" }
 mainSteps:
   - action: aws:runShellScript
     name: run
@@ -128,6 +132,15 @@ mainSteps:
 
     // Assess
     expect(ssm.commandCalls(SendCommandCommand)[0]?.args[0].input.Parameters).toEqual({ Hosts: ['alpha', 'beta'], executionTimeout: ['120'] });
+  });
+
+  it("should refuse a step that sets executionTimeout itself (it comes from the step's timeoutSeconds) before calling SSM", async () => {
+    // Act
+    const sending = hosts().send(request({ step: { name: 'stop', document: 'runbook-ServiceControl', parameters: { Action: 'stop', Services: 'api', executionTimeout: '99999' }, timeoutSeconds: 60 } }));
+
+    // Assess
+    await expect(sending).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'parameters.executionTimeout' }] });
+    expect(ssm.calls()).toHaveLength(0);
   });
 
   it('should refuse a local target before calling SSM', async () => {
@@ -195,7 +208,7 @@ describe('SsmHostCommands.outcome', () => {
     const outcome = await hosts().outcome('cmd-1');
 
     // Assess
-    expect(outcome).toEqual({ status: 'Success', exitCode: 0, stdout: 'done\n{"ok":true}\n', stderr: '' });
+    expect(outcome).toEqual({ status: 'Success', instances: 1, exitCode: 0, stdout: 'done\n{"ok":true}\n', stderr: '' });
     expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1', Details: true, MaxResults: 50 });
     expect(ssm.commandCalls(GetCommandInvocationCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1', InstanceId: 'i-0123456789abcdef0' });
   });
@@ -247,9 +260,10 @@ describe('SsmHostCommands.outcome', () => {
     expect(ssm.commandCalls(ListCommandInvocationsCommand)[1]?.args[0].input.NextToken).toBe('page-2');
   });
 
-  it('should retry an empty listing with backoff, then report InProgress rather than fail', async () => {
+  it('should retry an empty listing with backoff, then report InProgress rather than fail while the command is not over', async () => {
     // Prepare
     ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
+    ssm.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-1', Status: 'InProgress', TargetCount: 0 }] });
 
     // Act
     const outcome = await hosts().outcome('cmd-1');
@@ -257,7 +271,20 @@ describe('SsmHostCommands.outcome', () => {
     // Assess
     expect(outcome).toEqual({ status: 'InProgress', stdout: '', stderr: '' });
     expect(ssm.commandCalls(ListCommandInvocationsCommand)).toHaveLength(4);
+    expect(ssm.commandCalls(ListCommandsCommand)[0]?.args[0].input).toEqual({ CommandId: 'cmd-1' });
     expect(sleeps).toEqual([250, 500, 1000]);
+  });
+
+  it('should fail a command that ended having reached no instance (its tag matched nothing), whatever its status says', async () => {
+    // Prepare: the Command data type's TargetCount (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Command.html).
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
+    ssm.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-1', Status: 'Success', TargetCount: 0, CompletedCount: 0 }] });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'Failed', instances: 0, stderr: expect.stringContaining('reached no instance') });
   });
 
   it('should use the invocations as soon as a retry lists them', async () => {
@@ -286,7 +313,7 @@ describe('SsmHostCommands.outcome', () => {
     const outcome = await hosts().outcome('cmd-1');
 
     // Assess
-    expect(outcome).toEqual({ status: 'Failed', exitCode: 2, stdout: 'partial out', stderr: 'boom' });
+    expect(outcome).toEqual({ status: 'Failed', instances: 1, exitCode: 2, stdout: 'partial out', stderr: 'boom' });
     expect(ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(4);
   });
 
@@ -313,6 +340,34 @@ describe('SsmHostCommands.outcome', () => {
 
     // Assess
     await expect(reading).rejects.toThrow(TransientError);
+  });
+});
+
+describe('SsmHostCommands.cancel', () => {
+  it('should cancel the command on every instance it was sent to', async () => {
+    // Prepare: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CancelCommand.html
+    ssm.on(CancelCommandCommand).resolves({});
+
+    // Act
+    const result = await hosts().cancel('cmd-1');
+
+    // Assess
+    expect(result).toEqual({ cancelled: true });
+    expect(ssm.commandCalls(CancelCommandCommand).map((c) => c.args[0].input)).toEqual([{ CommandId: 'cmd-1' }]);
+  });
+
+  it('should say nothing was cancelled for an unknown command, and pass throttling on as TransientError', async () => {
+    // Prepare
+    ssm.on(CancelCommandCommand, { CommandId: 'cmd-gone' }).rejects(new InvalidCommandId({ message: 'no such command', $metadata: {} }));
+    ssm.on(CancelCommandCommand, { CommandId: 'cmd-busy' }).rejects(new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} }));
+
+    // Act
+    const gone = await hosts().cancel('cmd-gone');
+    const busy = hosts().cancel('cmd-busy');
+
+    // Assess
+    expect(gone).toEqual({ cancelled: false });
+    await expect(busy).rejects.toBeInstanceOf(TransientError);
   });
 });
 

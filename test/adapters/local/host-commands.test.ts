@@ -51,6 +51,14 @@ mainSteps:
           esac
         - exit "$SSM_ExitCode"
 `;
+// The project documents' execution-timeout parameter: the agent's timeoutSeconds input, filled from the step.
+const TIMED_DOCUMENT = `
+schemaVersion: "2.2"
+parameters:
+  executionTimeout: { type: String, default: "3600", allowedPattern: "^([1-9][0-9]{0,4}|1[0-6][0-9]{4}|17[01][0-9]{3}|172[0-7][0-9]{2}|172800)$" }
+mainSteps:
+  - { action: aws:runShellScript, name: s, inputs: { timeoutSeconds: "{{ executionTimeout }}", runCommand: ["sleep 30"] } }
+`;
 const TEXT_INTERPOLATING_DOCUMENT = `
 schemaVersion: "2.2"
 parameters:
@@ -75,6 +83,7 @@ describe('LocalHostCommands', () => {
     mkdirSync(hostRoot);
     writeFileSync(join(documentsDir, 'runbook-Probe.yml'), PROBE_DOCUMENT);
     writeFileSync(join(documentsDir, 'runbook-Interpolating.yml'), TEXT_INTERPOLATING_DOCUMENT);
+    writeFileSync(join(documentsDir, 'runbook-Timed.yml'), TIMED_DOCUMENT);
     bus = new RecordingBus();
     hosts = new LocalHostCommands({ documentsDir, hostRoot, bus, clock, env: { EXTRA_SETTING: 'on', SSM_Mode: 'forged' } });
   });
@@ -141,6 +150,47 @@ describe('LocalHostCommands', () => {
     expect(outcome.stderr).toMatch(/timed out/);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(isRunning(child)).toBe(false);
+  });
+
+  it('should cancel a running command: its process group is killed and it ends Cancelled', async () => {
+    // Prepare
+    const { commandId } = await hosts.send(commandRequest('runbook-Probe', { Mode: 'sleepchild', SleepSeconds: '30' }, 60));
+    const deadline = Date.now() + 5000;
+    while (!existsSync(join(hostRoot, 'child.pid')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const child = Number(readFileSync(join(hostRoot, 'child.pid'), 'utf8'));
+
+    // Act
+    const first = await hosts.cancel(commandId);
+    const event = await bus.waitFor(commandId);
+    const again = await hosts.cancel(commandId);
+
+    // Assess
+    expect(first).toEqual({ cancelled: true });
+    expect(again).toEqual({ cancelled: false });
+    expect(event.detail.status).toBe('Cancelled');
+    expect((await hosts.outcome(commandId)).status).toBe('Cancelled');
+    expect(isRunning(child)).toBe(false);
+  });
+
+  it("should fill a document's executionTimeout from the step's timeoutSeconds and stop the script at it, as the agent would", async () => {
+    // Act
+    const started = Date.now();
+    const { event, outcome } = await runToEnd(hosts, bus, 'runbook-Timed', {}, 1);
+
+    // Assess
+    expect(event.detail.parameters).toEqual({ executionTimeout: ['1'] });
+    expect(event.detail.status).toBe('TimedOut');
+    expect(outcome.status).toBe('TimedOut');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('should refuse a step that sets executionTimeout itself, naming the parameter', async () => {
+    // Act
+    const sending = hosts.send(commandRequest('runbook-Timed', { executionTimeout: '999' }, 1));
+
+    // Assess
+    await expect(sending).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'parameters.executionTimeout' }] });
+    expect(bus.events).toHaveLength(0);
   });
 
   it('should pass parameters only as SSM_<Name> variables in a clean environment', async () => {
@@ -270,6 +320,6 @@ describe('LocalHostCommands', () => {
     const names = documentNames(documentsDir);
 
     // Assess
-    expect(names).toEqual(['runbook-Interpolating', 'runbook-Probe']);
+    expect(names).toEqual(['runbook-Interpolating', 'runbook-Probe', 'runbook-Timed']);
   });
 });

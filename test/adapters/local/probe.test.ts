@@ -17,7 +17,7 @@ function monitoring(overrides: Partial<EnvironmentProfile['monitoring']> = {}): 
   return {
     p95Ms: 2100, errorRate: 0.01, windowSeconds: 1800, rollbackFactor: 1.5,
     periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2,
-    probePaths: ['/api/v1/health'], probeIntervalMs: 100, probeConcurrency: 1, missingData: 'notBreaching', recentDataSeconds: 600, ...overrides,
+    probePaths: ['/api/v1/health'], probeIntervalMs: 100, probeConcurrency: 1, missingData: 'notBreaching', recentDataSeconds: 600, source: 'probe', ...overrides,
   };
 }
 
