@@ -15,7 +15,7 @@ export interface ChangeStore {
   /** In time order. */
   listEvents(changeId: string): Promise<ChangeEvent[]>;
 
-  /** One approval per (change, attempt, role, approver); a repeat returns the existing one. */
+  /** One approval per (change, attempt, person — core/identity personOf); a repeat, in whatever role, returns the existing one. */
   putApproval(approval: Approval): Promise<{ created: boolean; existing?: Approval }>;
   listApprovals(changeId: string, attempt: number): Promise<Approval[]>;
 

@@ -26,6 +26,8 @@ export interface ChangeRecord {
   environment: string;
   title: string;
   requester: string;
+  /** The authenticated caller who submitted the change (operator name or IAM principal ARN): never an approver of it. */
+  submittedBy?: string;
   status: ChangeStatus;
   phase: Phase;
   /** 1 for the first execution; a rollback returns the change to PLAN and the next attempt is attempt + 1. */

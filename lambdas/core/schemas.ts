@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from './errors';
+import { ApproversSchema } from './identity';
 
 /** A host command: one of the project's SSM documents with its parameters (validated by the document's allowedPattern when sent). */
 export const CommandStepSchema = z.object({
@@ -105,6 +106,7 @@ export const EnvironmentProfileSchema = z.object({
     file: z.string().optional(),
   }).prefault({}),
   maxAttempts: z.number().int().min(1).max(10).default(3),
+  approvers: ApproversSchema,
 });
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 

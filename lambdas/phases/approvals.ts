@@ -2,7 +2,8 @@
 // The last needed approval completes the parked token; a reject fails it. After a rollback, a full
 // set of approvals for the next attempt starts that attempt as a new execution.
 import { assertMayApprove, evaluateApprovals } from '../core/approvals';
-import { ConflictError } from '../core/errors';
+import { ConflictError, ForbiddenError } from '../core/errors';
+import type { Approvers } from '../core/identity';
 import { callbackKey, executionNameFor, type Approval, type ApprovalRole, type ChangeStatus } from '../core/records';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, transition } from './common';
@@ -18,19 +19,31 @@ export interface ApprovalResult {
   startedExecution?: string;
 }
 
-export async function recordApproval(deps: Deps, input: { changeId: string; role: ApprovalRole; decision: 'approve' | 'reject'; approver: string; comment?: string }): Promise<ApprovalResult> {
+/**
+ * `approvers` is who the profile lets approve NOW (the served profile, not the copy taken at submission), so removing
+ * someone from the profile takes effect at once.
+ */
+export async function recordApproval(deps: Deps, input: { changeId: string; role: ApprovalRole; decision: 'approve' | 'reject'; approver: string; approvers: Approvers; comment?: string }): Promise<ApprovalResult> {
   const change = await loadChange(deps, input.changeId);
   const nextAttempt = change.status === 'ROLLED_BACK';
   if (!nextAttempt && !WAITING_FOR_THIS_ATTEMPT.includes(change.status)) {
     throw new ConflictError(`change ${change.id} is ${change.status}: it is not waiting for approvals`);
   }
-  assertMayApprove({ requester: change.requester, approver: input.approver, role: input.role, required: change.requiredApprovals });
   const attempt = nextAttempt ? change.attempt + 1 : change.attempt;
+  assertMayApprove({
+    changeId: change.id, requester: change.requester, approver: input.approver, role: input.role, required: change.requiredApprovals,
+    submittedBy: change.submittedBy ?? (await submitterOf(deps, change.id)), approvers: input.approvers,
+    recorded: await deps.store.listApprovals(change.id, attempt),
+  });
   const approval: Approval = {
     changeId: change.id, attempt, role: input.role, decision: input.decision, approver: input.approver,
     ...(input.comment ? { comment: input.comment } : {}), at: deps.clock.now().toISOString(),
   };
   const put = await deps.store.putApproval(approval);
+  if (put.existing && put.existing.role !== input.role) {
+    // The same person's decision in another role won the race to the store (one item per person and attempt).
+    throw new ForbiddenError(`${input.approver} already decided as ${put.existing.role} on attempt ${attempt}: one person approves as at most one role per attempt`);
+  }
   if (put.created) {
     await recordEvent(deps, change, {
       type: `approval.${input.decision}`, phase: 'PLAN', actor: input.approver,
@@ -64,4 +77,9 @@ export async function recordApproval(deps: Deps, input: { changeId: string; role
   if (parked && verdict.state === 'approved') await deps.callbacks.sendTaskSuccess(parked.token, { approved: true });
   if (parked && verdict.state === 'rejected') await deps.callbacks.sendTaskFailure(parked.token, 'ChangeRejected', `rejected by ${verdict.rejectedBy?.approver ?? input.approver}${verdict.rejectedBy?.comment ? `: ${verdict.rejectedBy.comment}` : ''}`);
   return result;
+}
+
+/** Changes submitted before `submittedBy` was kept on the record: the submitted event names the caller. */
+async function submitterOf(deps: Deps, changeId: string): Promise<string | undefined> {
+  return (await deps.store.listEvents(changeId)).find((e) => e.type === 'change.submitted')?.actor;
 }

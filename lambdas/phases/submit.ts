@@ -83,7 +83,7 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
   const risk = assessRisk(request);
   const now = deps.clock.now().toISOString();
   const change: ChangeRecord = {
-    id, environment, title: request.change_request.title, requester: request.requester.name,
+    id, environment, title: request.change_request.title, requester: request.requester.name, submittedBy: input.submittedBy,
     status: 'SUBMITTED', phase: 'SUBMIT', attempt: 1, maxAttempts: profile.maxAttempts, version: 1,
     request, profile, risk, requiredApprovals: requiredApprovals(risk), bodyHash: hash,
     executionName: executionNameFor(id, 1), createdAt: now, updatedAt: now,

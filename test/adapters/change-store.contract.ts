@@ -339,6 +339,19 @@ export function describeChangeStoreContract(newStore: () => Promise<ChangeStore>
         expect(result.existing).toBeUndefined();
       });
 
+      it('should keep one decision per person and attempt: the same person in another role gets the existing one back', async () => {
+        // Prepare
+        const first = approval({ role: 'technical', approver: 'arn:aws:sts::123456789012:assumed-role/TechRole/tess' });
+        await store.putApproval(first);
+
+        // Act: the same session name through another role, in another case
+        const second = await store.putApproval(approval({ role: 'security', approver: 'arn:aws:sts::123456789012:assumed-role/SecRole/TESS' }));
+
+        // Assess
+        expect(second).toEqual({ created: false, existing: first });
+        expect(await store.listApprovals('CR-2025-001', 1)).toEqual([first]);
+      });
+
       it('should keep approvals of different roles and approvers apart and list them per attempt', async () => {
         // Prepare
         const technical = approval({ role: 'technical', approver: 'tess' });

@@ -76,7 +76,7 @@ describe('runbook state machine on the local engine', () => {
     await eventually(() => h.store.getChange('CR-2026-900'), (c) => c?.status === 'AWAITING_APPROVAL');
 
     // Act
-    await recordApproval(h.engine.deps, { changeId: 'CR-2026-900', role: 'security', decision: 'reject', approver: 'sec-officer', comment: 'no rollback rehearsal' });
+    await recordApproval(h.engine.deps, { changeId: 'CR-2026-900', role: 'security', decision: 'reject', approver: 'sec-officer', approvers: testProfile().approvers, comment: 'no rollback rehearsal' });
     const outcome = await h.finish(name);
 
     // Assess

@@ -18,6 +18,7 @@ import { convertToAttr, marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, NotFoundError, TransientError } from '../../core/errors';
 import { callAws, errorName } from '../aws/errors';
 import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
+import { personOf } from '../../core/identity';
 import type { ChangeStore } from '../../ports';
 import {
   CALLBACK_TTL_SECONDS,
@@ -179,7 +180,7 @@ export class DynamoChangeStore implements ChangeStore {
   }
 
   async putApproval(approval: Approval): Promise<{ created: boolean; existing?: Approval }> {
-    const key = keys.approval(approval.changeId, approval.attempt, approval.role, approval.approver);
+    const key = keys.approval(approval.changeId, approval.attempt, personOf(approval.approver));
     const written = await conditionally('PutItem', () => this.client.send(new PutItemCommand({
       TableName: this.tableName,
       Item: toItem(key, approval),

@@ -57,8 +57,12 @@ const changePk = (changeId: string): string => `${CHANGE_PARTITION_PREFIX}${chan
 export const keys = {
   change: (changeId: string): ItemKey => ({ pk: changePk(changeId), sk: CHANGE_SORT_KEY }),
   event: (changeId: string, at: string, eventId: string): ItemKey => ({ pk: changePk(changeId), sk: `${EVENT_PREFIX}${sortableInstant(at)}#${eventId}` }),
-  approval: (changeId: string, attempt: number, role: string, approver: string): ItemKey =>
-    ({ pk: changePk(changeId), sk: `${APPROVAL_PREFIX}${padAttempt(attempt)}#${role}#${approver}` }),
+  /**
+   * One item per person and attempt (the person from core/identity personOf): a conditional put on it is what makes
+   * "one person decides as at most one role per attempt" hold even when two of that person's requests race.
+   */
+  approval: (changeId: string, attempt: number, person: string): ItemKey =>
+    ({ pk: changePk(changeId), sk: `${APPROVAL_PREFIX}${padAttempt(attempt)}#${person}` }),
   report: (changeId: string, attempt: number): ItemKey => ({ pk: changePk(changeId), sk: `${REPORT_PREFIX}${padAttempt(attempt)}` }),
   lock: (environment: string): ItemKey => ({ pk: `LOCK#${environment}`, sk: 'LOCK' }),
   callback: (key: string): ItemKey => ({ pk: `CALLBACK#${key}`, sk: 'CALLBACK' }),

@@ -2,6 +2,7 @@
 // keys (so the same orderings), with every record cloned on the way in and out so callers cannot reach stored state.
 import { ConflictError, NotFoundError } from '../../core/errors';
 import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
+import { personOf } from '../../core/identity';
 import type { ChangeStore } from '../../ports';
 import { CHANGE_PARTITION_PREFIX, CHANGE_SORT_KEY, changeIndexKeys, compareKeys, keys, monotonicIds, prefixes, type ItemKey } from '../dynamodb/table';
 
@@ -77,7 +78,7 @@ export class MemoryChangeStore implements ChangeStore {
   }
 
   async putApproval(approval: Approval): Promise<{ created: boolean; existing?: Approval }> {
-    const key = keys.approval(approval.changeId, approval.attempt, approval.role, approval.approver);
+    const key = keys.approval(approval.changeId, approval.attempt, personOf(approval.approver));
     const existing = this.get<Approval>(key);
     if (existing) return { created: false, existing };
     this.put(key, approval);
