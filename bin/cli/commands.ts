@@ -8,6 +8,8 @@ import { ConflictError, ValidationError } from '../../lambdas/core/errors';
 import { formatDuration } from '../../lambdas/core/duration';
 import { FINAL_STATUSES, type ApprovalRole } from '../../lambdas/core/records';
 import type { ExecutionHistoryEvent } from '../../lambdas/ports';
+import type { AuditFailure } from '../../lambdas/core/audit';
+import { describeFailure } from '../../lambdas/phases/audit';
 import { CliError, connect, expectOk, EXIT, type ApiClient, type ConnectOptions } from './client';
 
 export interface Io {
@@ -315,3 +317,33 @@ export async function check(opts: { history?: boolean }, flags: ClientFlags, io:
   return r.passed ? EXIT.OK : EXIT.REFUSED;
 }
 
+
+// ── audit ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Verifies the change's hash-chained record: 0 when every event verifies (and holds --expect), 1 naming the first that does not. */
+export async function audit(id: string, opts: { expect?: string }, flags: ClientFlags, io: Io): Promise<number> {
+  const api = await client(flags);
+  const r = await call(api, 'GET', idPath(id, `/audit${opts.expect ? `?expect=${encodeURIComponent(opts.expect)}` : ''}`));
+  const expected = r.expected as { hash: string; found: boolean; seq?: number } | undefined;
+  const ok = r.verified === true && (expected === undefined || expected.found);
+  if (flags.json) {
+    io.out(JSON.stringify(r, null, 2));
+    return ok ? EXIT.OK : EXIT.REFUSED;
+  }
+  if (r.verified !== true) {
+    const f = r.failure as AuditFailure;
+    io.out(`✖ ${id}: the record does not verify: ${describeFailure(f)}`);
+    io.out(`  ${String(r.verifiedUpTo)} of ${String(r.count)} events verified before it`);
+    return EXIT.REFUSED;
+  }
+  io.out(`✔ ${id}: the record verifies: ${String(r.count)} events chained from the submitted body (${String(r.bodyHash)})`);
+  io.out(`  head sha256 ${String(r.headHash)} (event #${String(r.headSeq)})`);
+  if (expected) {
+    if (!expected.found) {
+      io.out(`✖ the chain does not hold ${expected.hash}: the record was cut or rewritten since that hash was kept`);
+      return EXIT.REFUSED;
+    }
+    io.out(`  holds ${expected.hash} at event #${String(expected.seq)}`);
+  }
+  return EXIT.OK;
+}

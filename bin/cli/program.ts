@@ -180,6 +180,13 @@ Exit codes:
       code = await commands.release(id, { ...(opts.reason ? { reason: opts.reason } : {}) }, flagsOf(opts), io);
     });
 
+  withClient(program.command('audit').argument('<id>', 'change id')
+    .description('Verify the change\'s record: every event hash-chained from the submitted body to the head (exit 1 names the first event that does not verify).')
+    .option('--expect <sha256>', 'a head hash kept elsewhere (report, notification): the verified chain must hold it'))
+    .action(async (id: string, opts: ClientFlags & { expect?: string }) => {
+      code = await commands.audit(id, { ...(opts.expect ? { expect: opts.expect } : {}) }, flagsOf(opts), io);
+    });
+
   const operator = program.command('operator').description('Operators of the local server (bearer tokens).');
   operator.command('add').argument('<name>', 'the operator\'s identity, as approvals will record it')
     .description('Create an operator and print its token once (the server keeps only its SHA-256).')

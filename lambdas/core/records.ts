@@ -74,6 +74,12 @@ export interface ChangeEvent {
   status?: ChangeStatus;
   message: string;
   data?: Record<string, unknown>;
+  /** The hash chain (core/audit.ts), set by the store on append: 1, 2, 3… per change; absent only on events recorded before chaining. */
+  seq?: number;
+  /** The previous event's hash; for seq 1, the change's bodyHash. */
+  prevHash?: string;
+  /** SHA-256 of this event's canonical content (every field but this one). */
+  hash?: string;
 }
 
 export interface Approval {
@@ -131,6 +137,8 @@ export interface StoredReport {
   createdAt: string;
   report: unknown;
   qcSummary: string;
+  /** The change's hash-chained record as it stood when the report was written: its head to keep elsewhere. */
+  record?: { verified: true; events: number; headSeq: number; headHash: string } | { verified: false; events: number; failure: string };
 }
 
 /** One scheduled pre-flight check of an environment (kept as history; TTL on AWS). */
