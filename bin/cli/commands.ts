@@ -298,7 +298,7 @@ export function operatorAdd(name: string, opts: { role?: ApprovalRole[]; quiet?:
 
 // ── check ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-interface CheckView { environment: string; at: string; passed: boolean; durationMs: number; checks: { name: string; status: string; details: string }[] }
+interface CheckView { environment: string; at: string; passed: boolean; durationMs: number; checks: { name: string; status: string; details: string }[]; upcomingFreezes?: { name: string; reason: string; start: string; end: string }[] }
 
 export async function check(opts: { history?: boolean }, flags: ClientFlags, io: Io): Promise<number> {
   const api = await client(flags);
@@ -313,6 +313,9 @@ export async function check(opts: { history?: boolean }, flags: ClientFlags, io:
   else {
     io.out(`scheduled pre-flight check of ${r.environment}: ${r.passed ? 'PASS' : 'FAIL'} (${formatDuration(r.durationMs)})`);
     for (const c of r.checks) io.out(`  ${c.status === 'PASS' ? '✔' : '✖'} ${pad(c.name, 26)} ${c.details}`);
+    const freezes = r.upcomingFreezes ?? [];
+    io.out(freezes.length === 0 ? '  no change freeze in the next 7 days' : `  change freezes in the next 7 days (only emergency changes, with executive approval):`);
+    for (const f of freezes) io.out(`    ❄ ${f.name}: ${time(f.start)} – ${time(f.end)} UTC — ${f.reason}`);
   }
   return r.passed ? EXIT.OK : EXIT.REFUSED;
 }

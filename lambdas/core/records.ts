@@ -149,6 +149,8 @@ export interface CheckResult {
   passed: boolean;
   durationMs: number;
   checks: { name: string; status: 'PASS' | 'FAIL'; details: string; result?: Record<string, unknown> }[];
+  /** The profile's change freezes that start or run within the next UPCOMING_FREEZE_DAYS days, earliest first. */
+  upcomingFreezes?: { name: string; reason: string; start: string; end: string }[];
 }
 
 export function callbackKey(kind: CallbackKind, changeId: string, attempt: number, suffix = ''): string {

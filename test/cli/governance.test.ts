@@ -121,3 +121,61 @@ describe('governance through runbook serve and the CLI', () => {
     await runbook(t, 'cancel', 'CR-2026-710', '--reason', 'test over');
   });
 });
+
+describe('change freezes through runbook serve and the CLI', () => {
+  let t: TestServer;
+  let dir: string;
+  const now = Date.now();
+  const freezeStart = new Date(now - 3600_000).toISOString();
+  const freezeEnd = new Date(now + 2 * 24 * 3600_000).toISOString();
+  beforeEach(async () => {
+    t = await startTestServer({ profile: testProfile({ freezes: [{ name: 'year-end close', start: freezeStart, end: freezeEnd, reason: 'finance closes the books' }] }) });
+    dir = mkdtempSync(join(tmpdir(), 'runbook-freeze-'));
+  });
+  afterEach(async () => {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const fileFor = (id: string, type: string): string => {
+    const file = join(dir, `${id}.yml`);
+    writeFileSync(file, stringify(change(id, (r) => { (r.change_request as Record<string, unknown>).type = type; })));
+    return file;
+  };
+
+  it('should refuse a change submitted into a freeze with 409 naming it, and write nothing', async () => {
+    // Act
+    const refused = await runbook(t, 'submit', fileFor('CR-2026-720', 'maintenance'));
+    const stored = await t.request('GET', '/changes/CR-2026-720');
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^runbook: 409 Conflict: change CR-2026-720: its window .* overlaps the change freeze "year-end close" \(.* finance closes the books\); only an emergency change may be submitted into a freeze, and it needs executive approval$/);
+    expect(stored.status).toBe(404);
+  });
+
+  it('should take an emergency into the freeze only with executive approval, the override on its record', async () => {
+    // Act
+    const submitted = await runbook(t, 'submit', fileFor('CR-2026-721', 'emergency'));
+    await t.waitFor('CR-2026-721', (s) => s === 'AWAITING_APPROVAL');
+    await t.approveAll('CR-2026-721', ['technical', 'business', 'security']);
+    const withoutExecutive = (await t.request('GET', '/changes/CR-2026-721')).json;
+    const executive = await runbook(t, 'approve', 'CR-2026-721', '--role', 'executive', '--token', t.approvers.executive.token);
+    await t.server.runtime.engine.wait('CR-2026-721');
+    const events = await t.server.runtime.store.listEvents('CR-2026-721');
+    const check = await runbook(t, 'check');
+
+    // Assess
+    expect(submitted.code).toBe(0);
+    expect(submitted.out).toContain('approvals required: technical, business, security, executive');
+    expect(withoutExecutive).toMatchObject({ status: 'AWAITING_APPROVAL', approvals: { missing: ['executive'] } });
+    expect(executive.code).toBe(0);
+    expect(await t.statusOf('CR-2026-721')).toBe('COMPLETED');
+    const override = events.find((e) => e.type === 'freeze.override');
+    expect(override).toMatchObject({ actor: 'ops-operator', data: { freezes: [{ name: 'year-end close', reason: 'finance closes the books' }] } });
+    expect(override?.message).toMatch(/^emergency change submitted into freeze "year-end close" .* by ops-operator: executive approval required$/);
+    expect((await runbook(t, 'audit', 'CR-2026-721')).code).toBe(0);
+    expect(check.out).toContain('change freezes in the next 7 days (only emergency changes, with executive approval):');
+    expect(check.out).toContain(`❄ year-end close: ${freezeStart.replace('T', ' ').slice(0, 19)} – ${freezeEnd.replace('T', ' ').slice(0, 19)} UTC — finance closes the books`);
+  });
+});
