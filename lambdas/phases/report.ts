@@ -157,7 +157,9 @@ export async function endAttempt(
   });
   const report = buildReport(reportInput);
   const qc = qcSummary(reportInput, report);
-  // The record's head goes with the report (and below with the notification): a copy kept elsewhere proves it later.
+  // The record's head as the report is written goes with the report and the notification: a copy kept elsewhere
+  // proves the record up to there later (`runbook audit ID --expect <head>`). It is read before the final status is
+  // set, so the change does not show its final status any longer before its execution ends.
   const record = await recordSummary(deps, change.id);
   await deps.store.putReport({ changeId: change.id, attempt: input.attempt, outcome: verdict.status, createdAt: now, report, qcSummary: qc, record });
 
@@ -171,10 +173,9 @@ export async function endAttempt(
     data: { outcome: input.outcome, attempt: input.attempt, attemptsExhausted: verdict.attemptsExhausted },
   });
   if (verdict.releaseLock) await deps.store.releaseLock(change.environment, change.id);
-  const finalRecord = await recordSummary(deps, change.id);
   await deps.notifier.notify({
     kind: verdict.kind, severity: verdict.severity, changeId: change.id, status: verdict.status,
-    title: `${verdict.status}: ${change.id} ${change.title}`, text: `${qc}\n${recordLine(finalRecord)}`,
+    title: `${verdict.status}: ${change.id} ${change.title}`, text: `${qc}\n${recordLine(record)}`,
     durationMs: Date.parse(reportInput.endTime) - Date.parse(reportInput.startTime), operator: reportInput.operator,
   });
   return { status: verdict.status, attemptsExhausted: verdict.attemptsExhausted };

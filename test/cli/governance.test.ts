@@ -83,7 +83,7 @@ describe('governance through runbook serve and the CLI', () => {
     expect(report.record).toMatchObject({ verified: true, headSeq: expect.any(Number) });
     expect(againstReport.code).toBe(0);
     const notifications = readFileSync(join(t.home, 'notifications.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; text: string });
-    expect(notifications.find((n) => n.kind === 'completed')?.text).toContain(`Record: ${record.json.count} events, head sha256 ${record.json.headHash}`);
+    expect(notifications.find((n) => n.kind === 'completed')?.text).toContain(`Record: ${report.record.events} events, head sha256 ${report.record.headHash} (event #${report.record.headSeq})`);
   });
 
   it('should fail the audit naming the one event edited through the store\'s DynamoDB endpoint from serve.json', async () => {
