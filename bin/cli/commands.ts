@@ -288,7 +288,7 @@ export function operatorAdd(name: string, opts: { role?: ApprovalRole[]; quiet?:
   } else if (opts.quiet) {
     io.out(token);
   } else {
-    io.out(`operator ${operator.name} added to ${join(flags.home, OPERATORS_FILE)}; may approve as ${operator.roles?.join(', ') ?? 'any role'}`);
+    io.out(`operator ${operator.name} added to ${join(flags.home, OPERATORS_FILE)}; may approve as ${operator.roles?.join(', ') ?? 'any role'} the profile's approvers list it for (none unless listed)`);
     io.out('token (shown once, keep it secret):');
     io.out(token);
     io.out(`use it: RUNBOOK_TOKEN=${token} npx runbook approve CR-YYYY-NNN --role ${operator.roles?.[0] ?? 'technical'}`);

@@ -190,7 +190,7 @@ Exit codes:
   const operator = program.command('operator').description('Operators of the local server (bearer tokens).');
   operator.command('add').argument('<name>', 'the operator\'s identity, as approvals will record it')
     .description('Create an operator and print its token once (the server keeps only its SHA-256).')
-    .option('--role <role>', 'a role this operator may approve as (repeat for more; default: any role)', (v: string, prev: ApprovalRole[] | undefined) => [...(prev ?? []), role(v)])
+    .option('--role <role>', 'narrow this operator to a role (repeat for more); it may approve only where the profile\'s approvers also list it', (v: string, prev: ApprovalRole[] | undefined) => [...(prev ?? []), role(v)])
     .option('--quiet', 'print only the token (for RUNBOOK_TOKEN=$(…))')
     .option('--json', 'print name, roles and token as JSON')
     .option('--home <dir>', 'the local server\'s home (operators.json)', defaultHome())

@@ -132,7 +132,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     write(`runbook serve: ${server.url} — environment ${profile.name} on the embedded engine (store ${options.persist === false ? 'in memory' : join(home, 'data')})`);
     write(`  store: DynamoDB API at ${storeEndpoint}, table ${LOCAL_TABLE_NAME} (any credentials, region local)`);
-    write(`  operator ${operator}: token ${created ? 'created and ' : ''}in ${join(home, TOKEN_FILE)} (approvers need their own: npx runbook operator add NAME)`);
+    write(`  operator ${operator}: token ${created ? 'created and ' : ''}in ${join(home, TOKEN_FILE)} (it submits; approvers need their own: npx runbook operator add NAME, listed in the profile's approvers)`);
 
     const http = server;
     let closing: Promise<void> | undefined;
