@@ -99,3 +99,12 @@ export type Approvers = z.infer<typeof ApproversSchema>;
 export function rolesFor(approvers: Approvers, callerId: string): ApprovalRole[] {
   return ROLES.filter((role) => approvers[role].some((entry) => entryMatches(entry, callerId)));
 }
+
+/** IAM principals besides the approvers that may call the API on AWS (submitters, CI, readers). */
+export const CallersSchema = z.array(ApproverEntrySchema).default([]).describe('On AWS, the IAM user or role ARNs besides the approvers that may call the API at all (submitters, CI, dashboards). Once the profile names any IAM principal (here or in approvers), the API\'s resource policy denies every other one. Operator names here mean nothing: local operators are admitted by their tokens.');
+
+/** The IAM principal ARNs the profile names (approvers and callers), for the API's resource policy; operator names are left out. */
+export function apiPrincipals(profile: { approvers: Approvers; callers: readonly string[] }): string[] {
+  const all = [...ROLES.flatMap((role) => profile.approvers[role]), ...profile.callers];
+  return [...new Set(all.filter((entry) => { const k = parsePrincipal(entry).kind; return k === 'user' || k === 'role'; }))].sort();
+}

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from './errors';
 import { FreezesSchema } from './freeze';
-import { ApproversSchema } from './identity';
+import { ApproversSchema, CallersSchema } from './identity';
 
 /** A host command: one of the project's SSM documents with its parameters (validated by the document's allowedPattern when sent). */
 export const CommandStepSchema = z.object({
@@ -108,6 +108,7 @@ export const EnvironmentProfileSchema = z.object({
   }).prefault({}),
   maxAttempts: z.number().int().min(1).max(10).default(3),
   approvers: ApproversSchema,
+  callers: CallersSchema,
   freezes: FreezesSchema,
 });
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
