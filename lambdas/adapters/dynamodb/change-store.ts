@@ -44,6 +44,8 @@ type Item = Record<string, AttributeValue>;
 
 /** Appends that lose the race for the next sequence retry this often (each loser re-reads the head). */
 const APPEND_ATTEMPTS = 50;
+/** Chain heads remembered (a few bytes each): far more than the changes in flight at once. */
+const HEAD_CACHE_SIZE = 1000;
 
 /** Records are plain JSON-like data; optional fields left undefined are simply not stored. */
 const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
@@ -85,6 +87,8 @@ export interface DynamoChangeStoreOptions {
 export class DynamoChangeStore implements ChangeStore {
   private readonly nextEventId: () => string;
   private readonly now: () => Date;
+  /** The last chain head this store saw per change: only a first guess, the conditional put decides. */
+  private readonly heads = new Map<string, ChainLink>();
 
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, options: DynamoChangeStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -178,20 +182,33 @@ export class DynamoChangeStore implements ChangeStore {
     // No transactions: the next sequence number is claimed by a conditional put, so of two writers that read the same
     // head only one writes the next link; the other reads the new head and chains after it.
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-      const stored = chainEvent(content, await this.chainHead(event.changeId));
+      // The head this store wrote or read last is tried first (one write, no read, when this process is the only
+      // writer); a stale one fails the condition and the head is read from the table.
+      const head = (attempt === 0 ? this.heads.get(event.changeId) : undefined) ?? await this.chainHead(event.changeId);
+      const stored = chainEvent(content, head);
       const written = await conditionally('PutItem', () => this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: toItem(keys.event(stored.changeId, stored.seq as number), stored),
         ConditionExpression: 'attribute_not_exists(pk)',
       })));
-      if (written) return stored;
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * (attempt + 1))));
+      if (written) {
+        this.rememberHead(event.changeId, { seq: stored.seq as number, hash: stored.hash as string });
+        return stored;
+      }
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * attempt)));
     }
     throw new TransientError(`change ${event.changeId}: ${APPEND_ATTEMPTS} concurrent appends took the next event sequence first`);
   }
 
   async listEvents(changeId: string): Promise<ChangeEvent[]> {
     return (await this.queryPartition<ChangeEvent>(changeId, prefixes.events)).sort(compareEvents);
+  }
+
+  private rememberHead(changeId: string, head: ChainLink): void {
+    this.heads.delete(changeId);
+    this.heads.set(changeId, head);
+    // Oldest first out: the changes still being worked on are the ones appended to lately.
+    if (this.heads.size > HEAD_CACHE_SIZE) this.heads.delete(this.heads.keys().next().value as string);
   }
 
   /** The last link of the change's chain (strongly consistent), or the change's body hash before its first event. */
