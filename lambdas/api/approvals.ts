@@ -16,8 +16,9 @@ export async function approve(ctx: ApiContext, req: ApiRequest, id: string): Pro
   if (caller.roles && !caller.roles.includes(body.role)) {
     throw new ForbiddenError(`${caller.id} may approve as ${caller.roles.join(', ') || 'no role'}, not as ${body.role}`);
   }
+  const profile = await ctx.profile();
   const result = await recordApproval(ctx.deps, {
-    changeId: id, role: body.role, decision: body.decision, approver: caller.id, approvers: (await ctx.profile()).approvers, ...(body.comment ? { comment: body.comment } : {}),
+    changeId: id, role: body.role, decision: body.decision, approver: caller.id, approvers: profile.approvers, freezes: profile.freezes, ...(body.comment ? { comment: body.comment } : {}),
   });
   if (result.duplicate && result.approval.decision !== body.decision) {
     throw new ConflictError(`${caller.id} already recorded "${result.approval.decision}" as ${body.role} for attempt ${result.approval.attempt}; a recorded decision is not changed`);

@@ -3,8 +3,9 @@
 // set of approvals for the next attempt starts that attempt as a new execution.
 import { assertMayApprove, evaluateApprovals } from '../core/approvals';
 import { ConflictError, ForbiddenError } from '../core/errors';
+import { changeWindow, describeFreeze, freezesBetween, type Freeze } from '../core/freeze';
 import type { Approvers } from '../core/identity';
-import { callbackKey, executionNameFor, type Approval, type ApprovalRole, type ChangeStatus } from '../core/records';
+import { callbackKey, executionNameFor, type Approval, type ApprovalRole, type ChangeRecord, type ChangeStatus } from '../core/records';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, transition } from './common';
 
@@ -23,13 +24,18 @@ export interface ApprovalResult {
  * `approvers` is who the profile lets approve NOW (the served profile, not the copy taken at submission), so removing
  * someone from the profile takes effect at once.
  */
-export async function recordApproval(deps: Deps, input: { changeId: string; role: ApprovalRole; decision: 'approve' | 'reject'; approver: string; approvers: Approvers; comment?: string }): Promise<ApprovalResult> {
-  const change = await loadChange(deps, input.changeId);
+export async function recordApproval(deps: Deps, input: {
+  changeId: string; role: ApprovalRole; decision: 'approve' | 'reject'; approver: string; approvers: Approvers; comment?: string;
+  /** The served profile's freezes: the next attempt after a rollback runs now, so it is checked like a submission. */
+  freezes?: readonly Freeze[];
+}): Promise<ApprovalResult> {
+  let change = await loadChange(deps, input.changeId);
   const nextAttempt = change.status === 'ROLLED_BACK';
   if (!nextAttempt && !WAITING_FOR_THIS_ATTEMPT.includes(change.status)) {
     throw new ConflictError(`change ${change.id} is ${change.status}: it is not waiting for approvals`);
   }
   const attempt = nextAttempt ? change.attempt + 1 : change.attempt;
+  if (nextAttempt && input.decision === 'approve') change = await checkNextAttemptFreezes(deps, change, attempt, input.freezes ?? []);
   assertMayApprove({
     changeId: change.id, requester: change.requester, approver: input.approver, role: input.role, required: change.requiredApprovals,
     submittedBy: change.submittedBy ?? (await submitterOf(deps, change.id)), approvers: input.approvers,
@@ -82,4 +88,26 @@ export async function recordApproval(deps: Deps, input: { changeId: string; role
 /** Changes submitted before `submittedBy` was kept on the record: the submitted event names the caller. */
 async function submitterOf(deps: Deps, changeId: string): Promise<string | undefined> {
   return (await deps.store.listEvents(changeId)).find((e) => e.type === 'change.submitted')?.actor;
+}
+
+/**
+ * The next attempt would start now: inside a freeze a change that is not an emergency is refused (409 naming the
+ * freeze, nothing recorded); an emergency goes on, needing the executive from then on, with the override recorded once.
+ */
+async function checkNextAttemptFreezes(deps: Deps, change: ChangeRecord, attempt: number, freezes: readonly Freeze[]): Promise<ChangeRecord> {
+  if (freezes.length === 0) return change;
+  const window = changeWindow(change.request, deps.clock.now());
+  const frozen = freezesBetween(freezes, window.start, window.end);
+  if (frozen.length === 0) return change;
+  if (change.request.change_request.type !== 'emergency') {
+    throw new ConflictError(`change ${change.id}: attempt ${attempt} would run ${window.start.toISOString()} – ${window.end.toISOString()}, inside the change freeze ${frozen.map(describeFreeze).join(', ')}; only an emergency change may run in a freeze`);
+  }
+  if (change.requiredApprovals.includes('executive')) return change;
+  const updated = await deps.store.updateChange(change.id, change.version, { requiredApprovals: [...change.requiredApprovals, 'executive'] });
+  await recordEvent(deps, updated, {
+    type: 'freeze.override', phase: 'PLAN',
+    message: `emergency attempt ${attempt} inside freeze ${frozen.map(describeFreeze).join(', ')}: executive approval required`,
+    data: { freezes: frozen, attempt },
+  }, attempt);
+  return updated;
 }
