@@ -11,11 +11,17 @@ export interface ChangeStore {
   updateChange(id: string, expectedVersion: number, patch: Partial<Omit<ChangeRecord, 'id' | 'version'>>): Promise<ChangeRecord>;
   listChanges(filter?: { status?: ChangeStatus; environment?: string }): Promise<ChangeRecord[]>;
 
-  appendEvent(event: Omit<ChangeEvent, 'id'>): Promise<ChangeEvent>;
-  /** In time order. */
+  /**
+   * Appends the next link of the change's hash chain (core/audit.ts): the next sequence number, the previous event's
+   * hash (the change's bodyHash for the first) and the event's own hash. Concurrent appends never fork the chain: a
+   * sequence number is taken by one conditional write, and the loser re-reads the head and tries again.
+   * NotFoundError when the change does not exist (there is no body hash to chain to).
+   */
+  appendEvent(event: Omit<ChangeEvent, 'id' | 'seq' | 'prevHash' | 'hash'>): Promise<ChangeEvent>;
+  /** In time order (ties: sequence, then id). */
   listEvents(changeId: string): Promise<ChangeEvent[]>;
 
-  /** One approval per (change, attempt, role, approver); a repeat returns the existing one. */
+  /** One approval per (change, attempt, person — core/identity personOf); a repeat, in whatever role, returns the existing one. */
   putApproval(approval: Approval): Promise<{ created: boolean; existing?: Approval }>;
   listApprovals(changeId: string, attempt: number): Promise<Approval[]>;
 

@@ -3,6 +3,7 @@
 // resource), so this construct needs that function; the stack adds it only once lambdas/aws/api.ts exists.
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -14,6 +15,43 @@ export interface ControlPlaneApiProps {
   /** Operators and CI submit a few changes a day: low limits keep a runaway script from flooding the table. */
   throttling?: { rateLimit: number; burstLimit: number };
   logRetention?: logs.RetentionDays;
+  /**
+   * IAM user and role ARNs that may call the API (the profile's approvers and callers). When any is given, the
+   * resource policy denies every other principal, whatever its IAM policies allow; none keeps IAM alone deciding.
+   */
+  allowedPrincipals?: readonly string[];
+}
+
+/** An ARN's account (arn:partition:service::ACCOUNT:…). */
+const accountOf = (arn: string): string => arn.split(':')[4] ?? '';
+
+/**
+ * Only the named principals may invoke: an explicit Deny for any other principal ARN (for a session of a role,
+ * aws:PrincipalArn is the role's ARN, path included), and an Allow for them so principals of other accounts can
+ * call too. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+ */
+function callerPolicy(principals: readonly string[]): iam.PolicyDocument {
+  const arns = [...principals];
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'OnlyTheProfilesPrincipals',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': arns } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'TheProfilesPrincipals',
+        effect: iam.Effect.ALLOW,
+        principals: [...new Set(arns.map(accountOf))].sort().map((account) => new iam.AccountPrincipal(account)),
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': arns } },
+      }),
+    ],
+  });
 }
 
 export class ControlPlaneApi extends Construct {
@@ -31,6 +69,7 @@ export class ControlPlaneApi extends Construct {
       restApiName: `runbook-${props.environment}`,
       description: `Runbook ${props.environment}: change submissions, approvals and status (SigV4)`,
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      ...(props.allowedPrincipals && props.allowedPrincipals.length > 0 ? { policy: callerPolicy(props.allowedPrincipals) } : {}),
       // Execution logs need the account-level API Gateway logging role; it outlives this stack (account setting).
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,

@@ -5,6 +5,7 @@ import { Aws, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { FunctionEnvSchemas } from '../lambdas/aws/env';
+import { apiPrincipals } from '../lambdas/core/identity';
 import type { EnvironmentProfile } from '../lambdas/core/schemas';
 import { CHECK_FAILED_METRIC } from '../lambdas/phases/scheduled-check';
 import { ControlPlaneApi } from './api';
@@ -68,7 +69,7 @@ export class RunbookStack extends Stack {
     const wireApi = props.wire?.api ?? existsSync(functionEntry('api'));
     if (wireApi) {
       const fn = functions.add('api', { ...functions.environment, STATE_MACHINE_ARN: orchestration.stateMachine.stateMachineArn });
-      this.api = new ControlPlaneApi(this, 'Api', { environment: profile.name, fn });
+      this.api = new ControlPlaneApi(this, 'Api', { environment: profile.name, fn, allowedPrincipals: apiPrincipals(profile) });
       new CfnOutput(this, 'ApiUrl', { description: 'REST API base URL (SigV4)', value: this.api.url });
     }
     const wireScheduledCheck = props.wire?.scheduledCheck ?? existsSync(functionEntry('scheduled-check'));

@@ -9,6 +9,8 @@ import { releaseEnvironment } from '../../lambdas/phases/release';
 import { formatDuration } from '../../lambdas/core/duration';
 import { FINAL_STATUSES, type ApprovalRole } from '../../lambdas/core/records';
 import type { ExecutionHistoryEvent } from '../../lambdas/ports';
+import type { AuditFailure } from '../../lambdas/core/audit';
+import { describeFailure } from '../../lambdas/phases/audit';
 import { CliError, connect, expectOk, EXIT, type ApiClient, type ConnectOptions } from './client';
 import { withLocalStore } from './offline';
 
@@ -337,7 +339,7 @@ export function operatorAdd(name: string, opts: { role?: ApprovalRole[]; quiet?:
   } else if (opts.quiet) {
     io.out(token);
   } else {
-    io.out(`operator ${operator.name} added to ${join(flags.home, OPERATORS_FILE)}; may approve as ${operator.roles?.join(', ') ?? 'any role'}`);
+    io.out(`operator ${operator.name} added to ${join(flags.home, OPERATORS_FILE)}; may approve as ${operator.roles?.join(', ') ?? 'any role'} the profile's approvers list it for (none unless listed)`);
     io.out('token (shown once, keep it secret):');
     io.out(token);
     io.out(`use it: RUNBOOK_TOKEN=${token} npx runbook approve CR-YYYY-NNN --role ${operator.roles?.[0] ?? 'technical'}`);
@@ -380,7 +382,7 @@ export function operatorRotate(name: string, opts: { quiet?: boolean }, flags: C
 
 // ── check ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-interface CheckView { environment: string; at: string; passed: boolean; durationMs: number; checks: { name: string; status: string; details: string }[] }
+interface CheckView { environment: string; at: string; passed: boolean; durationMs: number; checks: { name: string; status: string; details: string }[]; upcomingFreezes?: { name: string; reason: string; start: string; end: string }[] }
 
 export async function check(opts: { history?: boolean }, flags: ClientFlags, io: Io): Promise<number> {
   const api = await client(flags);
@@ -395,7 +397,40 @@ export async function check(opts: { history?: boolean }, flags: ClientFlags, io:
   else {
     io.out(`scheduled pre-flight check of ${r.environment}: ${r.passed ? 'PASS' : 'FAIL'} (${formatDuration(r.durationMs)})`);
     for (const c of r.checks) io.out(`  ${c.status === 'PASS' ? '✔' : '✖'} ${pad(c.name, 26)} ${c.details}`);
+    const freezes = r.upcomingFreezes ?? [];
+    io.out(freezes.length === 0 ? '  no change freeze in the next 7 days' : `  change freezes in the next 7 days (only emergency changes, with executive approval):`);
+    for (const f of freezes) io.out(`    ❄ ${f.name}: ${time(f.start)} – ${time(f.end)} UTC — ${f.reason}`);
   }
   return r.passed ? EXIT.OK : EXIT.REFUSED;
 }
 
+
+// ── audit ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Verifies the change's hash-chained record: 0 when every event verifies (and holds --expect), 1 naming the first that does not. */
+export async function audit(id: string, opts: { expect?: string }, flags: ClientFlags, io: Io): Promise<number> {
+  const api = await client(flags);
+  const r = await call(api, 'GET', idPath(id, `/audit${opts.expect ? `?expect=${encodeURIComponent(opts.expect)}` : ''}`));
+  const expected = r.expected as { hash: string; found: boolean; seq?: number } | undefined;
+  const ok = r.verified === true && (expected === undefined || expected.found);
+  if (flags.json) {
+    io.out(JSON.stringify(r, null, 2));
+    return ok ? EXIT.OK : EXIT.REFUSED;
+  }
+  if (r.verified !== true) {
+    const f = r.failure as AuditFailure;
+    io.out(`✖ ${id}: the record does not verify: ${describeFailure(f)}`);
+    io.out(`  ${String(r.verifiedUpTo)} of ${String(r.count)} events verified before it`);
+    return EXIT.REFUSED;
+  }
+  io.out(`✔ ${id}: the record verifies: ${String(r.count)} events chained from the submitted body (${String(r.bodyHash)})`);
+  io.out(`  head sha256 ${String(r.headHash)} (event #${String(r.headSeq)})`);
+  if (expected) {
+    if (!expected.found) {
+      io.out(`✖ the chain does not hold ${expected.hash}: the record was cut or rewritten since that hash was kept`);
+      return EXIT.REFUSED;
+    }
+    io.out(`  holds ${expected.hash} at event #${String(expected.seq)}`);
+  }
+  return EXIT.OK;
+}

@@ -250,10 +250,17 @@ With --watch, the status it stops on sets the exit code: 0 COMPLETED (only); ${O
       code = await commands.rollback(id, flagsOf(opts), io);
     });
 
+  withClient(program.command('audit').argument('<id>', 'change id')
+    .description('Verify the change\'s record: every event hash-chained from the submitted body to the head (exit 1 names the first event that does not verify).')
+    .option('--expect <sha256>', 'a head hash kept elsewhere (report, notification): the verified chain must hold it'))
+    .action(async (id: string, opts: ClientFlags & { expect?: string }) => {
+      code = await commands.audit(id, { ...(opts.expect ? { expect: opts.expect } : {}) }, flagsOf(opts), io);
+    });
+
   const operator = program.command('operator').description('Operators of the local server (bearer tokens).');
   operator.command('add').argument('<name>', 'the operator\'s identity, as approvals will record it')
     .description('Create an operator and print its token once (the server keeps only its SHA-256).')
-    .option('--role <role>', 'a role this operator may approve as (repeat for more; default: any role)', (v: string, prev: ApprovalRole[] | undefined) => [...(prev ?? []), role(v)])
+    .option('--role <role>', 'narrow this operator to a role (repeat for more); it may approve only where the profile\'s approvers also list it', (v: string, prev: ApprovalRole[] | undefined) => [...(prev ?? []), role(v)])
     .option('--quiet', 'print only the token (for RUNBOOK_TOKEN=$(…))')
     .option('--json', 'print name, roles and token as JSON')
     .option('--home <dir>', 'the local server\'s home (operators.json)', defaultHome())

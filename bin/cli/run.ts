@@ -249,7 +249,7 @@ async function runScenario(options: RunOptions & { write: (line: string) => void
       }
       for (const role of submitted.change.requiredApprovals as ApprovalRole[]) {
         const approver = `demo-${role}-approver`;
-        const r = await recordApproval(rt.engine.deps, { changeId: changeId as string, role, decision: 'approve', approver, comment: 'approved in the local demo' });
+        const r = await recordApproval(rt.engine.deps, { changeId: changeId as string, role, decision: 'approve', approver, approvers: profile.approvers, comment: 'approved in the local demo' });
         say(`  ✔ ${role} approval by ${approver}${r.state === 'approved' ? ' — all approvals in' : ` (missing: ${r.missing.join(', ')})`}`);
       }
     })();

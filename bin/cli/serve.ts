@@ -15,7 +15,7 @@ import { FileMetricsPublisher } from '../../lambdas/adapters/local/metrics-file'
 import { badField } from '../../lambdas/api/http';
 import { parseProfile, type EnvironmentProfile } from '../../lambdas/core/schemas';
 import { claimHome, type HomeLock } from '../../lambdas/embedded/home-lock';
-import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambdas/embedded/runtime';
+import { LOCAL_TABLE_NAME, startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lambdas/embedded/runtime';
 import { interruptChange } from '../../lambdas/phases/common';
 import { recoverInterrupted, RECOVERY_HEADING } from '../../lambdas/phases/resume';
 import { runScheduledCheck } from '../../lambdas/phases/scheduled-check';
@@ -51,6 +51,8 @@ export interface StartServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
+  /** The local store's DynamoDB endpoint (also `storeEndpoint` in serve.json). */
+  storeEndpoint: string;
   /** This machine's operator token (also in <home>/operator-token). */
   token: string;
   operator: string;
@@ -142,14 +144,19 @@ async function startClaimed(options: StartServerOptions, home: string, lock: Hom
     const authenticator = new OperatorAuthenticator(home);
     server = await listen({ api, authenticate: (h) => authenticator.authenticate(h), port: options.port ?? DEFAULT_PORT, log });
     const serveFile = join(home, SERVE_FILE);
-    if (options.serveFile !== false) writeFileSync(serveFile, `${JSON.stringify({ url: server.url, pid: process.pid, environment: profile.name, startedAt: new Date().toISOString() }, null, 2)}\n`);
+    // The store's DynamoDB endpoint, so standard DynamoDB tools (AWS CLI --endpoint-url, SDKs) can read the records.
+    const storeEndpoint = rt.dynamo.endpoint;
+    if (options.serveFile !== false) {
+      writeFileSync(serveFile, `${JSON.stringify({ url: server.url, pid: process.pid, environment: profile.name, storeEndpoint, storeTable: LOCAL_TABLE_NAME, startedAt: new Date().toISOString() }, null, 2)}\n`);
+    }
     write(`runbook serve: ${server.url} — environment ${profile.name} on the embedded engine (store ${options.persist === false ? 'in memory' : join(home, 'data')})`);
-    write(`  operator ${operator}: token ${created ? 'created and ' : ''}in ${join(home, TOKEN_FILE)} (approvers need their own: npx runbook operator add NAME)`);
+    write(`  store: DynamoDB API at ${storeEndpoint}, table ${LOCAL_TABLE_NAME} (any credentials, region local)`);
+    write(`  operator ${operator}: token ${created ? 'created and ' : ''}in ${join(home, TOKEN_FILE)} (it submits; approvers need their own: npx runbook operator add NAME, listed in the profile's approvers)`);
 
     const http = server;
     let closing: Promise<void> | undefined;
     return {
-      url: http.url, port: http.port, token, operator, profile, runtime: rt,
+      url: http.url, port: http.port, storeEndpoint, token, operator, profile, runtime: rt,
       close: () => {
         closing ??= (async () => {
           await http.close();

@@ -1,7 +1,7 @@
-// The approvals route: the approver is the authenticated caller and nobody else. On top of the phase rules
-// (recordApproval: not waiting → 409, requester → 403, role not required → 400), the caller who SUBMITTED the change
-// may not approve it either: the document's requester name is the author's claim, the submitter is authenticated.
-import { sameIdentity } from '../core/approvals';
+// The approvals route: the approver is the authenticated caller and nobody else. The phase applies the rules
+// (recordApproval: not waiting → 409, role not required → 400, submitter or requester → 403, not listed in the served
+// profile's approvers for the role → 403, already decided as another role on this attempt → 403). A local operator
+// whose token was narrowed to some roles (operators.json) is refused the others as well.
 import { ConflictError, ForbiddenError } from '../core/errors';
 import { recordApproval } from '../phases/approvals';
 import { loadChange } from '../phases/common';
@@ -13,16 +13,12 @@ export async function approve(ctx: ApiContext, req: ApiRequest, id: string): Pro
   const caller = req.identity as Identity;
   const body = parseApprovalBody(req);
   await loadChange(ctx.deps, id); // 404 before anything else is said about the change
-  const events = await ctx.deps.store.listEvents(id);
-  const submitter = events.find((e) => e.type === 'change.submitted')?.actor;
-  if (submitter && sameIdentity(submitter, caller.id)) {
-    throw new ForbiddenError(`${caller.id} submitted change ${id} and may not approve it`);
-  }
   if (caller.roles && !caller.roles.includes(body.role)) {
     throw new ForbiddenError(`${caller.id} may approve as ${caller.roles.join(', ') || 'no role'}, not as ${body.role}`);
   }
+  const profile = await ctx.profile();
   const result = await recordApproval(ctx.deps, {
-    changeId: id, role: body.role, decision: body.decision, approver: caller.id, ...(body.comment ? { comment: body.comment } : {}),
+    changeId: id, role: body.role, decision: body.decision, approver: caller.id, approvers: profile.approvers, freezes: profile.freezes, ...(body.comment ? { comment: body.comment } : {}),
   });
   if (result.duplicate && result.approval.decision !== body.decision) {
     throw new ConflictError(`${caller.id} already recorded "${result.approval.decision}" as ${body.role} for attempt ${result.approval.attempt}; a recorded decision is not changed`);

@@ -4,6 +4,7 @@
 import { NotFoundError } from '../core/errors';
 import type { Logger } from '../ports';
 import { approve } from './approvals';
+import { audit } from './audit';
 import { assertBodySize, parseCancelBody } from './body';
 import { requestCancel } from '../phases/cancel';
 import { releaseEnvironment } from '../phases/release';
@@ -62,6 +63,7 @@ export const ROUTES: Route[] = [
   },
   { pattern: '/changes/{id}/report', methods: { GET: report } },
   { pattern: '/changes/{id}/history', methods: { GET: history } },
+  { pattern: '/changes/{id}/audit', methods: { GET: audit } },
   { pattern: '/checks', methods: { GET: listChecks, POST: (ctx) => runCheck(ctx) } },
 ];
 

@@ -1,6 +1,7 @@
 // PLAN-phase approval rules: who may approve, and when a change's recorded approvals add up to a decision.
 // Approvals count only when recorded through the approvals route with the caller's identity.
 import { ForbiddenError, ValidationError } from './errors';
+import { displayName, entryMatches, normalizeName, personOf, type Approvers } from './identity';
 import { ROLES, type Approval, type ApprovalRole } from './records';
 import type { ChangeRequest } from './schemas';
 
@@ -16,8 +17,7 @@ export interface ApprovalEvaluation {
 
 /** Names compare as people read them: case, surrounding spaces and Unicode composition (Hangul) do not matter. */
 export function sameIdentity(a: string, b: string): boolean {
-  const norm = (s: string): string => s.normalize('NFKC').trim().toLowerCase();
-  return norm(a) === norm(b);
+  return normalizeName(a) === normalizeName(b);
 }
 
 /**
@@ -41,23 +41,58 @@ export function evaluateApprovals(input: { required: readonly ApprovalRole[]; ap
 
 const isRole = (value: string): value is ApprovalRole => (ROLES as readonly string[]).includes(value);
 
+export interface MayApproveInput {
+  /** The authenticated caller's id: an operator name or an IAM principal ARN. */
+  approver: string;
+  role: string;
+  required: readonly ApprovalRole[];
+  /** The requester named in the document (free text). */
+  requester: string;
+  /** For messages. */
+  changeId?: string;
+  /** The authenticated caller who submitted the change, when known. */
+  submittedBy?: string;
+  /** Who the profile lets approve as each role; deny by default. */
+  approvers: Approvers;
+  /** Decisions already recorded on this attempt: one person decides as at most one role. */
+  recorded: readonly Approval[];
+}
+
 /**
- * Refuses an approval before it is recorded: no caller identity or self-approval → ForbiddenError;
- * a role this change does not require (or no role at all) → ValidationError naming `role`.
- * Returns the role, narrowed, for the caller to record.
+ * Refuses an approval before it is recorded. In this order: no caller → ForbiddenError; a role this change does not
+ * require (or no role at all) → ValidationError naming `role`; the submitter or the requester → ForbiddenError; a
+ * caller the profile does not list for the role → ForbiddenError naming the role; a person who already decided as
+ * another role on this attempt → ForbiddenError. Returns the role, narrowed, for the caller to record.
  */
-export function assertMayApprove(input: { requester: string; approver: string; role: string; required: readonly ApprovalRole[] }): ApprovalRole {
+export function assertMayApprove(input: MayApproveInput): ApprovalRole {
   if (!input.approver || !input.approver.trim()) {
     throw new ForbiddenError('an approval needs an authenticated caller');
-  }
-  if (sameIdentity(input.requester, input.approver)) {
-    throw new ForbiddenError(`${input.approver.trim()} requested this change and may not approve it`);
   }
   if (!isRole(input.role) || !input.required.includes(input.role)) {
     const message = `role "${input.role}" is not required for this change (required: ${input.required.join(', ') || 'none'})`;
     throw new ValidationError(`role: ${message}`, [{ path: 'role', message }]);
   }
-  return input.role;
+  const role = input.role;
+  const person = personOf(input.approver);
+  const who = displayName(input.approver);
+  if (input.submittedBy !== undefined && personOf(input.submittedBy) === person) {
+    throw new ForbiddenError(`${who} submitted ${input.changeId ? `change ${input.changeId}` : 'this change'} and may not approve it`);
+  }
+  if (sameIdentity(input.requester, who) || sameIdentity(input.requester, input.approver)) {
+    throw new ForbiddenError(`${who} requested this change and may not approve it`);
+  }
+  const listed = input.approvers[role];
+  if (listed.length === 0) {
+    throw new ForbiddenError(`nobody may approve as ${role}: the profile lists no approvers.${role} (deny by default)`);
+  }
+  if (!listed.some((entry) => entryMatches(entry, input.approver))) {
+    throw new ForbiddenError(`${input.approver.trim()} is not listed in the profile's approvers.${role}: may not approve as ${role}`);
+  }
+  const other = input.recorded.find((a) => personOf(a.approver) === person && a.role !== role);
+  if (other) {
+    throw new ForbiddenError(`${who} already decided as ${other.role} on attempt ${other.attempt}: one person approves as at most one role per attempt, not also as ${role}`);
+  }
+  return role;
 }
 
 /** What a submitted document says about an approval: recorded as written, typed loosely because it is not trusted. */

@@ -32,6 +32,8 @@ export interface ChangeRecord {
   environment: string;
   title: string;
   requester: string;
+  /** The authenticated caller who submitted the change (operator name or IAM principal ARN): never an approver of it. */
+  submittedBy?: string;
   status: ChangeStatus;
   phase: Phase;
   /** 1 for the first execution; a rollback returns the change to PLAN and the next attempt is attempt + 1. */
@@ -100,6 +102,12 @@ export interface ChangeEvent {
   status?: ChangeStatus;
   message: string;
   data?: Record<string, unknown>;
+  /** The hash chain (core/audit.ts), set by the store on append: 1, 2, 3… per change; absent only on events recorded before chaining. */
+  seq?: number;
+  /** The previous event's hash; for seq 1, the change's bodyHash. */
+  prevHash?: string;
+  /** SHA-256 of this event's canonical content (every field but this one). */
+  hash?: string;
 }
 
 export interface Approval {
@@ -157,6 +165,8 @@ export interface StoredReport {
   createdAt: string;
   report: unknown;
   qcSummary: string;
+  /** The change's hash-chained record as it stood when the report was written: its head to keep elsewhere. */
+  record?: { verified: true; events: number; headSeq: number; headHash: string } | { verified: false; events: number; failure: string };
 }
 
 /** One scheduled pre-flight check of an environment (kept as history; TTL on AWS). */
@@ -167,6 +177,8 @@ export interface CheckResult {
   passed: boolean;
   durationMs: number;
   checks: { name: string; status: 'PASS' | 'FAIL'; details: string; result?: Record<string, unknown> }[];
+  /** The profile's change freezes that start or run within the next UPCOMING_FREEZE_DAYS days, earliest first. */
+  upcomingFreezes?: { name: string; reason: string; start: string; end: string }[];
 }
 
 export function callbackKey(kind: CallbackKind, changeId: string, attempt: number, suffix = ''): string {

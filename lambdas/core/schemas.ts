@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError, type FieldIssue } from './errors';
+import { FreezesSchema } from './freeze';
+import { ApproversSchema, CallersSchema } from './identity';
 import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-keys';
 
 /**
@@ -230,6 +232,9 @@ export const EnvironmentProfileSchema = z.object({
     .describe('When more than this many minutes pass between the pre-flight checks and the change window opening (approvals, the wait), the system-health check runs again right before ACT; 0 always re-checks.'),
   onInterrupted: z.enum(['rollback', 'hold']).default('rollback')
     .describe('Embedded engine: what the next `runbook serve`/`run` does with a change whose process stopped or died after ACT began. rollback (default): runs the rollback steps before accepting new work; hold: keeps the environment locked until `runbook rollback ID`.'),
+  approvers: ApproversSchema,
+  callers: CallersSchema,
+  freezes: FreezesSchema,
 }).describe('An environment profile: where and how changes run, with the safety settings.');
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 

@@ -2,8 +2,10 @@
 // The last needed approval completes the parked token; a reject fails it. After a rollback, a full
 // set of approvals for the next attempt starts that attempt as a new execution.
 import { assertMayApprove, evaluateApprovals } from '../core/approvals';
-import { ConflictError } from '../core/errors';
-import { callbackKey, executionNameFor, type Approval, type ApprovalRole, type ChangeStatus } from '../core/records';
+import { ConflictError, ForbiddenError } from '../core/errors';
+import { changeWindow, describeFreeze, freezesBetween, type Freeze } from '../core/freeze';
+import type { Approvers } from '../core/identity';
+import { callbackKey, executionNameFor, type Approval, type ApprovalRole, type ChangeRecord, type ChangeStatus } from '../core/records';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, transition } from './common';
 
@@ -18,19 +20,36 @@ export interface ApprovalResult {
   startedExecution?: string;
 }
 
-export async function recordApproval(deps: Deps, input: { changeId: string; role: ApprovalRole; decision: 'approve' | 'reject'; approver: string; comment?: string }): Promise<ApprovalResult> {
-  const change = await loadChange(deps, input.changeId);
+/**
+ * `approvers` is who the profile lets approve NOW (the served profile, not the copy taken at submission), so removing
+ * someone from the profile takes effect at once.
+ */
+export async function recordApproval(deps: Deps, input: {
+  changeId: string; role: ApprovalRole; decision: 'approve' | 'reject'; approver: string; approvers: Approvers; comment?: string;
+  /** The served profile's freezes: the next attempt after a rollback runs now, so it is checked like a submission. */
+  freezes?: readonly Freeze[];
+}): Promise<ApprovalResult> {
+  let change = await loadChange(deps, input.changeId);
   const nextAttempt = change.status === 'ROLLED_BACK';
   if (!nextAttempt && !WAITING_FOR_THIS_ATTEMPT.includes(change.status)) {
     throw new ConflictError(`change ${change.id} is ${change.status}: it is not waiting for approvals`);
   }
-  assertMayApprove({ requester: change.requester, approver: input.approver, role: input.role, required: change.requiredApprovals });
   const attempt = nextAttempt ? change.attempt + 1 : change.attempt;
+  if (nextAttempt && input.decision === 'approve') change = await checkNextAttemptFreezes(deps, change, attempt, input.freezes ?? []);
+  assertMayApprove({
+    changeId: change.id, requester: change.requester, approver: input.approver, role: input.role, required: change.requiredApprovals,
+    submittedBy: change.submittedBy ?? (await submitterOf(deps, change.id)), approvers: input.approvers,
+    recorded: await deps.store.listApprovals(change.id, attempt),
+  });
   const approval: Approval = {
     changeId: change.id, attempt, role: input.role, decision: input.decision, approver: input.approver,
     ...(input.comment ? { comment: input.comment } : {}), at: deps.clock.now().toISOString(),
   };
   const put = await deps.store.putApproval(approval);
+  if (put.existing && put.existing.role !== input.role) {
+    // The same person's decision in another role won the race to the store (one item per person and attempt).
+    throw new ForbiddenError(`${input.approver} already decided as ${put.existing.role} on attempt ${attempt}: one person approves as at most one role per attempt`);
+  }
   if (put.created) {
     await recordEvent(deps, change, {
       type: `approval.${input.decision}`, phase: 'PLAN', actor: input.approver,
@@ -64,4 +83,31 @@ export async function recordApproval(deps: Deps, input: { changeId: string; role
   if (parked && verdict.state === 'approved') await deps.callbacks.sendTaskSuccess(parked.token, { approved: true });
   if (parked && verdict.state === 'rejected') await deps.callbacks.sendTaskFailure(parked.token, 'ChangeRejected', `rejected by ${verdict.rejectedBy?.approver ?? input.approver}${verdict.rejectedBy?.comment ? `: ${verdict.rejectedBy.comment}` : ''}`);
   return result;
+}
+
+/** Changes submitted before `submittedBy` was kept on the record: the submitted event names the caller. */
+async function submitterOf(deps: Deps, changeId: string): Promise<string | undefined> {
+  return (await deps.store.listEvents(changeId)).find((e) => e.type === 'change.submitted')?.actor;
+}
+
+/**
+ * The next attempt would start now: inside a freeze a change that is not an emergency is refused (409 naming the
+ * freeze, nothing recorded); an emergency goes on, needing the executive from then on, with the override recorded once.
+ */
+async function checkNextAttemptFreezes(deps: Deps, change: ChangeRecord, attempt: number, freezes: readonly Freeze[]): Promise<ChangeRecord> {
+  if (freezes.length === 0) return change;
+  const window = changeWindow(change.request, deps.clock.now());
+  const frozen = freezesBetween(freezes, window.start, window.end);
+  if (frozen.length === 0) return change;
+  if (change.request.change_request.type !== 'emergency') {
+    throw new ConflictError(`change ${change.id}: attempt ${attempt} would run ${window.start.toISOString()} – ${window.end.toISOString()}, inside the change freeze ${frozen.map(describeFreeze).join(', ')}; only an emergency change may run in a freeze`);
+  }
+  if (change.requiredApprovals.includes('executive')) return change;
+  const updated = await deps.store.updateChange(change.id, change.version, { requiredApprovals: [...change.requiredApprovals, 'executive'] });
+  await recordEvent(deps, updated, {
+    type: 'freeze.override', phase: 'PLAN',
+    message: `emergency attempt ${attempt} inside freeze ${frozen.map(describeFreeze).join(', ')}: executive approval required`,
+    data: { freezes: frozen, attempt },
+  }, attempt);
+  return updated;
 }

@@ -5,6 +5,7 @@ import { buildReport, qcSummary, type ReportInput, type ReportIssue, type Report
 import { cancelCause, FINAL_STATUSES, type ChangeEvent, type ChangeRecord, type ChangeStatus, type CommandRecord } from '../core/records';
 import type { Deps, LoadResult, MetricsSnapshot, NotificationKind, SmokeResult } from '../ports';
 import { metricsWindowSeconds } from './act';
+import { recordSummary, type RecordSummary } from './audit';
 import { loadChange, transition } from './common';
 import type { Failure } from './rollback';
 
@@ -212,7 +213,11 @@ export async function endAttempt(
   });
   const report = buildReport(reportInput);
   const qc = qcSummary(reportInput, report);
-  await deps.store.putReport({ changeId: change.id, attempt: input.attempt, outcome: verdict.status, createdAt: now, report, qcSummary: qc });
+  // The record's head as the report is written goes with the report and the notification: a copy kept elsewhere
+  // proves the record up to there later (`runbook audit ID --expect <head>`). It is read before the final status is
+  // set, so the change does not show its final status any longer before its execution ends.
+  const record = await recordSummary(deps, change.id);
+  await deps.store.putReport({ changeId: change.id, attempt: input.attempt, outcome: verdict.status, createdAt: now, report, qcSummary: qc, record });
 
   const reason = verdict.status === 'CANCELLED' && change.cancelRequest ? cancelCause(change.cancelRequest) : describe(input.rollbackFailure) ?? describe(input.failure);
   await transition(deps, change.id, {
@@ -226,8 +231,15 @@ export async function endAttempt(
   if (verdict.releaseLock) await deps.store.releaseLock(change.environment, change.id);
   await deps.notifier.notify({
     kind: verdict.kind, severity: verdict.severity, changeId: change.id, status: verdict.status,
-    title: `${verdict.status}: ${change.id} ${change.title}`, text: qc,
+    title: `${verdict.status}: ${change.id} ${change.title}`, text: `${qc}\n${recordLine(record)}`,
     durationMs: Date.parse(reportInput.endTime) - Date.parse(reportInput.startTime), operator: reportInput.operator,
   });
   return { status: verdict.status, attemptsExhausted: verdict.attemptsExhausted };
+}
+
+/** One line for people and for whoever keeps the head elsewhere: `runbook audit ID --expect <head>` checks it later. */
+export function recordLine(record: RecordSummary): string {
+  return record.verified
+    ? `Record: ${record.events} events, head sha256 ${record.headHash} (event #${record.headSeq})`
+    : `Record: DOES NOT VERIFY — ${record.failure}`;
 }

@@ -2,6 +2,7 @@
 // schedule, outside any change. The result is kept with its history, published as a metric an alarm
 // watches, and a failure is notified. The backup is left out: it belongs to a change, not to a health check.
 import { randomUUID } from 'node:crypto';
+import { freezesBetween } from '../core/freeze';
 import type { CheckResult } from '../core/records';
 import type { CommandStep, EnvironmentProfile } from '../core/schemas';
 import type { Deps, MetricsPublisher } from '../ports';
@@ -15,6 +16,9 @@ export interface CheckOptions {
   pollIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** How far ahead the scheduled check reports change freezes. */
+export const UPCOMING_FREEZE_DAYS = 7;
 
 export const CHECK_FAILED_METRIC = 'ScheduledCheckFailed';
 export const CHECK_DURATION_METRIC = 'ScheduledCheckDuration';
@@ -63,9 +67,10 @@ export async function runScheduledCheck(deps: CheckDeps, profile: EnvironmentPro
   }
 
   const ended = deps.clock.now();
+  const upcomingFreezes = freezesBetween(profile.freezes, ended, new Date(ended.getTime() + UPCOMING_FREEZE_DAYS * 24 * 3600 * 1000));
   const result: CheckResult = {
     environment: profile.name, id: randomUUID(), at: ended.toISOString(),
-    passed: checks.every((c) => c.status === 'PASS'), durationMs: ended.getTime() - started.getTime(), checks,
+    passed: checks.every((c) => c.status === 'PASS'), durationMs: ended.getTime() - started.getTime(), checks, upcomingFreezes,
   };
   await deps.store.putCheckResult(result);
   await deps.metrics.publish(CHECK_FAILED_METRIC, result.passed ? 0 : 1, 'Count', { Environment: profile.name });

@@ -2,6 +2,7 @@
 // body = same change), and start the first attempt's execution named after the change id.
 import { createHash } from 'node:crypto';
 import { ConflictError, ValidationError, type FieldIssue } from '../core/errors';
+import { changeWindow, describeFreeze, freezesBetween, type FreezeWindow } from '../core/freeze';
 import { AFTER_ACT_BEGAN, executionNameFor, type ChangeRecord } from '../core/records';
 import { assessRisk, requiredApprovals } from '../core/risk';
 import type { ChangeRequest, EnvironmentProfile } from '../core/schemas';
@@ -105,6 +106,20 @@ function wayOut(id: string, holder: ChangeRecord | undefined): string {
   }
 }
 
+/**
+ * The freezes the change's window overlaps. A change that is not an emergency is refused (409 naming the freeze,
+ * nothing written); an emergency goes ahead, and the caller records the override and requires the executive.
+ */
+function freezeOverride(request: ChangeRequest, profile: EnvironmentProfile, now: Date): FreezeWindow[] {
+  if (profile.freezes.length === 0) return [];
+  const window = changeWindow(request, now);
+  const frozen = freezesBetween(profile.freezes, window.start, window.end);
+  if (frozen.length > 0 && request.change_request.type !== 'emergency') {
+    throw new ConflictError(`change ${request.change_request.id}: its window ${window.start.toISOString()} – ${window.end.toISOString()} overlaps the change freeze ${frozen.map(describeFreeze).join(', ')}; only an emergency change may be submitted into a freeze, and it needs executive approval`);
+  }
+  return frozen;
+}
+
 export interface SubmitResult {
   change: ChangeRecord;
   /** False when this exact change had been submitted before. */
@@ -128,6 +143,8 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
     if (existing.status === 'SUBMITTED') await deps.executions.start(existing.executionName, { changeId: id, attempt: existing.attempt });
     return { change: existing, created: false, executionName: existing.executionName };
   }
+  const frozen = freezeOverride(request, profile, deps.clock.now());
+
   // Lock first: a change record never exists without its environment lock (nothing half-written).
   const lock = await deps.store.acquireLock(environment, id);
   if (!lock.acquired) throw new ConflictError(heldBy(environment, lock.holder, await deps.store.getChange(lock.holder)));
@@ -135,9 +152,11 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
   const risk = assessRisk(request);
   const now = deps.clock.now().toISOString();
   const change: ChangeRecord = {
-    id, environment, title: request.change_request.title, requester: request.requester.name,
+    id, environment, title: request.change_request.title, requester: request.requester.name, submittedBy: input.submittedBy,
     status: 'SUBMITTED', phase: 'SUBMIT', attempt: 1, maxAttempts: profile.maxAttempts, version: 1,
-    request, profile, risk, requiredApprovals: requiredApprovals(risk), bodyHash: hash,
+    request, profile, risk, bodyHash: hash,
+    // An emergency inside a freeze needs the executive whatever its risk.
+    requiredApprovals: frozen.length > 0 && !requiredApprovals(risk).includes('executive') ? [...requiredApprovals(risk), 'executive'] : requiredApprovals(risk),
     executionName: executionNameFor(id, 1), createdAt: now, updatedAt: now,
   };
   const created = await deps.store.createChange(change);
@@ -153,6 +172,13 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
     message: `submitted by ${input.submittedBy}: risk ${risk.level}, approvals required: ${change.requiredApprovals.join(', ')}`,
     data: { risk, claimedApprovals: request.approval ?? null },
   });
+  if (frozen.length > 0) {
+    await recordEvent(deps, change, {
+      type: 'freeze.override', phase: 'SUBMIT', actor: input.submittedBy,
+      message: `emergency change submitted into freeze ${frozen.map(describeFreeze).join(', ')} by ${input.submittedBy}: executive approval required`,
+      data: { freezes: frozen },
+    });
+  }
   await deps.notifier.notify({ kind: 'submitted', severity: 'info', changeId: id, status: 'SUBMITTED', title: `Change submitted: ${id} ${change.title}`, text: `Risk ${risk.level}; approvals required: ${change.requiredApprovals.join(', ')}` });
   await deps.executions.start(change.executionName, { changeId: id, attempt: 1 });
   return { change, created: true, executionName: change.executionName };

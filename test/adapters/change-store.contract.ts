@@ -1,4 +1,5 @@
 // The ChangeStore behaviour every adapter must have, as one suite: the memory and the DynamoDB (dynalite) tests run it.
+import { eventHash, verifyChain } from '../../lambdas/core/audit';
 import { ConflictError, NotFoundError } from '../../lambdas/core/errors';
 import type { Approval, CallbackRecord, ChangeRecord, CheckResult, CommandRecord, StoredReport } from '../../lambdas/core/records';
 import { assessRisk, requiredApprovals } from '../../lambdas/core/risk';
@@ -266,6 +267,36 @@ export function describeChangeStoreContract(newStore: () => Promise<ChangeStore>
     describe('events', () => {
       const event = (at: string, message: string, changeId = 'CR-2025-001') =>
         ({ changeId, attempt: 1, at, actor: 'engine', type: 'status', message });
+      // Events chain to their change's body hash, so the changes exist first.
+      beforeEach(async () => {
+        await store.createChange(changeRecord());
+        await store.createChange(changeRecord({ id: 'CR-2025-002', bodyHash: 'b'.repeat(64) }));
+      });
+
+      it('should chain each event to the one before it, the first to the change\'s body hash', async () => {
+        // Act
+        const first = await store.appendEvent(event('2025-06-01T10:00:00.000Z', 'one'));
+        const second = await store.appendEvent({ ...event('2025-06-01T10:01:00.000Z', 'two'), data: { nested: { list: [1, 'x', null] } } });
+
+        // Assess
+        expect(first).toMatchObject({ seq: 1, prevHash: 'a'.repeat(64), hash: eventHash(first) });
+        expect(second).toMatchObject({ seq: 2, prevHash: first.hash, hash: eventHash(second) });
+        expect(verifyChain('a'.repeat(64), await store.listEvents('CR-2025-001'))).toEqual({ verified: true, count: 2, headSeq: 2, headHash: second.hash });
+      });
+
+      it('should not fork the chain when several appends race', async () => {
+        // Act
+        const appended = await Promise.all(Array.from({ length: 12 }, (_, i) => store.appendEvent(event('2025-06-01T10:00:00.000Z', `racer ${i}`))));
+
+        // Assess
+        expect(appended.map((e) => e.seq).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        expect(verifyChain('a'.repeat(64), await store.listEvents('CR-2025-001'))).toMatchObject({ verified: true, count: 12 });
+      });
+
+      it('should refuse an event for a change that does not exist', async () => {
+        // Act / Assess
+        await expect(store.appendEvent(event('2025-06-01T10:00:00.000Z', 'orphan', 'CR-2025-404'))).rejects.toThrow(NotFoundError);
+      });
 
       it('should give an appended event an id and return it as stored', async () => {
         // Act
@@ -305,7 +336,6 @@ export function describeChangeStoreContract(newStore: () => Promise<ChangeStore>
         // Prepare
         await store.appendEvent(event('2025-06-01T10:00:00.000Z', 'mine'));
         await store.appendEvent(event('2025-06-01T10:00:00.000Z', 'other', 'CR-2025-002'));
-        await store.createChange(changeRecord());
 
         // Act
         const events = await store.listEvents('CR-2025-001');
@@ -337,6 +367,19 @@ export function describeChangeStoreContract(newStore: () => Promise<ChangeStore>
         // Assess
         expect(result.created).toBe(true);
         expect(result.existing).toBeUndefined();
+      });
+
+      it('should keep one decision per person and attempt: the same person in another role gets the existing one back', async () => {
+        // Prepare
+        const first = approval({ role: 'technical', approver: 'arn:aws:sts::123456789012:assumed-role/TechRole/tess' });
+        await store.putApproval(first);
+
+        // Act: the same session name through another role, in another case
+        const second = await store.putApproval(approval({ role: 'security', approver: 'arn:aws:sts::123456789012:assumed-role/SecRole/TESS' }));
+
+        // Assess
+        expect(second).toEqual({ created: false, existing: first });
+        expect(await store.listApprovals('CR-2025-001', 1)).toEqual([first]);
       });
 
       it('should keep approvals of different roles and approvers apart and list them per attempt', async () => {

@@ -1,7 +1,7 @@
 // The API's Lambda entry (lambdas/aws/api.ts) with mocked AWS clients: the same router behind API Gateway, the caller
 // taken from the IAM identity API Gateway authenticated (never from a header or the body), and the stage in links.
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -103,8 +103,13 @@ describe('API Lambda entry', () => {
     // Prepare
     const profile = parseDocumentText(readFileSync(join(__dirname, '..', '..', 'examples', 'kis-core-v3.profile.yml'), 'utf8'), 'profile');
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(profile) } });
-    ddb.on(GetItemCommand).resolves({});
-    ddb.on(PutItemCommand).resolves({});
+    // The change item once written: the first event chains to its body hash, read back by the store.
+    let changeItem: Record<string, AttributeValue> | undefined;
+    ddb.on(GetItemCommand).callsFake((input: { Key: Record<string, AttributeValue> }) => (changeItem && input.Key.sk?.S === 'META' ? { Item: changeItem } : {}));
+    ddb.on(PutItemCommand).callsFake((input: { Item: Record<string, AttributeValue> }) => {
+      if (input.Item.sk?.S === 'META') changeItem = input.Item;
+      return {};
+    });
     ddb.on(QueryCommand).resolves({ Items: [] });
     sns.on(PublishCommand).resolves({});
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:CR-2025-001' });

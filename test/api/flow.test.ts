@@ -220,6 +220,8 @@ describe('changes through the API', () => {
       expect(report.outcome).toBe('CANCELLED');
       expect(report.report.deployment.status).toBe('ROLLED_BACK');
       expect(report.report.rollback).toMatchObject({ executed: true, reason: 'StepRefused: health-check: refused, cancelled by ops-operator: bad build' });
+      // The change shows CANCELLED a few writes before its execution ends (status, then lock, notification, end).
+      await t.settled('CR-2026-450');
       const history = (await t.request('GET', '/changes/CR-2026-450/history')).json;
       expect(history).toMatchObject({ status: 'FAILED', error: 'ChangeCancelled' });
       const c = (await t.request('GET', '/changes/CR-2026-450')).json;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertMayApprove, claimedApprovals, evaluateApprovals } from '../../lambdas/core/approvals';
 import { ForbiddenError, ValidationError } from '../../lambdas/core/errors';
+import type { Approvers } from '../../lambdas/core/identity';
 import type { Approval, ApprovalRole } from '../../lambdas/core/records';
 import { assessRisk, requiredApprovals } from '../../lambdas/core/risk';
 import { parseChangeRequest, type ChangeRequest } from '../../lambdas/core/schemas';
@@ -16,12 +17,14 @@ function approval(role: ApprovalRole, approver: string, decision: Approval['deci
 }
 
 const STANDARD: ApprovalRole[] = ['technical', 'business', 'security'];
+/** Everyone these tests approve as, listed for every role, so each test exercises the rule it names. */
+const OPEN: Approvers = { technical: ['lead-architect', 'Bob', 'CEO'], business: ['Bob', 'Alice'], security: ['Bob'], executive: ['CEO', 'Bob'] };
 const WITH_EXECUTIVE: ApprovalRole[] = [...STANDARD, 'executive'];
 
 describe('assertMayApprove', () => {
   it('should let a different person approve a required role and return that role', () => {
     // Act
-    const role = assertMayApprove({ requester: '이충원', approver: 'Lead Architect', role: 'technical', required: STANDARD });
+    const role = assertMayApprove({ requester: '이충원', approver: 'lead-architect', role: 'technical', required: STANDARD, approvers: OPEN, recorded: [] });
 
     // Assess
     expect(role).toBe('technical');
@@ -34,7 +37,7 @@ describe('assertMayApprove', () => {
     ['이충원', ' 이충원 '],
   ])('should refuse self-approval when the requester is "%s" and the approver "%s"', (requester, approver) => {
     // Act
-    const act = (): unknown => assertMayApprove({ requester, approver, role: 'business', required: STANDARD });
+    const act = (): unknown => assertMayApprove({ requester, approver, role: 'business', required: STANDARD, approvers: OPEN, recorded: [] });
 
     // Assess
     expect(act).toThrow(ForbiddenError);
@@ -42,7 +45,7 @@ describe('assertMayApprove', () => {
 
   it('should refuse an approval without a caller identity', () => {
     // Act
-    const act = (): unknown => assertMayApprove({ requester: 'Alice', approver: '  ', role: 'business', required: STANDARD });
+    const act = (): unknown => assertMayApprove({ requester: 'Alice', approver: '  ', role: 'business', required: STANDARD, approvers: OPEN, recorded: [] });
 
     // Assess
     expect(act).toThrow(ForbiddenError);
@@ -52,7 +55,7 @@ describe('assertMayApprove', () => {
     // Act
     let error: unknown;
     try {
-      assertMayApprove({ requester: 'Alice', approver: 'Bob', role, required: STANDARD });
+      assertMayApprove({ requester: 'Alice', approver: 'Bob', role, required: STANDARD, approvers: OPEN, recorded: [] });
     } catch (err) {
       error = err;
     }
@@ -65,10 +68,95 @@ describe('assertMayApprove', () => {
 
   it('should accept the executive role when the risk requires it', () => {
     // Act
-    const role = assertMayApprove({ requester: 'Alice', approver: 'CEO', role: 'executive', required: WITH_EXECUTIVE });
+    const role = assertMayApprove({ requester: 'Alice', approver: 'CEO', role: 'executive', required: WITH_EXECUTIVE, approvers: OPEN, recorded: [] });
 
     // Assess
     expect(role).toBe('executive');
+  });
+});
+
+describe('assertMayApprove: approvers bound to roles and separation of duties', () => {
+  // Assumed-role ARNs carry the role name without its path:
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+  const SSO_ROLE = 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Approver_0123456789abcdef';
+  const aliceViaSso = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Approver_0123456789abcdef/alice@example.com';
+  const approvers: Approvers = { technical: ['tess', SSO_ROLE], business: ['bo', 'tess'], security: [SSO_ROLE], executive: [] };
+  const base = { requester: 'Rita Requester', required: WITH_EXECUTIVE, approvers, recorded: [] as Approval[] };
+  const refusal = (input: Parameters<typeof assertMayApprove>[0]): Error | undefined => {
+    try {
+      assertMayApprove(input);
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
+  };
+
+  it('should refuse a caller not listed for the role with 403 naming the role', () => {
+    // Act
+    const err = refusal({ ...base, approver: 'bo', role: 'technical' });
+
+    // Assess
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect(err?.message).toBe("bo is not listed in the profile's approvers.technical: may not approve as technical");
+  });
+
+  it('should refuse everyone for a role the profile lists nobody for (deny by default)', () => {
+    // Act
+    const err = refusal({ ...base, approver: 'tess', role: 'executive' });
+
+    // Assess
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect(err?.message).toMatch(/nobody may approve as executive: the profile lists no approvers\.executive/);
+  });
+
+  it('should admit an assumed-role session of a listed role whose ARN has a path', () => {
+    // Act
+    const role = assertMayApprove({ ...base, approver: aliceViaSso, role: 'security' });
+
+    // Assess
+    expect(role).toBe('security');
+  });
+
+  it('should refuse the same person a second role on the attempt, even under another role session', () => {
+    // Prepare: alice approved technical through the SSO role; she comes back as a session of another role
+    const recorded = [{ ...approval('technical', aliceViaSso) }];
+    const otherRole = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Approver_0123456789abcdef/ALICE@example.com';
+
+    // Act
+    const err = refusal({ ...base, recorded, approver: otherRole, role: 'security' });
+
+    // Assess
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect(err?.message).toMatch(/already decided as technical on attempt 1: one person approves as at most one role per attempt, not also as security/);
+  });
+
+  it('should let a person listed for two roles decide as one of them', () => {
+    // Prepare: someone else approved business
+    const recorded = [approval('business', 'bo')];
+
+    // Act
+    const role = assertMayApprove({ ...base, recorded, approver: 'tess', role: 'technical' });
+
+    // Assess
+    expect(role).toBe('technical');
+  });
+
+  it('should refuse the submitter, compared as a person (session name), whatever role they are listed for', () => {
+    // Act
+    const err = refusal({ ...base, submittedBy: 'arn:aws:sts::123456789012:assumed-role/SubmitterRole/alice@example.com', approver: aliceViaSso, role: 'security' });
+
+    // Assess
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect(err?.message).toMatch(/alice@example.com submitted this change and may not approve it/);
+  });
+
+  it('should refuse the requester named in the document when the caller is that person', () => {
+    // Act
+    const err = refusal({ ...base, requester: 'Alice@Example.com', approver: aliceViaSso, role: 'security' });
+
+    // Assess
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect(err?.message).toMatch(/requested this change/);
   });
 });
 

@@ -152,7 +152,7 @@ describe('runbook state machine on the local engine', () => {
     await eventually(() => h.store.getChange('CR-2026-900'), (c) => c?.status === 'AWAITING_APPROVAL');
 
     // Act
-    await recordApproval(h.engine.deps, { changeId: 'CR-2026-900', role: 'security', decision: 'reject', approver: 'sec-officer', comment: 'no rollback rehearsal' });
+    await recordApproval(h.engine.deps, { changeId: 'CR-2026-900', role: 'security', decision: 'reject', approver: 'sec-officer', approvers: testProfile().approvers, comment: 'no rollback rehearsal' });
     const outcome = await h.finish(name);
 
     // Assess
@@ -438,7 +438,7 @@ describe('runbook state machine resumed after an interruption', () => {
     const first = make();
     const name = await first.submit();
     await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'AWAITING_APPROVAL');
-    await recordApproval(first.engine.deps, { changeId: 'CR-2026-900', role: 'technical', decision: 'approve', approver: 'approver-technical' });
+    await recordApproval(first.engine.deps, { changeId: 'CR-2026-900', role: 'technical', decision: 'approve', approver: 'approver-technical', approvers: testProfile().approvers });
     await first.engine.stop(name, 'runbook serve stopped');
     await interruptChange(first.engine.deps, 'CR-2026-900', 'ops', 'runbook serve stopped');
     expect((await first.store.getChange('CR-2026-900'))?.status).toBe('INTERRUPTED');
@@ -447,7 +447,7 @@ describe('runbook state machine resumed after an interruption', () => {
     // Act
     const recovered = await recover(restarted);
     await eventually(() => first.store.getChange('CR-2026-900'), (c) => c?.status === 'AWAITING_APPROVAL');
-    for (const role of ['business', 'security'] as const) await recordApproval(restarted.engine.deps, { changeId: 'CR-2026-900', role, decision: 'approve', approver: `approver-${role}` });
+    for (const role of ['business', 'security'] as const) await recordApproval(restarted.engine.deps, { changeId: 'CR-2026-900', role, decision: 'approve', approver: `approver-${role}`, approvers: testProfile().approvers });
     const outcome = await restarted.finish('CR-2026-900-1-r1');
 
     // Assess

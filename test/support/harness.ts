@@ -33,6 +33,13 @@ export function testProfile(overrides: Partial<Record<string, unknown>> = {}): E
     monitoring: { windowSeconds: 1, periodSeconds: 1, evaluationPeriods: 1, datapointsToAlarm: 1 },
     tests: { baseUrl: 'http://127.0.0.1:9', smoke: [{ name: 'Health', path: '/api/v1/health' }, { name: 'Estimates', path: '/api/v1/estimates' }], performance: { virtualUsers: 2, durationSeconds: 1 } },
     maxAttempts: 2,
+    // The API tests' operators (alice, bob, carol, erin) and the path tests' approver-<role> names.
+    approvers: {
+      technical: ['alice', 'approver-technical'],
+      business: ['bob', 'approver-business'],
+      security: ['carol', 'approver-security', 'sec-officer'],
+      executive: ['erin', 'approver-executive'],
+    },
     ...overrides,
   }, 'test profile');
 }
@@ -86,7 +93,7 @@ export function createHarness(options: {
     async approveAll(changeId: string) {
       const change = await store.getChange(changeId);
       for (const role of change?.requiredApprovals ?? []) {
-        await recordApproval(engine.deps, { changeId, role, decision: 'approve', approver: `approver-${role}` });
+        await recordApproval(engine.deps, { changeId, role, decision: 'approve', approver: `approver-${role}`, approvers: change?.profile.approvers ?? testProfile().approvers });
       }
     },
     finish: (name) => engine.wait(name),

@@ -15,9 +15,11 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { convertToAttr, marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { chainEvent, compareEvents, type ChainLink } from '../../core/audit';
 import { ConflictError, NotFoundError, TransientError } from '../../core/errors';
 import { callAws, errorName } from '../aws/errors';
 import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
+import { personOf } from '../../core/identity';
 import type { ChangeStore } from '../../ports';
 import {
   CALLBACK_TTL_SECONDS,
@@ -39,6 +41,11 @@ import {
 } from './table';
 
 type Item = Record<string, AttributeValue>;
+
+/** Appends that lose the race for the next sequence retry this often (each loser re-reads the head). */
+const APPEND_ATTEMPTS = 50;
+/** Chain heads remembered (a few bytes each): far more than the changes in flight at once. */
+const HEAD_CACHE_SIZE = 1000;
 
 /** Records are plain JSON-like data; optional fields left undefined are simply not stored. */
 const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
@@ -80,6 +87,8 @@ export interface DynamoChangeStoreOptions {
 export class DynamoChangeStore implements ChangeStore {
   private readonly nextEventId: () => string;
   private readonly now: () => Date;
+  /** The last chain head this store saw per change: only a first guess, the conditional put decides. */
+  private readonly heads = new Map<string, ChainLink>();
 
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, options: DynamoChangeStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -168,18 +177,59 @@ export class DynamoChangeStore implements ChangeStore {
     return items.map((item) => fromItem<ChangeRecord>(item));
   }
 
-  async appendEvent(event: Omit<ChangeEvent, 'id'>): Promise<ChangeEvent> {
-    const stored: ChangeEvent = { ...event, id: this.nextEventId() };
-    await this.putItem(keys.event(stored.changeId, stored.at, stored.id), stored);
-    return stored;
+  async appendEvent(event: Omit<ChangeEvent, 'id' | 'seq' | 'prevHash' | 'hash'>): Promise<ChangeEvent> {
+    const content = { ...event, id: this.nextEventId() };
+    // No transactions: the next sequence number is claimed by a conditional put, so of two writers that read the same
+    // head only one writes the next link; the other reads the new head and chains after it.
+    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+      // The head this store wrote or read last is tried first (one write, no read, when this process is the only
+      // writer); a stale one fails the condition and the head is read from the table.
+      const head = (attempt === 0 ? this.heads.get(event.changeId) : undefined) ?? await this.chainHead(event.changeId);
+      const stored = chainEvent(content, head);
+      const written = await conditionally('PutItem', () => this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(keys.event(stored.changeId, stored.seq as number), stored),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      })));
+      if (written) {
+        this.rememberHead(event.changeId, { seq: stored.seq as number, hash: stored.hash as string });
+        return stored;
+      }
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * attempt)));
+    }
+    throw new TransientError(`change ${event.changeId}: ${APPEND_ATTEMPTS} concurrent appends took the next event sequence first`);
   }
 
   async listEvents(changeId: string): Promise<ChangeEvent[]> {
-    return this.queryPartition<ChangeEvent>(changeId, prefixes.events);
+    return (await this.queryPartition<ChangeEvent>(changeId, prefixes.events)).sort(compareEvents);
+  }
+
+  private rememberHead(changeId: string, head: ChainLink): void {
+    this.heads.delete(changeId);
+    this.heads.set(changeId, head);
+    // Oldest first out: the changes still being worked on are the ones appended to lately.
+    if (this.heads.size > HEAD_CACHE_SIZE) this.heads.delete(this.heads.keys().next().value as string);
+  }
+
+  /** The last link of the change's chain (strongly consistent), or the change's body hash before its first event. */
+  private async chainHead(changeId: string): Promise<ChainLink> {
+    const output = await call('Query', () => this.client.send(new QueryCommand({
+      ...this.partitionQuery(changeId, prefixes.chainedEvents),
+      ScanIndexForward: false,
+      Limit: 1,
+    })));
+    const last = output.Items?.[0];
+    if (last) {
+      const head = fromItem<ChangeEvent>(last);
+      if (head.seq !== undefined && head.hash !== undefined) return { seq: head.seq, hash: head.hash };
+    }
+    const change = await this.getChange(changeId);
+    if (!change) throw new NotFoundError(`change ${changeId} not found: its events chain to its submitted body hash`);
+    return { seq: 0, hash: change.bodyHash };
   }
 
   async putApproval(approval: Approval): Promise<{ created: boolean; existing?: Approval }> {
-    const key = keys.approval(approval.changeId, approval.attempt, approval.role, approval.approver);
+    const key = keys.approval(approval.changeId, approval.attempt, personOf(approval.approver));
     const written = await conditionally('PutItem', () => this.client.send(new PutItemCommand({
       TableName: this.tableName,
       Item: toItem(key, approval),

@@ -34,6 +34,8 @@ export interface ItemKey { pk: string; sk: string }
 export const CHANGE_PARTITION_PREFIX = 'CHANGE#';
 export const CHANGE_SORT_KEY = 'META';
 const EVENT_PREFIX = 'EVENT#';
+/** Chained events: EVENT#SEQ#<10-digit sequence>. Events written before chaining (EVENT#<instant>#<id>) share the EVENT# prefix. */
+const CHAINED_EVENT_PREFIX = `${EVENT_PREFIX}SEQ#`;
 const APPROVAL_PREFIX = 'APPROVAL#';
 const REPORT_PREFIX = 'REPORT#';
 const COMMAND_POINTER_PREFIX = 'COMMAND#';
@@ -56,9 +58,17 @@ const changePk = (changeId: string): string => `${CHANGE_PARTITION_PREFIX}${chan
 
 export const keys = {
   change: (changeId: string): ItemKey => ({ pk: changePk(changeId), sk: CHANGE_SORT_KEY }),
-  event: (changeId: string, at: string, eventId: string): ItemKey => ({ pk: changePk(changeId), sk: `${EVENT_PREFIX}${sortableInstant(at)}#${eventId}` }),
-  approval: (changeId: string, attempt: number, role: string, approver: string): ItemKey =>
-    ({ pk: changePk(changeId), sk: `${APPROVAL_PREFIX}${padAttempt(attempt)}#${role}#${approver}` }),
+  /**
+   * An event is addressed by its sequence number, so that appending is one conditional put on the next number: two
+   * writers that read the same head cannot both write the next link (the chain cannot fork), and the loser retries.
+   */
+  event: (changeId: string, seq: number): ItemKey => ({ pk: changePk(changeId), sk: `${CHAINED_EVENT_PREFIX}${String(seq).padStart(10, '0')}` }),
+  /**
+   * One item per person and attempt (the person from core/identity personOf): a conditional put on it is what makes
+   * "one person decides as at most one role per attempt" hold even when two of that person's requests race.
+   */
+  approval: (changeId: string, attempt: number, person: string): ItemKey =>
+    ({ pk: changePk(changeId), sk: `${APPROVAL_PREFIX}${padAttempt(attempt)}#${person}` }),
   report: (changeId: string, attempt: number): ItemKey => ({ pk: changePk(changeId), sk: `${REPORT_PREFIX}${padAttempt(attempt)}` }),
   lock: (environment: string): ItemKey => ({ pk: `LOCK#${environment}`, sk: 'LOCK' }),
   callback: (key: string): ItemKey => ({ pk: `CALLBACK#${key}`, sk: 'CALLBACK' }),
@@ -82,6 +92,7 @@ export const keys = {
 export const prefixes = {
   changePartition: changePk,
   events: EVENT_PREFIX,
+  chainedEvents: CHAINED_EVENT_PREFIX,
   approvals: (attempt: number): string => `${APPROVAL_PREFIX}${padAttempt(attempt)}#`,
   reports: REPORT_PREFIX,
   commandPointers: (attempt?: number): string => (attempt === undefined ? COMMAND_POINTER_PREFIX : `${COMMAND_POINTER_PREFIX}${padAttempt(attempt)}#`),

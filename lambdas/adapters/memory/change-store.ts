@@ -2,6 +2,8 @@
 // keys (so the same orderings), with every record cloned on the way in and out so callers cannot reach stored state.
 import { ConflictError, NotFoundError } from '../../core/errors';
 import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
+import { chainEvent, compareEvents, type ChainLink } from '../../core/audit';
+import { personOf } from '../../core/identity';
 import type { ChangeStore } from '../../ports';
 import { CHANGE_PARTITION_PREFIX, CHANGE_SORT_KEY, changeIndexKeys, compareKeys, keys, monotonicIds, prefixes, type ItemKey } from '../dynamodb/table';
 
@@ -66,18 +68,29 @@ export class MemoryChangeStore implements ChangeStore {
     return changes.sort((a, b) => compareKeys(indexKey(b), indexKey(a))).map((c) => structuredClone(c));
   }
 
-  async appendEvent(event: Omit<ChangeEvent, 'id'>): Promise<ChangeEvent> {
-    const stored: ChangeEvent = { ...event, id: this.nextEventId() };
-    this.put(keys.event(stored.changeId, stored.at, stored.id), stored);
+  async appendEvent(event: Omit<ChangeEvent, 'id' | 'seq' | 'prevHash' | 'hash'>): Promise<ChangeEvent> {
+    // Read the head and write the next link with no await in between: one step of the event loop, so no fork.
+    const chained = this.query<ChangeEvent>(event.changeId, prefixes.chainedEvents);
+    const last = chained.at(-1);
+    let head: ChainLink;
+    if (last?.seq !== undefined && last.hash !== undefined) {
+      head = { seq: last.seq, hash: last.hash };
+    } else {
+      const change = this.get<ChangeRecord>(keys.change(event.changeId));
+      if (!change) throw new NotFoundError(`change ${event.changeId} not found: its events chain to its submitted body hash`);
+      head = { seq: 0, hash: change.bodyHash };
+    }
+    const stored = chainEvent({ ...event, id: this.nextEventId() }, head);
+    this.put(keys.event(stored.changeId, stored.seq as number), stored);
     return structuredClone(stored);
   }
 
   async listEvents(changeId: string): Promise<ChangeEvent[]> {
-    return this.query<ChangeEvent>(changeId, prefixes.events);
+    return this.query<ChangeEvent>(changeId, prefixes.events).sort(compareEvents);
   }
 
   async putApproval(approval: Approval): Promise<{ created: boolean; existing?: Approval }> {
-    const key = keys.approval(approval.changeId, approval.attempt, approval.role, approval.approver);
+    const key = keys.approval(approval.changeId, approval.attempt, personOf(approval.approver));
     const existing = this.get<Approval>(key);
     if (existing) return { created: false, existing };
     this.put(key, approval);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoChangeStore, ensureTable } from '../../../lambdas/adapters/dynamodb/change-store';
 import { startDynalite, type EmbeddedDynamo } from '../../../lambdas/embedded/dynalite';
+import { verifyChain } from '../../../lambdas/core/audit';
 import { changeRecord, describeChangeStoreContract } from '../change-store.contract';
 
 describe('DynamoChangeStore on dynalite', () => {
@@ -25,6 +26,25 @@ describe('DynamoChangeStore on dynalite', () => {
     const tableName = `changes-${++tables}`;
     await ensureTable(dynamo.client, tableName);
     return new DynamoChangeStore(dynamo.client, tableName);
+  });
+
+  it('should keep one chain when two stores (two processes) append to a change in turns and at once', async () => {
+    // Prepare: each store remembers the head it wrote last, which the other one makes stale
+    await ensureTable(dynamo.client, 'two-writers');
+    const a = new DynamoChangeStore(dynamo.client, 'two-writers');
+    const b = new DynamoChangeStore(dynamo.client, 'two-writers');
+    await a.createChange(changeRecord());
+    const event = (message: string) => ({ changeId: 'CR-2025-001', attempt: 1, at: '2025-06-01T10:00:00.000Z', actor: 'engine', type: 'status', message });
+
+    // Act
+    await a.appendEvent(event('a1'));
+    await b.appendEvent(event('b1'));
+    await a.appendEvent(event('a2'));
+    await Promise.all([a.appendEvent(event('a3')), b.appendEvent(event('b2')), a.appendEvent(event('a4')), b.appendEvent(event('b3'))]);
+
+    // Assess
+    const events = await a.listEvents('CR-2025-001');
+    expect(verifyChain(changeRecord().bodyHash, events)).toMatchObject({ verified: true, count: 7, headSeq: 7 });
   });
 
   it('should stamp updatedAt from the injected clock', async () => {

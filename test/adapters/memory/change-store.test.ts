@@ -20,6 +20,7 @@ describe('MemoryChangeStore', () => {
   it('should not let a caller mutate a stored event through the returned one', async () => {
     // Prepare
     const store = new MemoryChangeStore();
+    await store.createChange(changeRecord());
     const appended = await store.appendEvent({ changeId: 'CR-2025-001', attempt: 1, at: '2025-06-01T10:00:00.000Z', actor: 'engine', type: 'status', message: 'original', data: { n: 1 } });
 
     // Act
