@@ -116,6 +116,8 @@ describe('changes through the API', () => {
     await t.approve('CR-2026-430', 'business');
     const last = await t.approve('CR-2026-430', 'security');
     await t.waitFor('CR-2026-430', (s) => s === 'COMPLETED');
+    // Read histories only once their executions have ended (a status is written before the run's last states).
+    await t.settled('CR-2026-430');
     await t.settled('CR-2026-430-2');
 
     // Assess
@@ -210,6 +212,7 @@ describe('changes through the API', () => {
       const r = await t.request('POST', '/changes/CR-2026-450/cancel', { body: '{"reason":"bad build"}', contentType: 'application/json' });
       t.hosts.open('deploy');
       await t.waitFor('CR-2026-450', (s) => s === 'CANCELLED');
+      await t.settled('CR-2026-450');
 
       // Assess
       expect(r.status).toBe(202);
@@ -241,6 +244,7 @@ describe('changes through the API', () => {
       // Act
       const r = await t.request('POST', '/changes/CR-2026-460/cancel');
       await t.waitFor('CR-2026-460', (s) => s === 'CANCELLED');
+      await t.settled('CR-2026-460');
       await eventually(async () => notifications(t).at(-1)?.status, (s) => s === 'CANCELLED');
 
       // Assess

@@ -1,7 +1,7 @@
 // The router and its one error table, without a server: which error becomes which status, that a 500 hides its
 // cause, and how request bodies are read (YAML or JSON by content type or sniffing, the size limit).
 import { z } from 'zod';
-import { parseApprovalBody, parseBody } from '../../lambdas/api/body';
+import { assertBodySize, parseApprovalBody, parseBody } from '../../lambdas/api/body';
 import type { ApiContext } from '../../lambdas/api/context';
 import { errorResponse, MAX_BODY_BYTES, MethodNotAllowedError, NotImplementedError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError } from '../../lambdas/api/http';
 import { createApi } from '../../lambdas/api/router';
@@ -120,6 +120,13 @@ describe('request bodies', () => {
 
   it('should refuse a body above the limit before parsing it', () => {
     expect(() => parseBody({ headers: {}, body: 'x'.repeat(MAX_BODY_BYTES + 1) }, 'test')).toThrow(PayloadTooLargeError);
+  });
+
+  it('should accept a body of exactly the limit and count the limit in UTF-8 bytes, not characters', () => {
+    // Assess: the bound itself is allowed (an off-by-one would refuse it); two-byte characters count twice.
+    expect(() => assertBodySize('x'.repeat(MAX_BODY_BYTES))).not.toThrow();
+    expect(() => assertBodySize('é'.repeat(MAX_BODY_BYTES / 2))).not.toThrow();
+    expect(() => assertBodySize(`${'é'.repeat(MAX_BODY_BYTES / 2)}x`)).toThrow(PayloadTooLargeError);
   });
 
   it('should refuse an approval body that names an approver, whatever its spelling', () => {

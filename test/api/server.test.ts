@@ -2,6 +2,7 @@
 // 127.0.0.1, a free port) with in-memory hosts: status codes, the one error shape, and that a refusal writes nothing.
 import { stringify } from 'yaml';
 import { change, startTestServer, type HttpResult, type TestServer } from './server-harness';
+import { MAX_PAGE } from '../../lambdas/api/changes';
 
 jest.setTimeout(30_000);
 
@@ -238,7 +239,7 @@ describe('runbook serve API', () => {
       ['status=DONE', 'status'],
       ['environment=Prod!', 'environment'],
       ['limit=0', 'limit'],
-      ['limit=101', 'limit'],
+      [`limit=${MAX_PAGE + 1}`, 'limit'],
       ['nextToken=garbage', 'nextToken'],
     ])('should answer 400 naming the parameter for %s', async (query, field) => {
       // Act
