@@ -142,7 +142,9 @@ describe('runbook serve stopped with Ctrl-C while a change waits for approvals',
 
   it('should wait for the approvals again after a restart, the one given kept, and then complete', async () => {
     // Prepare: approvers of their own, a change waiting with one approval in
-    const tokens = Object.fromEntries((['technical', 'business', 'security'] as const).map((role) => [role, addOperator(home, `e2e-${role}`, { roles: [role] }).token]));
+    // The demo profile's approvers list these operator names (deny by default: an unlisted operator gets 403).
+    const names = { technical: 'tech-lead', business: 'biz-owner', security: 'sec-officer' } as const;
+    const tokens = Object.fromEntries((['technical', 'business', 'security'] as const).map((role) => [role, addOperator(home, names[role], { roles: [role] }).token]));
     const api = async (method: string, path: string, token: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> => {
       const { url } = JSON.parse(readFileSync(join(home, 'serve.json'), 'utf8')) as { url: string };
       const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': body.startsWith('{') ? 'application/json' : 'application/yaml' } : {}) }, ...(body ? { body } : {}) });
@@ -161,14 +163,16 @@ describe('runbook serve stopped with Ctrl-C while a change waits for approvals',
     };
     const approve = (role: 'technical' | 'business' | 'security') => api('POST', '/changes/CR-2026-101/approvals', tokens[role] as string, JSON.stringify({ role, decision: 'approve' }));
     let serve = start(['serve', '--home', home, '--port', '0']);
-    await until('serve', () => serve.out.join('').includes('Ctrl-C stops the server'));
-    expect((await api('POST', '/changes', own(), readFileSync(join(ROOT, 'examples', 'CR-2026-101.change.yml'), 'utf8'))).status).toBe(202);
-    await waitStatus('AWAITING_APPROVAL');
-    expect((await approve('technical')).status).toBe(201);
-
-    // Act: Ctrl-C, then a new serve
-    serve.child.kill('SIGINT');
-    expect(await serve.exit).toBe(0);
+    try {
+      await until('serve', () => serve.out.join('').includes('Ctrl-C stops the server'));
+      expect((await api('POST', '/changes', own(), readFileSync(join(ROOT, 'examples', 'CR-2026-101.change.yml'), 'utf8'))).status).toBe(202);
+      await waitStatus('AWAITING_APPROVAL');
+      expect((await approve('technical')).status).toBe(201);
+    } finally {
+      // Act: Ctrl-C (also when the preparation failed: the test leaves no process behind), then a new serve
+      serve.child.kill('SIGINT');
+      expect(await serve.exit).toBe(0);
+    }
     serve = start(['serve', '--home', home, '--port', '0']);
     try {
       await until('serve again', () => serve.out.join('').includes('Ctrl-C stops the server'));

@@ -10,6 +10,7 @@ import { createHarness, statePath, testProfile, TEST_ENV, type Harness } from '.
 import { eventually } from '../support/fakes';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { requestCancel } from '../../lambdas/phases/cancel';
+import { recoverInterrupted } from '../../lambdas/phases/resume';
 import { DEFINITION_PATH, type ExecutionOutcome } from '../../lambdas/embedded/engine';
 
 interface StateDef {
@@ -119,10 +120,10 @@ const TAKEN = new Set<string>();
 let h: Harness | undefined;
 afterEach(async () => { await h?.close(); h = undefined; });
 
-async function runWith(arrange: (hh: Harness) => void, drive: (hh: Harness, name: string, done: Promise<ExecutionOutcome>) => Promise<void>, harness: HarnessOptions = {}): Promise<ExecutionOutcome> {
+async function runWith(arrange: (hh: Harness) => void, drive: (hh: Harness, name: string, done: Promise<ExecutionOutcome>) => Promise<void>, harness: HarnessOptions = {}, profile: Parameters<typeof testProfile>[0] = {}): Promise<ExecutionOutcome> {
   h = createHarness(harness);
   arrange(h);
-  const name = await h.submit(undefined, testProfile({ maxAttempts: 1 }));
+  const name = await h.submit(undefined, testProfile({ maxAttempts: 1, ...profile }));
   const done = h.finish(name);
   await drive(h, name, done);
   const outcome = await done;
@@ -139,7 +140,9 @@ const failing = (...steps: string[]): HarnessOptions => ({
  * How a run reaches a state the happy path never enters. A new Catch on such a state needs an entry here; until
  * then its test fails saying the state was never entered.
  */
-const LEAD_IN: Record<string, { options?: HarnessOptions; arrange?: (hh: Harness) => void }> = {
+const LEAD_IN: Record<string, { options?: HarnessOptions; arrange?: (hh: Harness) => void; profile?: Parameters<typeof testProfile>[0] }> = {
+  // preflightRecheckAfterMinutes 0: system health is always checked again before ACT.
+  'Plan Recheck System Health': { profile: { preflightRecheckAfterMinutes: 0 } },
   'Report PreFlight Failure': { options: failing('runbook-SystemHealth') },
   'Report Plan Ended': { arrange: (hh) => { hh.alarms.state.set(`runbook-${TEST_ENV}-error-rate`, 'ALARM'); } },
   'Rollback Begin': { options: failing('deploy') },
@@ -177,6 +180,8 @@ const EXPECTED: Record<string, { to: string; end: string; act: boolean; rollback
   'Plan Await Approvals': { to: 'Report Plan Ended', ...PLAN_ENDED },
   'Plan Schedule': { to: 'Report Plan Ended', ...PLAN_ENDED },
   'Plan Check Alarms': { to: 'Report Plan Ended', ...PLAN_ENDED },
+  // The system-health re-check before ACT failing is a failed pre-flight: nothing was touched.
+  'Plan Recheck System Health': { to: 'Report PreFlight Failure', ...PREFLIGHT_FAILED },
   // Act Begin failing means nothing was touched yet: the plan ends, it does not roll back.
   'Act Begin': { to: 'Report Plan Ended', ...PLAN_ENDED },
   // The fault is at the first ACT step, before it is sent: no ACT command ran, and the rollback still runs.
@@ -197,8 +202,11 @@ const EXPECTED: Record<string, { to: string; end: string; act: boolean; rollback
   'Report Plan Ended': { to: 'Reporting Failed', end: 'Reporting Failed', act: false, rollback: false },
 };
 
+const RESUMED_ONLY = new Set(['Resume Attempt']);
+
 describe('every Catch of runbook.asl.json, by a fault at its state', () => {
-  const catches = EDGES.filter((e) => e.kind === 'Catch');
+  // States only a resumed run enters (after the embedded process stopped or died) are faulted in the resumed-runs block.
+  const catches = EDGES.filter((e) => e.kind === 'Catch' && !RESUMED_ONLY.has(e.from));
 
   it.each(catches.map((e) => [e.from] as const))('%s should go where its failure belongs when it fails', async (from) => {
     // Prepare: a lead-in when the happy path does not enter `from`; the fault at `from` (or its first inner Task).
@@ -209,7 +217,7 @@ describe('every Catch of runbook.asl.json, by a fault at its state', () => {
 
     // Act: approvals given when asked; the monitoring window held open long enough for a fault in it.
     const outcome = await runWith((hh) => { lead.arrange?.(hh); failState(hh, target); }, (hh, _name, done) => approveWhenAsked(hh, done),
-      { monitorWindowMs: 200, ...lead.options });
+      { monitorWindowMs: 200, ...lead.options }, lead.profile);
 
     // Assess
     const entered = outcome.history.filter((e) => e.type === 'StateEntered').map((e) => e.stateName);
@@ -229,7 +237,7 @@ describe('every Choice branch of runbook.asl.json, by the run that should take i
   const paths: [string, (hh: Harness) => void, (hh: Harness, name: string, done: Promise<ExecutionOutcome>) => Promise<void>, string][] = [
     ['an approver rejects', () => undefined, async (hh) => {
       await eventually(() => hh.store.getChange('CR-2026-900'), (c) => c?.status === 'AWAITING_APPROVAL');
-      await recordApproval(hh.engine.deps, { changeId: 'CR-2026-900', role: 'security', decision: 'reject', approver: 'sec-officer' });
+      await recordApproval(hh.engine.deps, { changeId: 'CR-2026-900', role: 'security', decision: 'reject', approver: 'sec-officer', approvers: testProfile().approvers });
     }, 'How Plan Ended → Change Rejected'],
     // A cancel recorded while PRE-FLIGHT runs, whose StopExecution the run outpaced: PLAN honours the recorded request.
     ['a cancel request is on the change when PLAN starts', (hh) => { hh.hosts.hold('preflight-backup'); }, async (hh) => {
@@ -272,6 +280,59 @@ describe('every Choice branch of runbook.asl.json, by the run that should take i
     for (const t of [...transitions(one), ...transitions(two)]) TAKEN.add(t);
     expect([...transitions(one)]).toContain('Attempts Left? → Rolled Back To Plan');
     expect([...transitions(two)]).toContain('Attempts Left? → Attempts Exhausted');
+  }, 60_000);
+});
+
+describe('the entries of a resumed run (the embedded process stopped or died), by the interruption that leads to each', () => {
+  const ID = 'CR-2026-900';
+  const extra: Harness[] = [];
+  afterEach(async () => { for (const x of extra.splice(0)) await x.close(); });
+
+  /** A first process that leaves the change at `status` and dies (its execution aborted, no INTERRUPTED mark). */
+  async function dieAt(status: string, options: HarnessOptions): Promise<Harness> {
+    const first = createHarness(options);
+    extra.push(first);
+    const name = await first.submit(undefined, testProfile({ maxAttempts: 1 }));
+    if (status !== 'AWAITING_APPROVAL') await approveWhenAsked(first, first.finish(name));
+    await eventually(() => first.store.getChange(ID), (c) => c?.status === status, 30_000);
+    first.engine.abort(name);
+    await first.finish(name);
+    return first;
+  }
+
+  /** A second process over the same records: recovers the change and drives the resumed run to its end. */
+  async function resume(first: Harness, arrange: (hh: Harness) => void = () => undefined, approve = true): Promise<ExecutionOutcome> {
+    const restarted = createHarness({ store: first.store, monitorWindowMs: 20 });
+    extra.push(restarted);
+    arrange(restarted);
+    const [recovered] = await recoverInterrupted(restarted.engine.deps, TEST_ENV, { actor: 'ops', say: () => undefined });
+    const done = restarted.finish(recovered?.executionName ?? '?');
+    if (approve) await approveWhenAsked(restarted, done);
+    const outcome = await done;
+    for (const t of transitions(outcome)) TAKEN.add(t);
+    return outcome;
+  }
+
+  it('should re-enter at the approvals when the process died waiting for them', async () => {
+    const outcome = await resume(await dieAt('AWAITING_APPROVAL', {}));
+    expect([...transitions(outcome)]).toEqual(expect.arrayContaining(['How To Start → Resume Attempt', 'Resume Where? → Plan Await Approvals']));
+  }, 60_000);
+
+  it('should re-enter at the change window, and check system health again, when the process died waiting for it', async () => {
+    const outcome = await resume(await dieAt('SCHEDULED', { changeWindowMs: 600_000 }));
+    expect([...transitions(outcome)]).toEqual(expect.arrayContaining(['How To Start → Resume Attempt', 'Resume Where? → Plan Wait For Change Window', 'Plan Recheck Health? → Plan Recheck System Health']));
+  }, 60_000);
+
+  it('should enter at Rollback Begin when the process died in the monitoring window', async () => {
+    const outcome = await resume(await dieAt('MONITORING', { monitorWindowMs: 600_000 }));
+    expect([...transitions(outcome)]).toContain('How To Start → Rollback Begin');
+    expect(statePath(outcome).at(-1)).toBe('Attempts Exhausted');
+  }, 60_000);
+
+  it('should end the plan when Resume Attempt fails, touching nothing', async () => {
+    const outcome = await resume(await dieAt('AWAITING_APPROVAL', {}), (hh) => failState(hh, 'Resume Attempt'), false);
+    expect([...transitions(outcome)]).toContain('Resume Attempt → Report Plan Ended');
+    expect(statePath(outcome).at(-1)).toBe('Plan Failed');
   }, 60_000);
 });
 
