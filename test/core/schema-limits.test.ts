@@ -68,9 +68,28 @@ function refusal(parse: () => unknown): string[] | 'accepted' {
 
 const example = (name: string): unknown => parseYaml(readFileSync(join(__dirname, '..', '..', 'examples', name), 'utf8'));
 
+/**
+ * The KIS profile with the optional parts every limit lives in: a regression check, the user's own CloudWatch metrics,
+ * and enough load-test paths that thinkTimeSeconds (at most one second per path) can reach its own maximum.
+ */
+function fullProfile(): unknown {
+  const doc = example('kis-core-v3.profile.yml') as {
+    monitoring: Record<string, unknown>;
+    tests: { regression?: unknown[]; performance: { paths: string[] } };
+  };
+  const metric = (metricName: string, statistic: string) => ({ namespace: 'AWS/ApplicationELB', metricName, statistic, dimensions: { LoadBalancer: 'app/alb/0123456789abcdef' } });
+  doc.monitoring.source = 'cloudwatch';
+  doc.monitoring.cloudwatch = { latency: metric('TargetResponseTime', 'p95'), errors: metric('HTTPCode_Target_5XX_Count', 'Sum'), requests: metric('RequestCount', 'Sum') };
+  doc.tests.regression = [{ name: 'Templates list', path: '/api/v1/templates' }];
+  const paths = doc.tests.performance.paths;
+  // One path more than thinkTimeSeconds' maximum, so a value past it is refused by that bound alone.
+  for (let i = paths.length; i < 61; i += 1) paths.push(`/api/v1/load-${i}`);
+  return doc;
+}
+
 const DOCUMENTS = [
   {
-    what: 'profile', schema: EnvironmentProfileSchema, base: example('kis-core-v3.profile.yml'),
+    what: 'profile', schema: EnvironmentProfileSchema, base: fullProfile(),
     parse: (doc: unknown) => parseProfile(toYaml(doc)),
   },
   {

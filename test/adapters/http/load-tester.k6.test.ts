@@ -175,11 +175,14 @@ describe('HttpLoadTester.load, as the seed\'s k6 script', () => {
       checks: [{ path: '/redirect', expectedStatus: 200 }],
     });
 
-    // Assess: exactly the redirect answers failed
+    // Assess: exactly the redirect answers failed. The one virtual user may have one request in flight when the run
+    // ends: the server counted it, the load generator never got its answer.
     const redirects = hits.filter((h) => h.path === '/redirect').length;
     expect(redirects).toBeGreaterThan(5);
-    expect(result.checksFailed).toBe(redirects);
-    expect(result.errors).toBe(redirects);
+    expect(result.checksFailed).toBeGreaterThanOrEqual(redirects - 1);
+    expect(result.checksFailed).toBeLessThanOrEqual(redirects);
+    expect(result.errors).toBe(result.checksFailed);
+    expect(result.requests - result.errors).toBeGreaterThan(5);
   });
 
   it('should fail an answer slower than a response-time check', async () => {
