@@ -28,12 +28,20 @@ export async function readRollbackAlarms(deps: Pick<Deps, 'alarms' | 'log'>, env
 }
 
 /**
- * "name: reason" of each alarm the window must treat as breaching: ALARM, and INSUFFICIENT_DATA unless the profile
- * says missing data is not breaching (silence is not health).
+ * CloudWatch's reason for an alarm that has not been evaluated yet ("Unchecked: Initial alarm creation"): it says
+ * nothing about the metric, so the window waits for the first evaluation (pushed as a state change) instead of
+ * rolling back on it. PLAN has already refused to start ACT when the metrics had no recent datapoint.
+ */
+const NOT_YET_EVALUATED = /^Unchecked:/;
+
+/**
+ * "name: reason" of each alarm the window must treat as breaching: ALARM, and INSUFFICIENT_DATA (once evaluated)
+ * unless the profile says missing data is not breaching (silence is not health).
  */
 export function breachingInWindow(states: AlarmStates, monitoring: Pick<EnvironmentProfile['monitoring'], 'missingData'>): string[] {
   return states
-    .filter((s) => s.state === 'ALARM' || (s.state === 'INSUFFICIENT_DATA' && monitoring.missingData === 'breaching'))
+    .filter((s) => s.state === 'ALARM'
+      || (s.state === 'INSUFFICIENT_DATA' && monitoring.missingData === 'breaching' && !NOT_YET_EVALUATED.test(s.reason)))
     .map((s) => `${s.name}: ${s.state === 'ALARM' ? s.reason : `INSUFFICIENT_DATA counts as breaching (${s.reason})`}`);
 }
 

@@ -53,6 +53,14 @@ describe('rollback alarms from Act Begin to the end of TEST', () => {
     expect(h.alarms.reads).toBe(2);
   });
 
+  it('should not count an alarm that was never evaluated (CloudWatch: "Unchecked: Initial alarm creation") as breaching', () => {
+    // Prepare: the window opens before the first evaluation; a later state change is pushed
+    const states = [{ name: NAMES.latency, state: 'INSUFFICIENT_DATA' as const, reason: 'Unchecked: Initial alarm creation' }];
+
+    // Act + Assess
+    expect(breachingInWindow(states, { missingData: 'breaching' })).toEqual([]);
+  });
+
   it('should count ALARM as breaching in the window, and INSUFFICIENT_DATA only when missing data is breaching', () => {
     // Prepare
     const states = [
