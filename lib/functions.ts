@@ -14,6 +14,7 @@ import { FunctionWithLogGroup } from './function-with-log-group';
 import type { HostCommands } from './host-commands';
 import type { Notifications } from './notifications';
 import type { ProfileParameter } from './profile-parameter';
+import { UnscopedPolicy } from './unscoped-policy';
 
 /** What a function's role may do, each granted by the construct that owns the resource. */
 export type Capability =
@@ -111,7 +112,9 @@ export class RunbookFunctions extends Construct {
   readonly alarm: FunctionWithLogGroup<'alarm'>;
   readonly environment: OperatingEnvironment;
   private readonly props: RunbookFunctionsProps;
-  private metricsPolicy: iam.Policy | undefined;
+  /** GetMetricData takes no resource: one shared policy for the roles that read the alarms' metrics. */
+  private readonly metricsPolicy = new UnscopedPolicy(this, 'MetricsReadPolicy', { sid: 'ReadAlarmMetrics', actions: ['cloudwatch:GetMetricData'] },
+    'cloudwatch:GetMetricData supports no resource-level permissions (Service Authorization Reference); it reads the p95 latency and error rate the rollback alarms watch.');
 
   constructor(scope: Construct, id: string, props: RunbookFunctionsProps) {
     super(scope, id);
@@ -193,18 +196,8 @@ export class RunbookFunctions extends Construct {
     }));
   }
 
-  /** GetMetricData takes no resource: one shared policy, acknowledged once, attached to the roles that read metrics. */
   private grantMetrics(fn: FunctionWithLogGroup): void {
-    if (!this.metricsPolicy) {
-      this.metricsPolicy = new iam.Policy(this, 'MetricsReadPolicy', {
-        statements: [new iam.PolicyStatement({ sid: 'ReadAlarmMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
-      });
-      Validations.of(this.metricsPolicy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'cloudwatch:GetMetricData supports no resource-level permissions (Service Authorization Reference); it reads the p95 latency and error rate the rollback alarms watch.',
-      });
-    }
-    this.metricsPolicy.attachToRole(fn.executionRole);
+    this.metricsPolicy.attachTo(fn.executionRole);
   }
 }
 

@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { DOCUMENTS_DIR, DOCUMENT_NAMES } from '../documents';
 import { documentPolicyIssues, parseCommandDocument } from '../lambdas/core/documents';
 import type { EnvironmentProfile } from '../lambdas/core/schemas';
+import { UnscopedPolicy } from './unscoped-policy';
 
 /** Document names carry the environment, so two environments' stacks can share an account and region. */
 export const documentNamePrefix = (environment: string): string => `${environment}-`;
@@ -27,8 +28,19 @@ export class HostCommands extends Construct {
   readonly documentArns: string[];
   readonly commandLogGroup: logs.LogGroup;
   private readonly targets: EnvironmentProfile['targets'];
-  private resultsPolicy: iam.Policy | undefined;
-  private cancelPolicy: iam.Policy | undefined;
+  /** The command results (status-change events carry only the id). */
+  private readonly resultsPolicy = new UnscopedPolicy(this, 'CommandResultsPolicy', {
+    sid: 'ReadCommandResults',
+    // ListCommands tells a command that reached no instance (TargetCount 0) from one not yet listed.
+    actions: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands'],
+  }, 'ssm:GetCommandInvocation, ssm:ListCommandInvocations and ssm:ListCommands support no resource-level permissions (Service Authorization Reference); they only read the status and output of commands.');
+
+  /**
+   * CancelCommand for the rollback, which stops a step still running before it rolls back. It takes no resource ARN
+   * (Service Authorization Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html).
+   */
+  private readonly cancelPolicy = new UnscopedPolicy(this, 'CancelCommandsPolicy', { sid: 'CancelRunningCommands', actions: ['ssm:CancelCommand'] },
+    'ssm:CancelCommand supports no resource-level permissions (Service Authorization Reference); the rollback only cancels commands of its own change, read from the change table.');
 
   constructor(scope: Construct, id: string, props: HostCommandsProps) {
     super(scope, id);
@@ -109,43 +121,17 @@ export class HostCommands extends Construct {
     }
   }
 
-  /**
-   * CancelCommand for the rollback, which stops a step still running before it rolls back. It takes no resource ARN
-   * (Service Authorization Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html).
-   */
+  /** CancelCommand for the rollback (see cancelPolicy). */
   grantCancel(grantee: iam.IGrantable & { role?: iam.IRole }): void {
-    if (!this.cancelPolicy) {
-      this.cancelPolicy = new iam.Policy(this, 'CancelCommandsPolicy', {
-        statements: [new iam.PolicyStatement({ sid: 'CancelRunningCommands', actions: ['ssm:CancelCommand'], resources: ['*'] })],
-      });
-      Validations.of(this.cancelPolicy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ssm:CancelCommand supports no resource-level permissions (Service Authorization Reference); the rollback only cancels commands of its own change, read from the change table.',
-      });
-    }
     const role = grantee.role;
     if (!role) throw new Error('grantCancel needs a grantee with a role');
-    this.cancelPolicy.attachToRole(role);
+    this.cancelPolicy.attachTo(role);
   }
 
-  /** The command results (status-change events carry only the id); these calls take no resource ARN. */
+  /** The command results (see resultsPolicy). */
   grantResults(grantee: iam.IGrantable & { role?: iam.IRole }): void {
-    if (!this.resultsPolicy) {
-      this.resultsPolicy = new iam.Policy(this, 'CommandResultsPolicy', {
-        statements: [new iam.PolicyStatement({
-          sid: 'ReadCommandResults',
-          // ListCommands tells a command that reached no instance (TargetCount 0) from one not yet listed.
-          actions: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands'],
-          resources: ['*'],
-        })],
-      });
-      Validations.of(this.resultsPolicy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ssm:GetCommandInvocation, ssm:ListCommandInvocations and ssm:ListCommands support no resource-level permissions (Service Authorization Reference); they only read the status and output of commands.',
-      });
-    }
     const role = grantee.role;
     if (!role) throw new Error('grantResults needs a grantee with a role');
-    this.resultsPolicy.attachToRole(role);
+    this.resultsPolicy.attachTo(role);
   }
 }
