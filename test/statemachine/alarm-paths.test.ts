@@ -1,11 +1,11 @@
 // The rollback alarms cannot be blind, and they roll back from Act Begin until TEST ends: each rule run as a path of
 // statemachines/runbook.asl.json on the local engine with the real handlers over in-memory adapters.
-import { createHarness, statePath, testProfile, TEST_ENV, type Harness } from '../support/harness';
+import { createHarness, PATHS, statePath, testProfile, TEST_ENV, type Harness } from '../support/harness';
 import { eventually } from '../support/fakes';
 
-const PREFLIGHT = ['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
-const PLAN = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Check Alarms'];
-const ROLLBACK_TO_PLAN = ['Rollback Begin', 'Rollback Run Steps', 'Report Rollback', 'Attempts Left?', 'Rolled Back To Plan'];
+const PREFLIGHT = PATHS.PREFLIGHT;
+const PLAN = PATHS.PLAN;
+const ROLLBACK_TO_PLAN = PATHS.ROLLBACK_TO_PLAN;
 const ID = 'CR-2026-900';
 const ERROR_RATE = `runbook-${TEST_ENV}-error-rate`;
 

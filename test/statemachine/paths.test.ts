@@ -1,17 +1,17 @@
 // Every path of statemachines/runbook.asl.json, executed on the local engine with the real handlers
 // over in-memory adapters; each asserts the path through the engine's history and the store's records.
-import { createHarness, statePath, testChange, testProfile, TEST_ENV, type Harness } from '../support/harness';
+import { createHarness, PATHS, statePath, testChange, testProfile, TEST_ENV, type Harness } from '../support/harness';
 import { eventually } from '../support/fakes';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { requestCancel } from '../../lambdas/phases/cancel';
 import { interruptChange } from '../../lambdas/phases/common';
 import { recoverInterrupted, rollbackInterrupted } from '../../lambdas/phases/resume';
 
-const PREFLIGHT = ['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'];
-const PLAN = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Check Alarms'];
+const PREFLIGHT = PATHS.PREFLIGHT;
+const PLAN = PATHS.PLAN;
 const PLAN_WITH_RECHECK = ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Recheck System Health', 'Plan Check Alarms'];
 const ACT = ['Act Begin', 'Act Run Steps', 'Monitor Window'];
-const ROLLBACK_TO_PLAN = ['Rollback Begin', 'Rollback Run Steps', 'Report Rollback', 'Attempts Left?', 'Rolled Back To Plan'];
+const ROLLBACK_TO_PLAN = PATHS.ROLLBACK_TO_PLAN;
 
 describe('runbook state machine on the local engine', () => {
   let h: Harness;

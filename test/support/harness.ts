@@ -108,3 +108,10 @@ export function createHarness(options: {
 export function statePath(outcome: ExecutionOutcome): string[] {
   return outcome.history.filter((e) => e.type === 'StateEntered' && !e.parentState && e.stateName).map((e) => e.stateName as string);
 }
+
+/** The top-level states of the usual runs of statemachines/runbook.asl.json, for path assertions. */
+export const PATHS = {
+  PREFLIGHT: ['How To Start', 'Start Attempt', 'PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup', 'PreFlight Passed'],
+  PLAN: ['Plan Assess Risk', 'Plan Await Approvals', 'Plan Schedule', 'Plan Wait For Change Window', 'Plan Recheck Health?', 'Plan Check Alarms'],
+  ROLLBACK_TO_PLAN: ['Rollback Begin', 'Rollback Run Steps', 'Report Rollback', 'Attempts Left?', 'Rolled Back To Plan'],
+} as const;

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpLoadTester } from '../../../lambdas/adapters/http/load-tester';
+import { readBody } from '../../support/http';
 import type { LoginSpec } from '../../../lambdas/ports';
 
 const CREDENTIALS = { email: 'qa@example.test', password: 'resolved-from-the-parameter-store' };
@@ -16,14 +17,6 @@ let baseUrl: string;
 let issued: string[];
 let logins: number;
 let hits: { path: string; authorization?: string }[];
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => { body += chunk.toString('utf8'); });
-    req.on('end', () => resolve(body));
-  });
-}
 
 beforeEach(async () => {
   issued = [];

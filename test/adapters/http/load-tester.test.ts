@@ -1,8 +1,9 @@
 // HTTP load tester: smoke checks (expected status, login token hand-off, failures) and an autocannon run against
 // a node:http server on 127.0.0.1 that fails a known fraction of requests.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpLoadTester } from '../../../lambdas/adapters/http/load-tester';
+import { readBody } from '../../support/http';
 import type { HttpCheck } from '../../../lambdas/core/schemas';
 
 interface Seen { method: string; path: string; authorization?: string; contentType?: string; body: string }
@@ -11,14 +12,6 @@ let server: Server;
 let baseUrl: string;
 let seen: Seen[];
 let answered: { total: number; failed: number; byPath: Record<string, number> };
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => { body += chunk.toString('utf8'); });
-    req.on('end', () => resolve(body));
-  });
-}
 
 beforeEach(async () => {
   seen = [];
