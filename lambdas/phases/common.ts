@@ -107,11 +107,6 @@ export async function rollbackAlarmStates(deps: Pick<Deps, 'alarms'>, environmen
   return deps.alarms.states([names.latency, names.errorRate]);
 }
 
-/** "name: reason" of each rollback alarm in ALARM; empty when none is. */
-export async function firingRollbackAlarms(deps: Pick<Deps, 'alarms'>, environment: string): Promise<string[]> {
-  return (await rollbackAlarmStates(deps, environment)).filter((s) => s.state === 'ALARM').map((s) => `${s.name}: ${s.reason}`);
-}
-
 /** A host-command step as the Map state iterates it. */
 export interface ResolvedStep extends CommandStep {
   index: number;
