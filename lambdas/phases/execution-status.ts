@@ -6,7 +6,7 @@
 // ended its change: the event is then recorded as nothing to do.
 import { CHANGE_ID } from '../core/schemas';
 import { ChangeCancelled } from '../core/errors';
-import { cancelCause, FINAL_STATUSES, type ChangeRecord, type ChangeStatus } from '../core/records';
+import { cancelCause, FINAL_STATUSES, resumeExecutionName, type ChangeRecord, type ChangeStatus } from '../core/records';
 import type { Deps, ExecutionInput } from '../ports';
 import { loadChange, recordEvent } from './common';
 import { endAttempt } from './report';
@@ -44,11 +44,6 @@ export interface ExecutionRef {
   attempt: number;
   /** Set when the execution was itself a rollback-only run (its n). */
   rollbackRun?: number;
-}
-
-/** A rollback-only run of an attempt: `<change id>-<attempt>-r<n>`. */
-export function rollbackExecutionName(changeId: string, attempt: number, n: number): string {
-  return `${changeId}-${attempt}-r${n}`;
 }
 
 const NAME = /^(CR-\d{4}-\d{3,})(?:-(\d+))?(?:-r(\d+))?$/;
@@ -150,7 +145,7 @@ async function startRollbackRun(deps: Deps, change: ChangeRecord, end: Execution
   // (a resumed run): names of ended executions cannot be reused.
   const deadRun = parseExecutionName(end.name)?.rollbackRun ?? 0;
   const n = typeof again?.data?.n === 'number' ? again.data.n : Math.max(runs.length, deadRun) + 1;
-  const name = rollbackExecutionName(change.id, change.attempt, n);
+  const name = resumeExecutionName(change.id, change.attempt, n);
   const input: ExecutionInput = { changeId: change.id, attempt: change.attempt, entry: 'rollback', failure };
   const { executionId } = await deps.executions.start(name, input);
   if (!again) {

@@ -6,7 +6,8 @@ import { MemoryChangeStore } from '../../lambdas/adapters/memory/change-store';
 import { LocalEventBus } from '../../lambdas/embedded/event-bus';
 import { handle } from '../../lambdas/handlers/execution-status';
 import { transition } from '../../lambdas/phases/common';
-import { executionRef, parseExecutionName, rollbackExecutionName } from '../../lambdas/phases/execution-status';
+import { executionRef, parseExecutionName } from '../../lambdas/phases/execution-status';
+import { resumeExecutionName } from '../../lambdas/core/records';
 import { submitChange } from '../../lambdas/phases/submit';
 import type { ChangeStatus } from '../../lambdas/core/records';
 import type { Deps, ExecutionInput, Executions } from '../../lambdas/ports';
@@ -234,6 +235,6 @@ describe('unfinished executions', () => {
     expect(executionRef({ name: 'whatever', input: '{"changeId":"CR-2026-101","attempt":2}' })).toEqual({ changeId: 'CR-2026-101', attempt: 2 });
     expect(executionRef({ name: 'CR-2026-101-2', input: null })).toEqual({ changeId: 'CR-2026-101', attempt: 2 });
     expect(executionRef({ name: 'CR-2026-101-2', input: '{not json' })).toEqual({ changeId: 'CR-2026-101', attempt: 2 });
-    expect(rollbackExecutionName('CR-2026-101', 2, 1)).toBe('CR-2026-101-2-r1');
+    expect(resumeExecutionName('CR-2026-101', 2, 1)).toBe('CR-2026-101-2-r1');
   });
 });
