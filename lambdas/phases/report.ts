@@ -110,14 +110,12 @@ export function reportInputFrom(input: {
 }): ReportInput {
   const { change, events, commands } = input;
   const tests: ReportTest[] = [];
-  for (const e of events.filter((ev) => ev.type === 'test.smoke')) {
-    for (const r of dataOf<SmokeResult[]>(e, 'results') ?? []) {
-      tests.push({ type: 'smoke', name: r.name, status: r.status, durationMs: r.durationMs, ...(r.details ? { details: r.details } : {}), ...(r.error ? { error: r.error } : {}) });
-    }
-  }
-  for (const e of events.filter((ev) => ev.type === 'test.regression')) {
-    for (const r of dataOf<SmokeResult[]>(e, 'results') ?? []) {
-      tests.push({ type: 'regression', name: r.name, status: r.status, durationMs: r.durationMs, ...(r.details ? { details: r.details } : {}), ...(r.error ? { error: r.error } : {}) });
+  // Smoke tests first, then the regression checks: each list's results as its TEST event recorded them.
+  for (const type of ['smoke', 'regression'] as const) {
+    for (const e of events.filter((ev) => ev.type === `test.${type}`)) {
+      for (const r of dataOf<SmokeResult[]>(e, 'results') ?? []) {
+        tests.push({ type, name: r.name, status: r.status, durationMs: r.durationMs, ...(r.details ? { details: r.details } : {}), ...(r.error ? { error: r.error } : {}) });
+      }
     }
   }
   const perf = last(events, 'test.performance');
