@@ -17,4 +17,12 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  {
+    // The web console's ES modules run in the browser (served as they are by `runbook serve`, no build step).
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { document: 'readonly', window: 'readonly', location: 'readonly', sessionStorage: 'readonly', TextDecoderStream: 'readonly', AbortController: 'readonly' },
+    },
+  },
 );

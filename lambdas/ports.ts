@@ -119,8 +119,23 @@ export interface MetricsSnapshot {
   memoryPercent?: number;
 }
 
+/** One alarm period's figures (the console's monitoring chart). */
+export interface MetricsPeriod {
+  /** The period's start. */
+  at: string;
+  requests: number;
+  /** Undefined when the period had no samples. */
+  p95Ms?: number;
+  errorRate?: number;
+}
+
 export interface Metrics {
   snapshot(windowSeconds: number): Promise<MetricsSnapshot>;
+  /**
+   * The last `windowSeconds` per alarm period, oldest first (bounded: the newest few hundred periods). Optional: an
+   * adapter that cannot tell leaves it out and the window's event holds the snapshot only.
+   */
+  series?(windowSeconds: number): Promise<MetricsPeriod[]>;
 }
 
 export interface Callbacks {

@@ -142,7 +142,11 @@ async function startClaimed(options: StartServerOptions, home: string, lock: Hom
       onRequest: (req, res) => write(`  ${req.method} ${req.path} → ${res.statusCode}${req.identity ? ` (${req.identity.id})` : ''}`),
     });
     const authenticator = new OperatorAuthenticator(home);
-    server = await listen({ api, authenticate: (h) => authenticator.authenticate(h), port: options.port ?? DEFAULT_PORT, log });
+    server = await listen({
+      api, authenticate: (h) => authenticator.authenticate(h), port: options.port ?? DEFAULT_PORT, log,
+      // The web console at / and its live feed at /events, pushed from the store's writes.
+      console: { subscribe: (listener) => rt.feed.subscribe(listener) },
+    });
     const serveFile = join(home, SERVE_FILE);
     // The store's DynamoDB endpoint, so standard DynamoDB tools (AWS CLI --endpoint-url, SDKs) can read the records.
     const storeEndpoint = rt.dynamo.endpoint;
@@ -150,6 +154,7 @@ async function startClaimed(options: StartServerOptions, home: string, lock: Hom
       writeFileSync(serveFile, `${JSON.stringify({ url: server.url, pid: process.pid, environment: profile.name, storeEndpoint, storeTable: LOCAL_TABLE_NAME, startedAt: new Date().toISOString() }, null, 2)}\n`);
     }
     write(`runbook serve: ${server.url} — environment ${profile.name} on the embedded engine (store ${options.persist === false ? 'in memory' : join(home, 'data')})`);
+    write(`  console: ${server.url}/ (sign in with an operator token)`);
     write(`  store: DynamoDB API at ${storeEndpoint}, table ${LOCAL_TABLE_NAME} (any credentials, region local)`);
     write(`  operator ${operator}: token ${created ? 'created and ' : ''}in ${join(home, TOKEN_FILE)} (it submits; approvers need their own: npx runbook operator add NAME, listed in the profile's approvers)`);
 

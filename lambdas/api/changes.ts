@@ -4,6 +4,8 @@ import { ValidationError } from '../core/errors';
 import { evaluateApprovals } from '../core/approvals';
 import { STATUSES, executionNameFor, type Approval, type ChangeEvent, type ChangeRecord, type ChangeStatus } from '../core/records';
 import { ChangeRequestSchema, validateWithWarnings } from '../core/schemas';
+import { rollbackLimits } from '../core/thresholds';
+import type { MetricsPeriod, MetricsSnapshot } from '../ports';
 import { loadChange } from '../phases/common';
 import { submitChange } from '../phases/submit';
 import { parseBody } from './body';
@@ -106,6 +108,28 @@ export function timelineView(events: ChangeEvent[]): Record<string, unknown>[] {
   }));
 }
 
+/**
+ * The monitoring window as the console charts it: the limits the rollback alarms compare with, and the periods the
+ * latest window recorded (its `metrics.release` event: per period where the metrics could tell, else one snapshot).
+ */
+export function monitoringView(change: Pick<ChangeRecord, 'profile'>, events: ChangeEvent[]): Record<string, unknown> {
+  const mon = change.profile.monitoring;
+  const limits = rollbackLimits(mon);
+  const latest = [...events].reverse().find((e) => e.type === 'metrics.release');
+  const series = latest?.data?.series as MetricsPeriod[] | undefined;
+  const snapshot = latest?.data?.metrics as MetricsSnapshot | undefined;
+  const periods = series ?? (snapshot ? [{
+    at: snapshot.at, requests: snapshot.requests,
+    ...(snapshot.p95Ms !== undefined ? { p95Ms: snapshot.p95Ms } : {}), ...(snapshot.errorRate !== undefined ? { errorRate: snapshot.errorRate } : {}),
+  }] : []);
+  return {
+    windowSeconds: mon.windowSeconds, periodSeconds: mon.periodSeconds, p95Ms: mon.p95Ms, errorRate: mon.errorRate,
+    rollbackFactor: mon.rollbackFactor, rollbackP95Ms: limits.p95Ms, rollbackErrorRate: limits.errorRate,
+    ...(latest ? { attempt: latest.attempt, releaseLiveAt: latest.data?.releaseLiveAt } : {}),
+    periods,
+  };
+}
+
 export async function get(ctx: ApiContext, req: ApiRequest, id: string): Promise<ApiResponse> {
   const change = await loadChange(ctx.deps, id);
   const [events, approvals] = await Promise.all([ctx.deps.store.listEvents(id), ctx.deps.store.listApprovals(id, change.attempt)]);
@@ -126,6 +150,7 @@ export async function get(ctx: ApiContext, req: ApiRequest, id: string): Promise
     ...(nextAttempt ? { nextAttempt } : {}),
     ...(change.cancelRequest ? { cancelRequest: change.cancelRequest } : {}),
     timeline: timelineView(events),
+    monitoring: monitoringView(change, events),
     watch: watchLinks(ctx, req, change),
   });
 }

@@ -3,7 +3,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../ports';
-import { errorResponse, MAX_BODY_BYTES, PayloadTooLargeError, type ApiResponse, type Identity } from './http';
+import { consoleResponse, EventStreams, hostAllowed, type EventStreamOptions } from './console';
+import { errorResponse, json, MAX_BODY_BYTES, PayloadTooLargeError, UnauthorizedError, type ApiResponse, type Identity } from './http';
 import type { Api } from './router';
 
 export interface NodeServerOptions {
@@ -14,6 +15,8 @@ export interface NodeServerOptions {
   host?: '127.0.0.1';
   maxBodyBytes?: number;
   log: Logger;
+  /** The web console (`GET /`, `/console/*`) and its live feed (`GET /events`); without it those paths are the API's 404. */
+  console?: EventStreamOptions;
 }
 
 export interface NodeServer {
@@ -43,13 +46,43 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
   });
 }
 
+/** The console's page and assets, and `GET /events`; false when the path is the API's. */
+async function serveConsole(req: IncomingMessage, res: ServerResponse, streams: EventStreams, options: NodeServerOptions): Promise<boolean> {
+  const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+  if (path === '/events') {
+    req.resume();
+    // A bearer header, like every route: EventSource cannot send one, so the page reads this with fetch().
+    const identity = options.authenticate(req.headers.authorization);
+    if (!identity) {
+      send(res, errorResponse(new UnauthorizedError('authentication required: send "Authorization: Bearer <token>" (the page reads /events with fetch, never with the token in the URL)'), options.log));
+    } else if (!streams.accept(res, identity.id)) {
+      send(res, json(503, { error: { code: 'TooManyStreams', message: 'too many event streams are open: close a console tab and try again' } }), { 'retry-after': '5' });
+    }
+    return true;
+  }
+  const page = consoleResponse(path);
+  if (!page) return false;
+  req.resume();
+  send(res, page);
+  return true;
+}
+
 export async function listen(options: NodeServerOptions): Promise<NodeServer> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   let baseUrl = '';
+  let port = 0;
+  const streams = options.console ? new EventStreams(options.console) : undefined;
   const server = createServer((req, res) => {
     void (async () => {
       try {
+        // DNS rebinding: a page served under another name that resolves to 127.0.0.1 must not reach the API.
+        if (!hostAllowed(req.headers.host, port)) {
+          req.resume();
+          send(res, json(421, { error: { code: 'MisdirectedRequest', message: `Host "${req.headers.host ?? ''}" is not this server: use http://127.0.0.1:${port}` } }), { connection: 'close' });
+          return;
+        }
+        if (streams && req.method === 'GET' && (await serveConsole(req, res, streams, options))) return;
         const declared = Number(req.headers['content-length'] ?? '0');
         if (declared > limit) {
           // Refused on the header alone; the connection closes so the client stops sending.
@@ -86,7 +119,7 @@ export async function listen(options: NodeServerOptions): Promise<NodeServer> {
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   baseUrl = `http://${host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
@@ -95,6 +128,8 @@ export async function listen(options: NodeServerOptions): Promise<NodeServer> {
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
+        // Event streams never go idle on their own.
+        streams?.closeAll();
         server.closeIdleConnections();
         // Requests still running get a moment to answer; a client that keeps a connection open does not hold the exit.
         setTimeout(() => server.closeAllConnections(), 2_000).unref();

@@ -12,6 +12,7 @@ import { LocalProbe } from '../adapters/local/probe';
 import { rollbackAlarmDefinitions } from '../core/alarm-evaluator';
 import type { EnvironmentProfile } from '../core/schemas';
 import type { Alarms, Clock, HostCommands, LoadTester, Logger, Metrics, Notifier, ParameterSource } from '../ports';
+import { ChangeFeed } from './change-feed';
 import { startDynalite, type EmbeddedDynamo } from './dynalite';
 import { EmbeddedEngine, routeEvents, type EngineOptions } from './engine';
 import { LocalEventBus } from './event-bus';
@@ -51,6 +52,8 @@ export interface LocalRuntime {
   probe: LocalProbe;
   bus: LocalEventBus;
   dynamo: EmbeddedDynamo;
+  /** Every write of a change's record, event, approval or report, as it happens (the console's `GET /events`). */
+  feed: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -64,7 +67,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await dynamo.close();
     throw err;
   }
-  const store = new DynamoChangeStore(dynamo.client, LOCAL_TABLE_NAME, { now: () => clock.now() });
+  const feed = new ChangeFeed();
+  const store = new DynamoChangeStore(dynamo.client, LOCAL_TABLE_NAME, { now: () => clock.now(), onWritten: (write) => feed.publish(write) });
   const bus = new LocalEventBus({ log: options.log });
   const hosts = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot: options.hostRoot, bus, clock });
   const { profile } = options;
@@ -92,7 +96,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   routeEvents(bus, engine);
   return {
-    engine, store, hosts, probe, bus, dynamo,
+    engine, store, hosts, probe, bus, dynamo, feed,
     async close() {
       for (const name of engine.executionNames()) engine.abort(name);
       await probe.stop();

@@ -90,7 +90,12 @@ export async function recordReleaseMetrics(deps: Deps, change: ChangeRecord, att
     deps.log.warn('reading the release metrics failed', { changeId: change.id, error: (err as Error).message });
     return;
   }
-  await recordEvent(deps, change, { type: 'metrics.release', phase: 'ACT', message: `metrics of the release while it was live (${seconds}s)`, data: { metrics, releaseLiveAt: live } }, attempt);
+  // Per period as well where the metrics can tell (the console charts it); a failure costs the chart, not the window.
+  const series = deps.metrics.series ? await deps.metrics.series(seconds).catch(() => undefined) : undefined;
+  await recordEvent(deps, change, {
+    type: 'metrics.release', phase: 'ACT', message: `metrics of the release while it was live (${seconds}s)`,
+    data: { metrics, releaseLiveAt: live, ...(series ? { series } : {}) },
+  }, attempt);
 }
 
 export async function closeMonitor(deps: Deps, changeId: string, attempt: number): Promise<{ closed: boolean }> {

@@ -82,6 +82,22 @@ const keyOf = (key: ItemKey): Item => ({ [PARTITION_KEY]: { S: key.pk }, [SORT_K
 export interface DynamoChangeStoreOptions {
   /** The store's clock for `updatedAt`, lock times and callback expiry (the handlers' Clock in practice). */
   now?: () => Date;
+  /**
+   * Told after each write of a change's record, event, approval or report succeeded (the local console's live feed,
+   * `GET /events`). Called synchronously; what it throws is ignored, a listener never fails a write.
+   */
+  onWritten?: (write: ChangeWrite) => void;
+}
+
+/** What a write touched, enough for a watcher to know which change to read again. */
+export interface ChangeWrite {
+  changeId: string;
+  kind: 'change' | 'event' | 'approval' | 'report';
+  at: string;
+  status?: string;
+  /** Events: their type and sequence number. */
+  type?: string;
+  seq?: number;
 }
 
 export class DynamoChangeStore implements ChangeStore {
@@ -89,10 +105,21 @@ export class DynamoChangeStore implements ChangeStore {
   private readonly now: () => Date;
   /** The last chain head this store saw per change: only a first guess, the conditional put decides. */
   private readonly heads = new Map<string, ChainLink>();
+  private readonly onWritten: ((write: ChangeWrite) => void) | undefined;
 
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, options: DynamoChangeStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
     this.nextEventId = monotonicIds(() => this.now().getTime());
+    this.onWritten = options.onWritten;
+  }
+
+  private written(write: Omit<ChangeWrite, 'at'>): void {
+    if (!this.onWritten) return;
+    try {
+      this.onWritten({ ...write, at: this.now().toISOString() });
+    } catch {
+      // A watcher's failure is the watcher's: the record is written.
+    }
   }
 
   async createChange(change: ChangeRecord): Promise<{ created: true } | { created: false; existing: ChangeRecord }> {
@@ -101,7 +128,10 @@ export class DynamoChangeStore implements ChangeStore {
       Item: toItem(keys.change(change.id), change, changeIndexKeys(change)),
       ConditionExpression: 'attribute_not_exists(pk)',
     })));
-    if (written) return { created: true };
+    if (written) {
+      this.written({ changeId: change.id, kind: 'change', status: change.status });
+      return { created: true };
+    }
     const existing = await this.getChange(change.id);
     // Changes are never deleted, so a failed attribute_not_exists means the item is there.
     if (!existing) throw new ConflictError(`change ${change.id}: conditional create failed but no change is stored`);
@@ -143,7 +173,11 @@ export class DynamoChangeStore implements ChangeStore {
       ExpressionAttributeValues: values,
       ReturnValues: 'ALL_NEW',
     })));
-    if (output?.Attributes) return fromItem<ChangeRecord>(output.Attributes);
+    if (output?.Attributes) {
+      const updated = fromItem<ChangeRecord>(output.Attributes);
+      this.written({ changeId: id, kind: 'change', status: updated.status });
+      return updated;
+    }
 
     // dynalite does not return the old item on a failed condition (ReturnValuesOnConditionCheckFailure), so read it.
     const current = await this.getChange(id);
@@ -193,6 +227,7 @@ export class DynamoChangeStore implements ChangeStore {
       })));
       if (written) {
         this.rememberHead(event.changeId, { seq: stored.seq as number, hash: stored.hash as string });
+        this.written({ changeId: stored.changeId, kind: 'event', type: stored.type, seq: stored.seq as number, ...(stored.status ? { status: stored.status } : {}) });
         return stored;
       }
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * attempt)));
@@ -235,7 +270,10 @@ export class DynamoChangeStore implements ChangeStore {
       Item: toItem(key, approval),
       ConditionExpression: 'attribute_not_exists(pk)',
     })));
-    if (written) return { created: true };
+    if (written) {
+      this.written({ changeId: approval.changeId, kind: 'approval' });
+      return { created: true };
+    }
     const existing = await this.getItem<Approval>(key);
     return existing ? { created: false, existing } : { created: false };
   }
@@ -319,6 +357,7 @@ export class DynamoChangeStore implements ChangeStore {
 
   async putReport(report: StoredReport): Promise<void> {
     await this.putItem(keys.report(report.changeId, report.attempt), report);
+    this.written({ changeId: report.changeId, kind: 'report' });
   }
 
   async getReport(changeId: string, attempt?: number): Promise<StoredReport | undefined> {

@@ -3,7 +3,7 @@
 // "CloudWatch Alarm State Change" events EventBridge would deliver on AWS.
 import { evaluateAlarm, evaluationRangeLength, percentile, type AlarmDefinition, type ProbeMetric } from '../../core/alarm-evaluator';
 import { alarmStateChangeEvent, type EventBus } from '../../core/events';
-import type { AlarmDataRecency, AlarmStateValue, Alarms, Clock, Logger, Metrics, MetricsSnapshot } from '../../ports';
+import type { AlarmDataRecency, AlarmStateValue, Alarms, Clock, Logger, Metrics, MetricsPeriod, MetricsSnapshot } from '../../ports';
 
 export interface LocalProbeOptions {
   baseUrl: string;
@@ -59,6 +59,8 @@ interface Sample {
 interface AlarmState { value: AlarmStateValue; reason: string; timestamp: string }
 
 const NAMESPACE = 'Runbook/LocalProbe';
+/** A window's series kept on its event is bounded, so the event stays a small item whatever the window's length. */
+export const MAX_SERIES_PERIODS = 360;
 /** How often the probe checks for ended periods and traffic changes between rounds. */
 const PULSE_MS = 100;
 /** Requests per path allowed in flight: a hanging target gets no unbounded pile of probes. */
@@ -200,6 +202,24 @@ export class LocalProbe implements Alarms, Metrics {
     const now = this.options.clock.now();
     const stats = statistics(this.samples, now.getTime() - windowSeconds * 1000, now.getTime());
     return { at: now.toISOString(), windowSeconds, requests: stats.requests, p95Ms: stats.p95LatencyMs, errorRate: stats.errorRate };
+  }
+
+  /** Each alarm period of the last `windowSeconds`, oldest first, from the samples kept (the console's chart). */
+  async series(windowSeconds: number): Promise<MetricsPeriod[]> {
+    const now = this.options.clock.now().getTime();
+    const last = Math.floor(now / this.periodMs);
+    const first = Math.max(Math.floor((now - windowSeconds * 1000) / this.periodMs), last - MAX_SERIES_PERIODS + 1);
+    const out: MetricsPeriod[] = [];
+    for (let period = first; period <= last; period++) {
+      const start = period * this.periodMs;
+      const stats = statistics(this.samples, start, Math.min(start + this.periodMs, now));
+      out.push({
+        at: new Date(start).toISOString(), requests: stats.requests,
+        ...(stats.p95LatencyMs !== undefined ? { p95Ms: stats.p95LatencyMs } : {}),
+        ...(stats.errorRate !== undefined ? { errorRate: stats.errorRate } : {}),
+      });
+    }
+    return out;
   }
 
   /** The completed periods of the evaluation range since the probe started, oldest first, as the alarms saw them. */

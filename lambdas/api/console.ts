@@ -1,0 +1,124 @@
+// The local web console's server side, for `runbook serve` only (node:http, never behind API Gateway): the page and
+// its assets from the checked-in web/ folder (no build step, nothing from another origin), the state machine
+// definition the page draws, and `GET /events` — Server-Sent Events of the store's writes for signed-in operators.
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { ChangeWrite } from '../adapters/dynamodb/change-store';
+import { text, type ApiResponse } from './http';
+
+export const WEB_DIR = join(__dirname, '..', '..', 'web');
+export const ASL_FILE = join(__dirname, '..', '..', 'statemachines', 'runbook.asl.json');
+/** Where the page's assets hang: `/console/<file>`. */
+export const ASSET_PREFIX = '/console/';
+
+/**
+ * Everything the page loads comes from this origin; no inline script or style, no frames, no forms posted elsewhere.
+ * Another site can neither script the page nor read what it fetches.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
+  "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': CONSOLE_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+const TYPES: Record<string, string> = {
+  html: 'text/html', js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml', json: 'application/json',
+};
+
+/** Flat names only: no directories, no dot-files, so a path can never leave web/. */
+const ASSET_NAME = /^[a-z0-9][a-z0-9-]*\.(js|css|svg)$/;
+
+function asset(file: string, type: string): ApiResponse {
+  const body = readFileSync(file, 'utf8');
+  const out = text(200, body, type);
+  return { ...out, headers: { ...out.headers, ...SECURITY_HEADERS } };
+}
+
+/** The console's page or one of its assets for a GET of `path`; undefined when the path is not the console's. */
+export function consoleResponse(path: string): ApiResponse | undefined {
+  if (path === '/' || path === '/index.html') return asset(join(WEB_DIR, 'index.html'), TYPES.html as string);
+  if (!path.startsWith(ASSET_PREFIX)) return undefined;
+  const name = path.slice(ASSET_PREFIX.length);
+  // The definition the graph is drawn from: the same file both engines run.
+  if (name === 'runbook.asl.json') return asset(ASL_FILE, TYPES.json as string);
+  if (!ASSET_NAME.test(name)) return undefined;
+  try {
+    return asset(join(WEB_DIR, name), TYPES[name.slice(name.lastIndexOf('.') + 1)] as string);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Only the loopback address and the port being served: a page on another name (DNS rebinding) is refused. */
+export function hostAllowed(host: string | undefined, port: number): boolean {
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+}
+
+export interface EventStreamOptions {
+  subscribe: (listener: (write: ChangeWrite) => void) => () => void;
+  /** Streams open at once, all pages together; one more is refused with 503. */
+  maxStreams?: number;
+  /** A comment line this often keeps proxies and the page's reader from taking a quiet stream for a dead one. */
+  heartbeatMs?: number;
+}
+
+export const DEFAULT_MAX_STREAMS = 16;
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
+/** The open `GET /events` streams: each subscribed to the feed while its connection lasts. */
+export class EventStreams {
+  private readonly open = new Set<ServerResponse>();
+  private readonly max: number;
+  private readonly heartbeatMs: number;
+
+  constructor(private readonly options: EventStreamOptions) {
+    this.max = options.maxStreams ?? DEFAULT_MAX_STREAMS;
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** False when the limit is reached (the caller answers 503). */
+  accept(res: ServerResponse, caller: string): boolean {
+    if (this.open.size >= this.max) return false;
+    this.open.add(res);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive',
+      'x-accel-buffering': 'no', ...SECURITY_HEADERS,
+    });
+    res.write(`retry: 3000\nevent: hello\ndata: ${JSON.stringify({ caller, at: new Date().toISOString() })}\n\n`);
+    const unsubscribe = this.options.subscribe((write) => {
+      res.write(`event: change\ndata: ${JSON.stringify(write)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), this.heartbeatMs);
+    heartbeat.unref();
+    let cleaned = false;
+    const cleanup = (): void => {
+      if (cleaned) return;
+      cleaned = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      this.open.delete(res);
+    };
+    // The response's close, not the request's: a request emits 'close' as soon as its (empty) body has been read.
+    res.on('close', cleanup);
+    res.on('error', cleanup);
+    return true;
+  }
+
+  /** Ends every stream (the server is stopping): pages see the end and reconnect to the next server. */
+  closeAll(): void {
+    for (const res of [...this.open]) res.end();
+  }
+}

@@ -1,0 +1,357 @@
+// The local web console of `runbook serve`: sign in with an operator token (kept in this tab's session storage and
+// sent as a bearer header, never in a URL), the changes, one change's graph, timeline, approvals, monitoring window
+// and report, and the operator's actions through the same API routes the CLI uses. Live updates come from
+// GET /events read with fetch() and a stream reader (EventSource cannot send the Authorization header): one stream
+// per page, reconnecting when it ends.
+import { drawChart } from './chart.js';
+import { dateTime, fill, h, time } from './dom.js';
+import { drawGraph, layout } from './graph.js';
+
+const TOKEN_KEY = 'runbook.operatorToken';
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY) ?? '',
+  changes: [],
+  selected: undefined,
+  asl: undefined,
+  geometry: undefined,
+  stream: undefined,
+  refreshTimer: undefined,
+};
+
+class ApiError extends Error {
+  constructor(status, body) {
+    const error = body?.error;
+    super(error ? `${status} ${error.code}: ${error.message}` : `HTTP ${status}`);
+    this.status = status;
+    this.fields = error?.fields ?? [];
+  }
+}
+
+/** One API call as the signed-in operator; JSON answers parsed, text kept as text. */
+async function api(method, path, body, { signingIn = false } = {}) {
+  const res = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${state.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    cache: 'no-store',
+  });
+  const type = res.headers.get('content-type') ?? '';
+  const payload = type.includes('json') ? await res.json().catch(() => undefined) : await res.text();
+  if (res.status === 401 && !signingIn) signOut('Your token was refused (401): sign in again.');
+  if (!res.ok) throw new ApiError(res.status, typeof payload === 'object' ? payload : undefined);
+  return payload;
+}
+
+function errorText(err) {
+  if (!(err instanceof ApiError)) return String(err?.message ?? err);
+  return [err.message, ...err.fields.map((f) => `  ${f.path || '(body)'}: ${f.message}`)].join('\n');
+}
+
+// ---- sign-in -------------------------------------------------------------------------------------------------------
+
+async function signIn(token) {
+  state.token = token;
+  try {
+    state.changes = (await api('GET', '/changes?limit=100', undefined, { signingIn: true })).items;
+  } catch (err) {
+    state.token = '';
+    sessionStorage.removeItem(TOKEN_KEY);
+    fill($('signin-error'), err instanceof ApiError && err.status === 401 ? 'That token was refused (401): check it and try again.' : errorText(err));
+    showSignIn();
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  fill($('signin-error'));
+  $('signin').hidden = true;
+  $('app').hidden = false;
+  $('signout').hidden = false;
+  renderList();
+  openStream();
+  route();
+}
+
+function showSignIn() {
+  $('signin').hidden = false;
+  $('app').hidden = true;
+  $('signout').hidden = true;
+  $('token').focus();
+}
+
+function signOut(message) {
+  state.token = '';
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.stream?.abort();
+  state.stream = undefined;
+  setLive(false);
+  fill($('who'));
+  fill($('signin-error'), message ?? '');
+  showSignIn();
+}
+
+// ---- live updates --------------------------------------------------------------------------------------------------
+
+function setLive(on) {
+  $('live').className = `live ${on ? 'on' : 'off'}`;
+  fill($('live'), on ? 'live' : 'offline');
+}
+
+/** The one event stream of this page; reconnects after a pause while signed in. */
+function openStream() {
+  if (state.stream) return;
+  const controller = new AbortController();
+  state.stream = controller;
+  const reconnect = () => {
+    setLive(false);
+    if (state.stream !== controller) return;
+    state.stream = undefined;
+    if (state.token) setTimeout(() => { if (state.token && !state.stream) openStream(); }, 3000);
+  };
+  (async () => {
+    const res = await fetch('/events', { headers: { authorization: `Bearer ${state.token}`, accept: 'text/event-stream' }, signal: controller.signal, cache: 'no-store' });
+    if (res.status === 401) {
+      signOut('Your token was refused (401): sign in again.');
+      return;
+    }
+    if (!res.ok || !res.body) throw new Error(`GET /events answered ${res.status}`);
+    setLive(true);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        handleMessage(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+      }
+    }
+  })().catch(() => undefined).finally(reconnect);
+}
+
+function handleMessage(block) {
+  let event = 'message';
+  const data = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) continue; // heartbeat
+    if (line.startsWith('event:')) event = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+  }
+  if (data.length === 0) return;
+  let payload;
+  try {
+    payload = JSON.parse(data.join('\n'));
+  } catch {
+    return;
+  }
+  if (event === 'hello') fill($('who'), `signed in as ${payload.caller}`);
+  if (event === 'change') scheduleRefresh(payload.changeId);
+}
+
+/** Writes come in bursts (an event, the record, an approval): one refresh shortly after the last of them. */
+function scheduleRefresh(changeId) {
+  state.pending = state.pending ?? new Set();
+  state.pending.add(changeId);
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = setTimeout(async () => {
+    const ids = state.pending;
+    state.pending = undefined;
+    await refreshList();
+    if (state.selected && ids.has(state.selected)) await renderChange(state.selected);
+  }, 150);
+}
+
+// ---- changes list --------------------------------------------------------------------------------------------------
+
+async function refreshList() {
+  try {
+    state.changes = (await api('GET', '/changes?limit=100')).items;
+    fill($('list-error'));
+  } catch (err) {
+    fill($('list-error'), errorText(err));
+  }
+  renderList();
+}
+
+function statusBadge(status) {
+  return h('span', { class: `status ${status}` }, status);
+}
+
+function renderList() {
+  const select = $('status-filter');
+  const statuses = [...new Set(state.changes.map((c) => c.status))].sort();
+  const chosen = select.value;
+  fill(select, h('option', { value: '' }, 'any status'), statuses.map((st) => h('option', { value: st, selected: st === chosen }, st)));
+  const needle = $('filter').value.trim().toLowerCase();
+  const rows = state.changes.filter((c) => (!chosen || c.status === chosen)
+    && (!needle || [c.changeId, c.title, c.status, c.riskLevel, c.environment].some((v) => String(v ?? '').toLowerCase().includes(needle))));
+  fill($('change-list').tBodies[0], rows.length === 0
+    ? h('tr', {}, h('td', { colspan: 7, class: 'meta' }, state.changes.length === 0 ? 'No changes yet: submit one with npx runbook submit FILE.' : 'No change matches the filter.'))
+    : rows.map((c) => {
+      const tr = h('tr', { 'data-change': c.changeId, class: c.changeId === state.selected ? 'selected' : undefined },
+        h('td', {}, c.changeId), h('td', {}, c.title), h('td', {}, statusBadge(c.status)),
+        h('td', { class: `risk-${c.riskLevel}` }, `${c.riskLevel} (${c.riskScore})`), h('td', {}, c.environment),
+        h('td', {}, `${c.attempt} / ${c.maxAttempts}`), h('td', { title: c.updatedAt }, dateTime(c.updatedAt)));
+      tr.addEventListener('click', () => { location.hash = `#/changes/${c.changeId}`; });
+      return tr;
+    }));
+}
+
+// ---- one change ----------------------------------------------------------------------------------------------------
+
+function route() {
+  const match = /^#\/changes\/(CR-\d{4}-\d{3,})$/.exec(location.hash);
+  state.selected = match?.[1];
+  $('change').hidden = !state.selected;
+  renderList();
+  if (state.selected) void renderChange(state.selected);
+}
+
+async function loadAsl() {
+  if (!state.asl) {
+    const res = await fetch('/console/runbook.asl.json', { cache: 'no-store' });
+    state.asl = await res.json();
+    state.geometry = layout(state.asl);
+  }
+  return state.asl;
+}
+
+/** Optional reads (no history or report yet) answer undefined instead of failing the view. */
+const optional = (promise) => promise.catch((err) => (err instanceof ApiError && err.status === 404 ? undefined : Promise.reject(err)));
+
+async function renderChange(id) {
+  let change;
+  let historyBody;
+  let report;
+  let qc;
+  let retro;
+  try {
+    [change, historyBody, report, qc, retro] = await Promise.all([
+      api('GET', `/changes/${id}`),
+      optional(api('GET', `/changes/${id}/history`)),
+      optional(api('GET', `/changes/${id}/report`)),
+      optional(api('GET', `/changes/${id}/report?format=qc`)),
+      optional(api('GET', `/changes/${id}/report?format=retro`)),
+      loadAsl(),
+    ]);
+  } catch (err) {
+    if (state.selected === id) fill($('change-error'), errorText(err));
+    return;
+  }
+  if (state.selected !== id) return;
+  fill($('change-error'));
+  fill($('change-title'), `${change.changeId} — ${change.title}`);
+  const badge = $('change-status');
+  badge.className = `status ${change.status}`;
+  fill(badge, change.status);
+  fill($('change-meta'), `${change.environment} · risk ${change.riskLevel} (${change.riskScore}) · attempt ${change.attempt} of ${change.maxAttempts} · phase ${change.phase ?? '—'} · requested by ${change.requester}`
+    + ` · updated ${dateTime(change.updatedAt)}${change.reason ? ` · ${change.reason}` : ''}`);
+
+  const runs = historyBody?.states ?? [];
+  fill($('execution-name'), historyBody ? `${historyBody.executionName} · ${historyBody.status}` : '');
+  fill($('graph'), drawGraph(state.asl, runs, state.geometry));
+
+  renderApprovals(change);
+  fill($('chart'), drawChart(change.monitoring));
+  fill($('timeline'), change.timeline.map((e) => {
+    const bad = /fail|reject|alarm|manual/i.test(e.type);
+    const rb = /rollback|rolled/i.test(e.type);
+    return h('li', { class: bad ? 'bad' : rb ? 'rb' : undefined, title: e.at },
+      h('span', { class: 'at' }, time(e.at)), h('span', { class: 'type' }, e.type), e.message,
+      h('span', { class: 'meta' }, ` — ${e.actor}${e.status ? ` → ${e.status}` : ''}`));
+  }));
+
+  if (report) {
+    const r = report.report ?? {};
+    const summary = r.summary ?? {};
+    fill($('report-summary'), h('p', {}, `Attempt ${report.attempt}: ${report.outcome ?? ''}`,
+      Object.entries(summary).filter(([, v]) => typeof v !== 'object').map(([k, v]) => h('span', { class: 'meta' }, ` · ${k}: ${v}`))));
+  } else {
+    fill($('report-summary'), h('p', { class: 'meta' }, `No report yet: it is written when an attempt ends (now ${change.status}).`));
+  }
+  fill($('qc'), qc ?? '—');
+  fill($('retro'), retro ?? '—');
+}
+
+function renderApprovals(change) {
+  const block = change.nextAttempt ?? change.approvals;
+  fill($('approval-state'), `attempt ${block.attempt}: ${block.state}${block.missing?.length ? `, missing ${block.missing.join(', ')}` : ''}`);
+  const rows = block.items.map((a) => h('tr', {}, h('td', {}, a.role), h('td', { class: a.decision === 'approve' ? 'ok' : 'error' }, a.decision),
+    h('td', {}, a.approver), h('td', { title: a.at }, time(a.at)), h('td', {}, a.comment ?? '')));
+  fill($('approvals').tBodies[0], rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 5, class: 'meta' }, `required: ${change.requiredApprovals.join(', ')}; none given yet`)));
+  const role = $('role');
+  const chosen = role.value;
+  fill(role, change.requiredApprovals.map((r) => h('option', { value: r, selected: r === (chosen || block.missing?.[0]) }, r)));
+}
+
+async function act(label, run) {
+  const out = $('action-result');
+  out.className = '';
+  fill(out, `${label}…`);
+  for (const b of document.querySelectorAll('#actions button')) b.disabled = true;
+  try {
+    const result = await run();
+    out.className = 'ok';
+    fill(out, `${label}: ${describeResult(result)}`);
+    if (state.selected) await renderChange(state.selected);
+  } catch (err) {
+    out.className = 'error';
+    fill(out, `${label} refused: ${errorText(err)}`);
+  } finally {
+    for (const b of document.querySelectorAll('#actions button')) b.disabled = false;
+  }
+}
+
+function describeResult(r) {
+  if (!r || typeof r !== 'object') return 'done';
+  if (r.duplicate) return 'already recorded';
+  const parts = [];
+  if (r.status) parts.push(r.status);
+  if (r.state) parts.push(`approvals ${r.state}`);
+  if (r.missing?.length) parts.push(`missing ${r.missing.join(', ')}`);
+  return parts.join(', ') || 'done';
+}
+
+function decide(decision) {
+  const id = state.selected;
+  const comment = $('comment').value.trim();
+  const body = { role: $('role').value, decision, ...(comment ? { comment } : {}) };
+  void act(decision === 'approve' ? `Approve as ${body.role}` : `Reject as ${body.role}`, async () => {
+    const result = await api('POST', `/changes/${id}/approvals`, body);
+    $('comment').value = '';
+    return result;
+  });
+}
+
+// ---- wiring --------------------------------------------------------------------------------------------------------
+
+function start() {
+  $('signin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const token = $('token').value.trim();
+    $('token').value = '';
+    void signIn(token);
+  });
+  $('signout').addEventListener('click', () => signOut('Signed out.'));
+  $('filter').addEventListener('input', renderList);
+  $('status-filter').addEventListener('change', renderList);
+  $('decide-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    decide('approve');
+  });
+  $('reject').addEventListener('click', () => decide('reject'));
+  $('cancel-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const id = state.selected;
+    const reason = $('cancel-reason').value.trim();
+    void act(`Cancel ${id}`, () => api('POST', `/changes/${id}/cancel`, reason ? { reason } : {}));
+  });
+  window.addEventListener('hashchange', route);
+  api('GET', '/health').then((health) => fill($('environment'), `${health.environment} · ${health.engine} engine`)).catch(() => undefined);
+  if (state.token) void signIn(state.token);
+  else showSignIn();
+}
+
+start();
