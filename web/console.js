@@ -203,6 +203,12 @@ function renderList() {
 
 function route() {
   const match = /^#\/changes\/(CR-\d{4}-\d{3,})$/.exec(location.hash);
+  if (match?.[1] !== state.selected) {
+    // What was said about the last change's actions is not about this one.
+    fill($('action-result'));
+    $('comment').value = '';
+    $('cancel-reason').value = '';
+  }
   state.selected = match?.[1];
   $('change').hidden = !state.selected;
   renderList();
@@ -256,12 +262,14 @@ async function renderChange(id) {
   renderApprovals(change);
   fill($('chart'), drawChart(change.monitoring));
   fill($('timeline'), change.timeline.map((e) => {
-    const bad = /fail|reject|alarm|manual/i.test(e.type);
+    const bad = /fail|reject|alarm\.triggered|manual/i.test(e.type);
     const rb = /rollback|rolled/i.test(e.type);
     return h('li', { class: bad ? 'bad' : rb ? 'rb' : undefined, title: e.at },
       h('span', { class: 'at' }, time(e.at)), h('span', { class: 'type' }, e.type), e.message,
       h('span', { class: 'meta' }, ` — ${e.actor}${e.status ? ` → ${e.status}` : ''}`));
   }));
+  // The newest events are the ones being watched.
+  $('timeline').scrollTop = $('timeline').scrollHeight;
 
   if (report) {
     const r = report.report ?? {};

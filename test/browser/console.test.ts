@@ -1,0 +1,173 @@
+// The web console in a real browser (headless Chromium, playwright-core) against a real `runbook serve` server in this
+// process with in-memory hosts: sign in with a token, watch a change go from PRE-FLIGHT to COMPLETED with the
+// approvals given from the page (and a refused one showing the API's error), then a change rolled back by an alarm in
+// its monitoring window, coloured on the graph, with its window charted. Every update reaches the page through
+// GET /events (the page never reloads). The last view is the README's screenshot:
+// RUNBOOK_CONSOLE_SCREENSHOT=docs/console.png npx jest --selectProjects browser
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { MetricsPeriod } from '../../lambdas/ports';
+import { change, startTestServer, type TestServer } from '../api/server-harness';
+import { TEST_ENV } from '../support/harness';
+import { launchBrowser } from './browser';
+
+const WAIT_MS = 15_000;
+jest.setTimeout(60_000);
+
+/**
+ * Waits until `expression` (evaluated in the page) is truthy; the error names what was awaited. Polled from here:
+ * page.waitForFunction compiles its predicate in the page, which the console's CSP (no unsafe-eval) rightly refuses.
+ */
+async function until(page: Page, what: string, expression: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) {
+      const status = await page.evaluate('document.getElementById("change-status")?.textContent').catch(() => '?');
+      throw new Error(`${what}: not seen within ${WAIT_MS} ms (change status on the page: ${String(status)})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const text = (selector: string): string => `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '')`;
+const nodeClass = (state: string): string => `(document.querySelector('g.node[data-state=${JSON.stringify(state)}]')?.getAttribute('class') ?? '')`;
+
+async function signIn(page: Page, token: string): Promise<void> {
+  if (await page.isVisible('#signout')) await page.click('#signout');
+  await page.fill('#token', token);
+  await page.click('#signin-form button[type=submit]');
+  await until(page, 'the app after signing in', `!document.getElementById('app').hidden && ${text('#who')}.startsWith('signed in as')`);
+}
+
+/** The monitoring window's periods as the metrics report them: quiet, or a bad release breaching both limits. */
+function periods(seconds: number, bad: boolean): MetricsPeriod[] {
+  const now = Date.now();
+  const n = Math.max(6, seconds);
+  return Array.from({ length: n }, (_, i) => {
+    const breaching = bad && i >= n - 3;
+    return {
+      at: new Date(now - (n - i) * 1000).toISOString(), requests: 6,
+      p95Ms: breaching ? 3600 + i * 40 : 140 + ((i * 37) % 60), errorRate: breaching ? 0.3 : i % 4 === 0 ? 0.004 : 0,
+    };
+  });
+}
+
+describe('the web console in Chromium', () => {
+  let browser: Browser;
+  let t: TestServer;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const screenshotDir = mkdtempSync(join(tmpdir(), 'runbook-console-'));
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    t = await startTestServer({ monitorWindowMs: 2_500 });
+    let bad = false;
+    // The in-memory metrics report per-period figures too, as the local probe does.
+    Object.assign(t.alarms, { series: async (seconds: number) => periods(seconds, bad), badRelease: (on: boolean) => { bad = on; } });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(m.text()); });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    rmSync(screenshotDir, { recursive: true, force: true });
+  });
+
+  it('should sign in with a token kept in session storage, never in a URL, and refuse a wrong one', async () => {
+    // Act
+    await page.goto(`${t.url}/`);
+    await page.fill('#token', 'rbk_not-a-token-anyone-was-given');
+    await page.click('#signin-form button[type=submit]');
+    await until(page, 'the refusal', `${text('#signin-error')}.includes('401')`);
+    await signIn(page, t.operator.token);
+
+    // Assess
+    expect(await page.evaluate('sessionStorage.getItem("runbook.operatorToken")')).toBe(t.operator.token);
+    expect(page.url()).not.toContain(t.operator.token);
+    expect(await page.textContent('#who')).toBe('signed in as ops-operator');
+    expect(await page.textContent('#live')).toBe('live');
+  });
+
+  it('should show a change go from PRE-FLIGHT to COMPLETED, approved from the page, without reloading', async () => {
+    // Prepare: pre-flight held, so the page can be seen showing it.
+    const id = 'CR-2026-801';
+    t.hosts.hold('preflight-system-health');
+    await page.evaluate('window.__sameDocument = true');
+
+    // Act: submitted elsewhere (the API); the list and the change view follow the event stream.
+    expect((await t.submit(change(id))).status).toBe(202);
+    await until(page, 'the new change in the list', `document.querySelector('tr[data-change="${id}"]')`);
+    await page.click(`tr[data-change="${id}"]`);
+    await until(page, 'PREFLIGHT on the page', `${text('#change-status')} === 'PREFLIGHT' && ${nodeClass('PreFlight System Health')}.includes('current')`);
+    t.hosts.open('preflight-system-health');
+    await until(page, 'AWAITING_APPROVAL', `${text('#change-status')} === 'AWAITING_APPROVAL' && ${nodeClass('Plan Await Approvals')}.includes('current')`);
+
+    // A role the signed-in operator may not approve as: the API's 403 is shown.
+    await signIn(page, t.approvers.technical.token);
+    await page.selectOption('#role', 'business');
+    await page.click('#approve');
+    await until(page, 'the refusal', `${text('#action-result')}.includes('refused: 403')`);
+    const refusal = await page.textContent('#action-result');
+
+    for (const role of ['technical', 'business', 'security'] as const) {
+      await signIn(page, t.approvers[role].token);
+      await page.selectOption('#role', role);
+      await page.fill('#comment', `<b>${role}</b> looks fine`);
+      await page.click('#approve');
+      await until(page, `the ${role} approval`, `${text('#action-result')}.startsWith('Approve as ${role}: ')`);
+    }
+    await until(page, 'COMPLETED', `${text('#change-status')} === 'COMPLETED' && ${text('#qc')}.includes('Status: SUCCESS')`);
+
+    // Assess
+    expect(refusal).toContain('403 Forbidden: alice may approve as technical, not as business');
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    const approvals = await page.textContent('#approvals');
+    expect(approvals).toContain('alice');
+    expect(approvals).toContain('bob');
+    expect(approvals).toContain('carol');
+    // Record text is text: the comment's markup is shown, not rendered.
+    expect(await page.$$eval('#approvals b', (els) => els.length)).toBe(0);
+    expect(approvals).toContain('<b>security</b> looks fine');
+    expect(await page.evaluate(nodeClass('Change Completed'))).toContain('taken');
+    expect(await page.evaluate(nodeClass('Act Run Steps'))).toContain('taken');
+    expect(await page.evaluate(nodeClass('Rollback Begin'))).not.toMatch(/taken|rollback/);
+    expect(await page.textContent('#timeline')).toContain('report.stored');
+    expect(await page.$$eval('#chart svg.p95 circle', (els) => els.length)).toBeGreaterThanOrEqual(6);
+  });
+
+  it('should colour the rollback on the graph when an alarm rolls a change back in its monitoring window', async () => {
+    // Prepare
+    const id = 'CR-2026-802';
+    (t.alarms as unknown as { badRelease(on: boolean): void }).badRelease(true);
+    await signIn(page, t.operator.token);
+    expect((await t.submit(change(id))).status).toBe(202);
+    await page.click(`tr[data-change="${id}"]`);
+    await t.waitFor(id, (s) => s === 'AWAITING_APPROVAL');
+    await t.approveAll(id);
+    await t.waitFor(id, (s) => s === 'MONITORING');
+
+    // Act
+    t.alarms.fire(TEST_ENV, 'latency');
+    await until(page, 'ROLLED_BACK', `${text('#change-status')} === 'ROLLED_BACK' && ${nodeClass('Rolled Back To Plan')}.includes('rollback')`);
+    await until(page, 'the report', `${text('#qc')}.includes('Status: ROLLED_BACK')`);
+
+    // Assess
+    expect(await page.evaluate(nodeClass('Rollback Begin'))).toContain('rollback');
+    expect(await page.evaluate(nodeClass('Rollback Run Steps'))).toContain('rollback');
+    expect(await page.evaluate(nodeClass('Monitor Window'))).toContain('failed');
+    expect(await page.evaluate(nodeClass('Test Smoke'))).not.toMatch(/taken|rollback|failed/);
+    expect(await page.textContent('#timeline')).toContain('alarm.triggered');
+    expect(await page.getAttribute('#chart line.limit-p95', 'data-limit')).toBe('3150');
+    expect(await page.$$eval('#chart svg.p95 circle', (els) => els.length)).toBeGreaterThanOrEqual(6);
+    expect(pageErrors).toEqual([]);
+
+    const file = process.env.RUNBOOK_CONSOLE_SCREENSHOT ?? join(screenshotDir, 'console.png');
+    await page.screenshot({ path: file, fullPage: true });
+    expect(statSync(file).size).toBeGreaterThan(20_000);
+  });
+});
