@@ -47,6 +47,38 @@ describe('DynamoChangeStore on dynalite', () => {
     expect(verifyChain(changeRecord().bodyHash, events)).toMatchObject({ verified: true, count: 7, headSeq: 7 });
   });
 
+  it('should tell onWritten about each write that succeeded, and not about one refused, nor fail on a throwing listener', async () => {
+    // Prepare
+    await ensureTable(dynamo.client, 'watched');
+    const writes: unknown[] = [];
+    let calls = 0;
+    const store = new DynamoChangeStore(dynamo.client, 'watched', {
+      now: () => new Date('2025-06-01T10:00:00.000Z'),
+      onWritten: (w) => {
+        calls += 1;
+        writes.push(w);
+        if (calls === 2) throw new Error('a broken watcher');
+      },
+    });
+
+    // Act
+    await store.createChange(changeRecord());
+    await store.createChange(changeRecord());
+    const updated = await store.updateChange('CR-2025-001', 1, { status: 'PREFLIGHT' });
+    const refused = await store.updateChange('CR-2025-001', 1, { status: 'CANCELLED' }).catch((err: Error) => err.name);
+    const event = await store.appendEvent({ changeId: 'CR-2025-001', attempt: 1, at: '2025-06-01T10:00:00.000Z', actor: 'engine', type: 'attempt.started', status: 'PREFLIGHT', message: 'm' });
+
+    // Assess
+    expect(updated.status).toBe('PREFLIGHT');
+    expect(refused).toBe('ConflictError');
+    expect(event.seq).toBe(1);
+    expect(writes).toEqual([
+      { changeId: 'CR-2025-001', kind: 'change', status: 'SUBMITTED', at: '2025-06-01T10:00:00.000Z' },
+      { changeId: 'CR-2025-001', kind: 'change', status: 'PREFLIGHT', at: '2025-06-01T10:00:00.000Z' },
+      { changeId: 'CR-2025-001', kind: 'event', type: 'attempt.started', seq: 1, status: 'PREFLIGHT', at: '2025-06-01T10:00:00.000Z' },
+    ]);
+  });
+
   it('should stamp updatedAt from the injected clock', async () => {
     // Prepare
     await ensureTable(dynamo.client, 'clock-test');

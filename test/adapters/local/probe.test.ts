@@ -2,7 +2,7 @@
 // a real node:http server on 127.0.0.1 for the end-to-end path.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LocalProbe, type LocalProbeOptions } from '../../../lambdas/adapters/local/probe';
+import { LocalProbe, MAX_SERIES_PERIODS, type LocalProbeOptions } from '../../../lambdas/adapters/local/probe';
 import { rollbackAlarmDefinitions, type AlarmDefinition } from '../../../lambdas/core/alarm-evaluator';
 import { rollbackAlarmNames, type AlarmStateChangeEvent, type EventBridgeEvent } from '../../../lambdas/core/events';
 import type { EnvironmentProfile } from '../../../lambdas/core/schemas';
@@ -249,6 +249,28 @@ describe('LocalProbe with a fake clock and fetch', () => {
     // Assess
     expect(lastSecond).toMatchObject({ requests: 10, errorRate: 1, p95Ms: 0, windowSeconds: 1, at: clock.now().toISOString() });
     expect(lastMinute).toMatchObject({ requests: 20, errorRate: 0.5 });
+  });
+
+  it('should give the window per alarm period, oldest first, bounded to the newest periods', async () => {
+    // Prepare: 10 healthy samples, then 10 failing ones, 1 s periods
+    const clock = new FakeClock();
+    const { fn } = fakeFetch(clock, (n) => ({ status: n < 10 ? 200 : 500 }));
+    const probe = newProbe(clock, new RecordingBus(), fn);
+    await rounds(probe, clock, 20);
+    clock.advance(-50);
+
+    // Act
+    const series = await probe.series(3);
+    const long = await probe.series(86_400);
+
+    // Assess
+    expect(series.map((p) => Date.parse(p.at) - T0)).toEqual([-2000, -1000, 0, 1000]);
+    expect(series[0]).toEqual({ at: new Date(T0 - 2000).toISOString(), requests: 0 });
+    expect(series.reduce((sum, p) => sum + p.requests, 0)).toBe(20);
+    expect(series.at(-1)).toMatchObject({ requests: 9, errorRate: 1, p95Ms: 0 });
+    expect(series.at(-2)?.errorRate).toBeCloseTo(0.1);
+    expect(long).toHaveLength(MAX_SERIES_PERIODS);
+    expect(long.at(-1)).toEqual(series.at(-1));
   });
 
   it('should give an empty snapshot before any sample', async () => {
