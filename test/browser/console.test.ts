@@ -170,4 +170,40 @@ describe('the web console in Chromium', () => {
     await page.screenshot({ path: file, fullPage: true });
     expect(statSync(file).size).toBeGreaterThan(20_000);
   });
+
+  it('should cancel and reject from the page, showing the API\'s 409 for a change that is over', async () => {
+    // Prepare: signed in as the operator, on the COMPLETED change
+    await signIn(page, t.operator.token);
+    await page.click('tr[data-change="CR-2026-801"]');
+    await until(page, 'the completed change', `${text('#change-status')} === 'COMPLETED'`);
+
+    // Act
+    await page.click('#cancel');
+    await until(page, 'the refusal', `${text('#action-result')}.includes('refused: 409')`);
+    await page.click('tr[data-change="CR-2026-802"]');
+    await until(page, 'the rolled-back change', `${text('#change-status')} === 'ROLLED_BACK' && ${text('#action-result')} === ''`);
+    await page.fill('#cancel-reason', 'release withdrawn');
+    await page.click('#cancel');
+    await until(page, 'CANCELLED', `${text('#change-status')} === 'CANCELLED'`);
+    const cancelledTimeline = await page.textContent('#timeline');
+    expect((await t.submit(change('CR-2026-803'))).status).toBe(202);
+    await page.click('tr[data-change="CR-2026-803"]');
+    await until(page, 'AWAITING_APPROVAL', `${text('#change-status')} === 'AWAITING_APPROVAL'`);
+    await signIn(page, t.approvers.technical.token);
+    await page.selectOption('#role', 'technical');
+    await page.fill('#comment', 'not during the audit');
+    await page.click('#reject');
+    await until(page, 'REJECTED', `${text('#change-status')} === 'REJECTED' && ${nodeClass('Change Rejected')}.includes('failed')`);
+
+    // Assess
+    expect(cancelledTimeline).toContain('release withdrawn');
+    expect(await page.textContent('#approvals')).toContain('not during the audit');
+    expect(await page.$$eval('#change-list tbody tr', (rows) => rows.length)).toBe(3);
+    await page.selectOption('#status-filter', 'CANCELLED');
+    expect(await page.$$eval('#change-list tbody tr', (rows) => rows.map((r) => r.getAttribute('data-change')))).toEqual(['CR-2026-802']);
+    await page.selectOption('#status-filter', '');
+    await page.fill('#filter', '803');
+    expect(await page.$$eval('#change-list tbody tr', (rows) => rows.map((r) => r.getAttribute('data-change')))).toEqual(['CR-2026-803']);
+    expect(pageErrors).toEqual([]);
+  });
 });
