@@ -16,7 +16,7 @@ module.exports = {
     '<rootDir>/test/aws/**/*.test.ts',
   ],
   testPathIgnorePatterns: [
-    '/node_modules/', '<rootDir>/test/api/server.test.ts', '<rootDir>/test/api/flow.test.ts',
+    '/node_modules/', '<rootDir>/test/api/server.test.ts', '<rootDir>/test/api/flow.test.ts', '<rootDir>/test/api/console.test.ts',
     // One run per Catch of the ASL (~80 s); paths.test.ts already runs the phases on the engine.
     '<rootDir>/test/statemachine/branch-coverage.test.ts',
   ],

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { MetricsPeriod } from '../../lambdas/ports';
 import { change, startTestServer, type TestServer } from '../api/server-harness';
+import { eventually } from '../support/fakes';
 import { TEST_ENV } from '../support/harness';
 import { launchBrowser } from './browser';
 
@@ -91,6 +92,7 @@ describe('the web console in Chromium', () => {
     expect(page.url()).not.toContain(t.operator.token);
     expect(await page.textContent('#who')).toBe('signed in as ops-operator');
     expect(await page.textContent('#live')).toBe('live');
+    expect(t.server.runtime.feed.size).toBe(1);
   });
 
   it('should show a change go from PRE-FLIGHT to COMPLETED, approved from the page, without reloading', async () => {
@@ -205,5 +207,7 @@ describe('the web console in Chromium', () => {
     await page.fill('#filter', '803');
     expect(await page.$$eval('#change-list tbody tr', (rows) => rows.map((r) => r.getAttribute('data-change')))).toEqual(['CR-2026-803']);
     expect(pageErrors).toEqual([]);
+    // Seven sign-ins later the page still holds one event stream: each sign-out closed the one before.
+    await eventually(async () => t.server.runtime.feed.size, (n) => n === 1, 5_000);
   });
 });
