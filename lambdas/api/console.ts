@@ -73,6 +73,8 @@ export interface EventStreamOptions {
 
 export const DEFAULT_MAX_STREAMS = 16;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Bytes written to a stream and not yet taken by its reader past which the stream is closed. */
+const MAX_UNREAD_BYTES = 1024 * 1024;
 
 /** The open `GET /events` streams: each subscribed to the feed while its connection lasts. */
 export class EventStreams {
@@ -99,7 +101,9 @@ export class EventStreams {
     });
     res.write(`retry: 3000\nevent: hello\ndata: ${JSON.stringify({ caller, at: new Date().toISOString() })}\n\n`);
     const unsubscribe = this.options.subscribe((write) => {
-      res.write(`event: change\ndata: ${JSON.stringify(write)}\n\n`);
+      // A page that stopped reading is dropped rather than buffered for without end; it reconnects when it can.
+      if (res.writableLength > MAX_UNREAD_BYTES) res.destroy();
+      else res.write(`event: change\ndata: ${JSON.stringify(write)}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), this.heartbeatMs);
     heartbeat.unref();

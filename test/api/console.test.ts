@@ -206,6 +206,33 @@ describe('GET /events streams (node-server)', () => {
     third.close();
   });
 
+  it('should drop a stream whose reader stopped reading instead of buffering for it without end', async () => {
+    // Prepare: a client that reads the headers and then nothing
+    const feed = new ChangeFeed();
+    server = await start(feed, {});
+    const { port } = new URL(server.url);
+    const paused = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: Number(port), path: '/events', headers: { authorization: 'Bearer good' } }, (res) => {
+        res.pause();
+        resolve(res);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    paused.on('error', () => undefined);
+    const padding = 'x'.repeat(1000);
+
+    // Act: far more than the 1 MB allowed unread (and than the socket buffers hold)
+    for (let i = 0; i < 20_000 && feed.size > 0; i++) {
+      feed.publish({ changeId: 'CR-2026-703', kind: 'event', type: padding, at: '2026-12-01T00:00:00.000Z' });
+      if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    // Assess
+    await eventually(async () => feed.size, (n) => n === 0, 5_000);
+    paused.destroy();
+  });
+
   it('should end open streams when the server closes', async () => {
     // Prepare
     const feed = new ChangeFeed();
