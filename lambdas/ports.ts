@@ -206,12 +206,18 @@ export interface LoadResult {
   /** Virtual users whose login got no token (they went on without one, as a k6 script would). */
   loginsFailed?: number;
   thinkTimeSeconds?: number;
+  /** Stopped before its duration by the caller's AbortSignal. */
+  aborted?: boolean;
 }
 
 export interface LoadTester {
   /** `login` is what a `login: true` check sends. */
   smoke(baseUrl: string, checks: HttpCheck[], login?: LoginSpec): Promise<SmokeResult[]>;
-  load(baseUrl: string, spec: LoadSpec): Promise<LoadResult>;
+  /**
+   * Runs the load test for its duration, or until `signal` aborts (a rollback alarm during TEST): it then stops sending
+   * at once and resolves with what it measured so far (`aborted: true`).
+   */
+  load(baseUrl: string, spec: LoadSpec, signal?: AbortSignal): Promise<LoadResult>;
 }
 
 export interface Logger {
