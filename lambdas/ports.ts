@@ -221,12 +221,18 @@ export interface LoadResult {
   /** Virtual users whose login got no token (they went on without one, as a k6 script would). */
   loginsFailed?: number;
   thinkTimeSeconds?: number;
+  /** Stopped before its duration by the caller's AbortSignal. */
+  aborted?: boolean;
 }
 
 export interface LoadTester {
   /** `login` is what a `login: true` check sends. */
   smoke(baseUrl: string, checks: HttpCheck[], login?: LoginSpec): Promise<SmokeResult[]>;
-  load(baseUrl: string, spec: LoadSpec): Promise<LoadResult>;
+  /**
+   * Runs the load test for its duration, or until `signal` aborts (a rollback alarm during TEST): it then stops sending
+   * at once and resolves with what it measured so far (`aborted: true`).
+   */
+  load(baseUrl: string, spec: LoadSpec, signal?: AbortSignal): Promise<LoadResult>;
 }
 
 export interface Logger {
@@ -293,6 +299,45 @@ export interface ExecutionControl {
   history(name: string): Promise<ExecutionHistory | undefined>;
 }
 
+/**
+ * The active probe of a change on AWS: while a change needs watching (from PLAN's alarm check to its report), a probe
+ * function samples the endpoints and publishes the rollback alarms' metrics. The embedded engine has no such port: its
+ * probe runs in-process for as long as the engine does.
+ */
+export interface ActiveProbe {
+  /** Starts probing for the attempt (idempotent) and has a first round publish at once. */
+  start(run: ProbeRun): Promise<{ scheduleName: string }>;
+  /** Stops it; `stopped: false` when nothing was probing for it (already stopped, or never started). */
+  stop(changeId: string, attempt: number): Promise<{ stopped: boolean }>;
+  /** How long PLAN may wait for the first datapoints after start, and how often it reads them meanwhile. */
+  readonly warmup: { seconds: number; pollMs: number };
+}
+
+/** What the probe samples for one attempt, and until when at the latest (a lost stop must not probe forever). */
+export interface ProbeRun {
+  changeId: string;
+  attempt: number;
+  environment: string;
+  baseUrl: string;
+  paths: string[];
+  concurrency: number;
+  intervalMs: number;
+  /** ISO time after which nothing probes for this attempt any more. */
+  endAt: string;
+}
+
+/** One probe request: when it ended, how long it took, whether it failed (status >= 500 or no answer). */
+export interface ProbeSample {
+  at: number;
+  latencyMs: number;
+  error: boolean;
+}
+
+/** Where the AWS probe function puts its samples: the rollback alarms' metrics (CloudWatch PutMetricData). */
+export interface ProbeMetricsSink {
+  publish(environment: string, samples: ProbeSample[]): Promise<void>;
+}
+
 /** Everything a handler needs; each engine builds one. */
 export interface Deps {
   store: ChangeStore;
@@ -306,4 +351,6 @@ export interface Deps {
   tester: LoadTester;
   executions: Executions;
   log: Logger;
+  /** AWS only (the functions that start or end a watched attempt); the embedded engine's probe runs by itself. */
+  activeProbe?: ActiveProbe;
 }

@@ -29,27 +29,34 @@ export type Capability =
   | 'metrics' // the metrics the rollback alarms watch
   | 'callbacks' // complete or fail waiting tasks (granted by the orchestration, which owns the state machine)
   | 'executions' // start, describe, stop executions and read their history (likewise)
-  | 'startExecutions'; // start executions only (likewise)
+  | 'startExecutions' // start executions only (likewise)
+  | 'startProbe' // create the attempt's probe schedule and invoke the probe once (granted by the active probe construct)
+  | 'stopProbe' // delete the attempt's probe schedule (likewise)
+  | 'publishProbeMetrics'; // PutMetricData into the rollback alarms' namespace (likewise)
 
 export const FUNCTION_CAPABILITIES = {
   preflight: ['records', 'profile', 'parameters', 'sendCommands', 'callbacks'],
   // PLAN reads the alarms' metrics too: no recent datapoint blocks ACT (AlarmNoData).
-  plan: ['records', 'profile', 'alarms', 'metrics', 'callbacks', 'notify'],
+  // With monitoring.source: probe, PLAN starts the attempt's active probe before it checks the alarms' data.
+  plan: ['records', 'profile', 'alarms', 'metrics', 'callbacks', 'notify', 'startProbe'],
   act: ['records', 'profile', 'sendCommands', 'alarms', 'metrics', 'callbacks'],
   // 'parameters': the login credentials of tests.auth, read by name at TEST.
   test: ['records', 'profile', 'parameters'],
-  report: ['records', 'profile', 'metrics', 'notify'],
+  // Every way an attempt ends stops its active probe (phases/report.ts endAttempt), hence report, api and execution-status.
+  report: ['records', 'profile', 'metrics', 'notify', 'stopProbe'],
   // Rollback Begin records the rolled-back release's metrics while it was live (the report's post_deployment);
   // rollback steps are waiting tasks too: a retried step completes its new token when the command already ended.
   rollback: ['records', 'profile', 'sendCommands', 'cancelCommands', 'metrics', 'notify', 'callbacks'],
   'command-status': ['records', 'profile', 'commandResults', 'callbacks'],
   alarm: ['records', 'profile', 'callbacks'],
   // Submissions start executions; cancel stops them and ends the attempt through the REPORT code (metrics, notify).
-  api: ['records', 'profile', 'notify', 'callbacks', 'executions', 'metrics'],
+  api: ['records', 'profile', 'notify', 'callbacks', 'executions', 'metrics', 'stopProbe'],
   // Runs the PRE-FLIGHT checks outside a change and polls their results itself (lambdas/phases/scheduled-check.ts).
   'scheduled-check': ['records', 'profile', 'parameters', 'sendCommands', 'commandResults', 'notify'],
   // Unfinished executions: starts a rollback-only run, or ends the attempt through the REPORT code (metrics, notify).
-  'execution-status': ['records', 'profile', 'notify', 'metrics', 'startExecutions'],
+  'execution-status': ['records', 'profile', 'notify', 'metrics', 'startExecutions', 'stopProbe'],
+  // Samples the endpoints and publishes the rollback alarms' metrics; it reads nothing of the control plane's.
+  probe: ['publishProbeMetrics'],
 } as const satisfies Record<FunctionName, readonly Capability[]>;
 
 export const hasCapability = (name: FunctionName, capability: Capability): boolean =>
@@ -72,13 +79,18 @@ interface FunctionSpec {
   asynchronous?: boolean;
   /** Who invokes it synchronously, when nothing does so asynchronously (the reason it needs no DLQ). */
   synchronousCaller?: string;
+  /** Invoked asynchronously, yet a failed invocation is not worth keeping: why (instead of a DLQ). */
+  noDeadLetter?: string;
+  /** Whether the bundle carries documents/*.yml (default true: awsRuntime reads them at cold start). */
+  documents?: boolean;
 }
 
 const BY_STATE_MACHINE = 'the Step Functions state machine, whose Retry/Catch handle a failed invocation';
 
 const SPECS: Record<FunctionName, FunctionSpec> = {
   preflight: { description: 'PRE-FLIGHT: start the attempt, send the health, dependency and backup checks', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
-  plan: { description: 'PLAN: risk, approvals, change window, active-alarm check', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
+  // The alarm check may wait for the active probe's first datapoints (PROBE_WARMUP, 75 s); the ASL task allows 120 s.
+  plan: { description: 'PLAN: risk, approvals, change window, active-alarm check', timeout: Duration.seconds(100), synchronousCaller: BY_STATE_MACHINE },
   act: { description: 'ACT: host-command steps and the monitoring window', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
   // The load generator runs in the function: one full vCPU (1,769 MB) and Lambda's longest timeout.
   test: { description: 'TEST: smoke tests and the load test', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), memorySize: 1769, synchronousCaller: BY_STATE_MACHINE },
@@ -90,6 +102,11 @@ const SPECS: Record<FunctionName, FunctionSpec> = {
   // Two host commands polled one after the other, each bounded by its own timeout + 60 s (2 × 360 s).
   'scheduled-check': { description: 'Scheduled health check of the environment', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), asynchronous: true },
   'execution-status': { description: 'Executions that timed out, were aborted or failed: roll back or end the change', timeout: Duration.seconds(60), asynchronous: true },
+  // One minute of sampling, its last requests' 10 s timeout, and the last publish.
+  probe: {
+    description: 'Active probe: samples the endpoints for a minute, publishes the rollback alarms\' metrics', timeout: Duration.seconds(90), documents: false,
+    noDeadLetter: 'Invoked asynchronously each minute by its EventBridge Scheduler schedule (and once by PLAN): a failed minute is superseded by the next one, and the rollback alarms treat its missing data as breaching; there is nothing to replay.',
+  },
 };
 
 export interface RunbookFunctionsProps {
@@ -158,10 +175,13 @@ export class RunbookFunctions extends Construct {
       timeout: spec.timeout,
       ...(spec.memorySize !== undefined ? { memorySize: spec.memorySize } : {}),
       // deps.ts reads the documents at cold start in every function, so every bundle carries them.
-      withDocuments: true,
+      withDocuments: spec.documents ?? true,
       ...(spec.asynchronous ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });
+    if (spec.noDeadLetter !== undefined) {
+      Validations.of(fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: spec.noDeadLetter });
+    }
     if (spec.synchronousCaller !== undefined) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',

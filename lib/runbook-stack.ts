@@ -8,6 +8,7 @@ import { FunctionEnvSchemas } from '../lambdas/aws/env';
 import { apiPrincipals } from '../lambdas/core/identity';
 import type { EnvironmentProfile } from '../lambdas/core/schemas';
 import { CHECK_FAILED_METRIC } from '../lambdas/phases/scheduled-check';
+import { ActiveProbe } from './active-probe';
 import { ControlPlaneApi } from './api';
 import { ChangeTable } from './data';
 import { DeadLetters } from './dead-letters';
@@ -39,6 +40,8 @@ export class RunbookStack extends Stack {
   readonly orchestration: Orchestration;
   readonly api: ControlPlaneApi | undefined;
   readonly scheduledCheck: ScheduledCheck | undefined;
+  /** With monitoring.source: probe only. */
+  readonly activeProbe: ActiveProbe | undefined;
 
   constructor(scope: Construct, id: string, props: RunbookStackProps) {
     super(scope, id, props);
@@ -94,6 +97,9 @@ export class RunbookStack extends Stack {
       deadLetterQueue: deadLetters.queue,
       topic: notifications.topic,
     });
+
+    // After every function that starts or stops an attempt's probe exists: it grants them and tells them where it is.
+    this.activeProbe = profile.monitoring.source === 'probe' ? new ActiveProbe(this, 'ActiveProbe', { profile, functions }) : undefined;
 
     // Callback and execution rights name the state machine, which exists only after the functions it invokes.
     for (const fn of functions.all) {

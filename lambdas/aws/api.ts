@@ -6,9 +6,13 @@ import { createApi } from '../api/router';
 import { consoleUrl, SfnExecutionControl } from '../api/sfn-execution-control';
 import { awsRuntime } from './deps';
 import { parseEnv } from './env';
+import { activeProbeFrom } from './probe-control';
 
 const env = parseEnv('api');
 const runtime = awsRuntime(env);
+// A cancel ends the attempt through the REPORT code, which stops its active probe.
+const activeProbe = activeProbeFrom(env);
+if (activeProbe) runtime.deps.activeProbe = activeProbe;
 const control = new SfnExecutionControl(runtime.clients.sfn, env.STATE_MACHINE_ARN);
 const region = process.env.AWS_REGION;
 

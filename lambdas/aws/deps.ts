@@ -101,7 +101,14 @@ export function awsRuntime(env: AwsEnv, options: AwsRuntimeOptions = {}): AwsRun
   const clock = options.clock ?? { now: () => new Date() };
   const log = new PowertoolsLoggerAdapter({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
   const profile = cachedProfileLoader(clients.ssm, env.PROFILE_PARAMETER_NAME);
-  const cloudwatch = new CloudWatchAlarms(clients.cloudwatch, { environment: env.ENVIRONMENT_NAME, clock });
+  const cloudwatch = new CloudWatchAlarms(clients.cloudwatch, {
+    environment: env.ENVIRONMENT_NAME, clock,
+    // With monitoring.source: cloudwatch, PLAN's recency check and the report's snapshot read the user's metrics.
+    userMetrics: async () => {
+      const { monitoring } = await profile();
+      return monitoring.source === 'cloudwatch' ? monitoring.cloudwatch : undefined;
+    },
+  });
   const deps: Deps = {
     store: new DynamoChangeStore(clients.dynamodb, env.TABLE_NAME, { now: () => clock.now() }),
     hosts: new SsmHostCommands(clients.ssm, {

@@ -25,22 +25,39 @@ const Operating = Common.extend({
   METRICS_NAMESPACE: z.string().default('RunbookControlPlane'),
 });
 
-export const FUNCTION_NAMES = ['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'api', 'scheduled-check', 'execution-status'] as const;
+/**
+ * The functions that start or end a watched attempt, when the profile's monitoring.source is probe: the active probe's
+ * function, the role EventBridge Scheduler invokes it with, and the stack's schedule group. Absent with source: cloudwatch.
+ */
+const ProbeControl = {
+  PROBE_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
+  PROBE_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  PROBE_SCHEDULE_GROUP: z.string().regex(/^[0-9a-zA-Z-_.]{1,64}$/).optional(),
+};
+
+/** The active probe function: it only samples the endpoints and publishes the alarms' metrics (no table, no profile). */
+const Probe = z.object({
+  POWERTOOLS_SERVICE_NAME: z.string().default('runbook-control-plane'),
+  POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+export const FUNCTION_NAMES = ['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'api', 'scheduled-check', 'execution-status', 'probe'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export const FunctionEnvSchemas = {
   'preflight': Operating,
-  'plan': Operating,
+  'plan': Operating.extend(ProbeControl),
   'act': Operating,
   'test': Operating,
-  'report': Operating,
+  'report': Operating.extend(ProbeControl),
   'rollback': Operating,
   'command-status': Operating,
   'alarm': Operating,
-  'api': Operating.extend({ STATE_MACHINE_ARN: z.string().startsWith('arn:') }),
+  'api': Operating.extend({ STATE_MACHINE_ARN: z.string().startsWith('arn:'), ...ProbeControl }),
   'scheduled-check': Operating,
   // Starts rollback-only runs of the state machine whose unfinished executions it handles.
-  'execution-status': Operating.extend({ STATE_MACHINE_ARN: z.string().startsWith('arn:') }),
+  'execution-status': Operating.extend({ STATE_MACHINE_ARN: z.string().startsWith('arn:'), ...ProbeControl }),
+  'probe': Probe,
 } as const satisfies Record<FunctionName, z.ZodObject>;
 
 /** What CDK must set for a function (defaults may be left out). */

@@ -2,5 +2,12 @@
 import { handle } from '../handlers/plan';
 import { awsRuntime, lambdaHandler } from './deps';
 import { parseEnv } from './env';
+import { activeProbeFrom } from './probe-control';
 
-export const handler = lambdaHandler(handle, awsRuntime(parseEnv('plan')));
+const env = parseEnv('plan');
+const runtime = awsRuntime(env);
+// With monitoring.source: probe, the active probe this function starts or stops (lambdas/aws/probe-control.ts).
+const activeProbe = activeProbeFrom(env);
+if (activeProbe) runtime.deps.activeProbe = activeProbe;
+
+export const handler = lambdaHandler(handle, runtime);

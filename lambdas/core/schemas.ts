@@ -177,6 +177,13 @@ export const EnvironmentProfileSchema = z.object({
       .describe('How the rollback alarms treat a period without datapoints (CloudWatch treatMissingData): silence is not health unless the profile says so.'),
     recentDataSeconds: z.number().int().min(1).max(86400).default(600)
       .describe('PLAN refuses to start ACT when a rollback alarm\'s metric has had no datapoint within this many seconds: nothing would be watching.'),
+    probeVpc: z.object({
+      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id like subnet-0123456789abcdef0')).min(1).max(16)
+        .describe('Subnets the probe function runs in (private subnets that reach the endpoints).'),
+      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id like sg-0123456789abcdef0')).min(1).max(5)
+        .describe('Security groups of the probe function: they must allow its requests out to the endpoints.'),
+    }).optional()
+      .describe('On AWS with source: probe, runs the probe function inside these VPC subnets, for endpoints that are not public (optional: outside any VPC otherwise).'),
     source: z.enum(['probe', 'cloudwatch']).default('probe')
       .describe('Where the rollback alarms read from: probe (the control plane samples the endpoints itself) or cloudwatch (your own metrics, monitoring.cloudwatch).'),
     cloudwatch: z.object({

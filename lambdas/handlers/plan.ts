@@ -9,7 +9,7 @@ export async function handle(raw: unknown, deps: Deps): Promise<unknown> {
     case 'assess-risk': return assessRiskStep(deps, e.changeId);
     case 'await-approvals': await awaitApprovals(deps, e.changeId, e.attempt, requireToken(e)); return { parked: true };
     case 'schedule': return { scheduled: true, ...(await scheduleStep(deps, e.changeId, e.attempt)) };
-    case 'check-alarms': await checkAlarms(deps, e.changeId); return { clear: true };
+    case 'check-alarms': await checkAlarms(deps, e.changeId, e.attempt); return { clear: true };
     default: throw new UnknownStepError('plan', e.step);
   }
 }

@@ -71,23 +71,37 @@ export async function requestAlarmRollback(deps: Pick<Deps, 'store' | 'clock'>, 
 
 /**
  * Runs `work` (a TEST step) and fails with AlarmTriggered as soon as an alarm rollback is requested on the change,
- * checking the change record every `everyMs` (a read of the store inside the function, no state transitions).
- * The abandoned work is not awaited: a load test runs out its own duration.
+ * checking the change record every `everyMs` (a read of the store inside the function, no state transitions). The
+ * work is then told to stop through its AbortSignal (the load test stops sending at once) and, when `stopWaitMs` is
+ * given, waited for that long at most, so no test traffic runs on into the rollback.
  */
-export async function unlessAlarmed<T>(deps: Pick<Deps, 'store' | 'clock'>, change: ChangeRecord, work: () => Promise<T>, everyMs = 500): Promise<T> {
+export async function unlessAlarmed<T>(
+  deps: Pick<Deps, 'store' | 'clock'>, change: ChangeRecord, work: (signal: AbortSignal) => Promise<T>, everyMs = 500, stopWaitMs = 0,
+): Promise<T> {
   const already = pendingAlarmRollback(change);
   if (already) throw new AlarmTriggered(alarmRollbackCause(already));
+  const controller = new AbortController();
   let timer: ReturnType<typeof setInterval> | undefined;
   const alarmed = new Promise<never>((_resolve, reject) => {
     timer = setInterval(() => {
       loadChange(deps, change.id).then((latest) => {
         const request = pendingAlarmRollback(latest, change.attempt);
-        if (request) reject(new AlarmTriggered(alarmRollbackCause(request)));
+        if (!request || controller.signal.aborted) return;
+        controller.abort();
+        reject(new AlarmTriggered(alarmRollbackCause(request)));
       }, () => undefined);
     }, everyMs);
   });
+  const running = work(controller.signal);
   try {
-    return await Promise.race([work(), alarmed]);
+    return await Promise.race([running, alarmed]);
+  } catch (err) {
+    if (controller.signal.aborted && stopWaitMs > 0) {
+      let bound: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([running.then(() => undefined, () => undefined), new Promise((resolve) => { bound = setTimeout(resolve, stopWaitMs); })]);
+      clearTimeout(bound);
+    }
+    throw err;
   } finally {
     if (timer) clearInterval(timer);
   }

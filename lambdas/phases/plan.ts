@@ -4,6 +4,7 @@ import { evaluateApprovals } from '../core/approvals';
 import { AlarmActive, AlarmMissing, AlarmNoData } from '../core/errors';
 import { callbackKey, cancelCause } from '../core/records';
 import type { RiskAssessment } from '../core/risk';
+import { probeRunFor } from '../core/active-probe';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, rollbackAlarmStates, transition } from './common';
 
@@ -74,8 +75,9 @@ export async function scheduleStep(deps: Deps, changeId: string, attempt?: numbe
   return { recheckHealth, minutesSincePreflight };
 }
 
-export async function checkAlarms(deps: Deps, changeId: string): Promise<void> {
+export async function checkAlarms(deps: Deps, changeId: string, attempt?: number): Promise<void> {
   const change = await loadChange(deps, changeId);
+  const at = attempt ?? change.attempt;
   const states = await rollbackAlarmStates(deps, change.environment);
   const missing = states.filter((s) => s.missing);
   if (missing.length > 0) {
@@ -83,7 +85,24 @@ export async function checkAlarms(deps: Deps, changeId: string): Promise<void> {
   }
   // An alarm whose metric gets no data sits in OK (or ALARM) forever: silence is not health.
   const lookback = change.profile.monitoring.recentDataSeconds;
-  const recency = await deps.alarms.newestDatapoints(states.map((s) => s.name), lookback);
+  // On AWS with the built-in probe nothing publishes before this: the probe starts here (before ACT, after the change
+  // window's Wait, so a change waiting days for its window is not probed meanwhile), and its first datapoints are
+  // waited for within the port's bound. With source: cloudwatch the user's metrics are read as they are.
+  const probing = change.profile.monitoring.source === 'probe' && deps.activeProbe !== undefined;
+  if (probing && deps.activeProbe) {
+    const { scheduleName } = await deps.activeProbe.start(probeRunFor(change.id, at, change.profile, deps.clock.now()));
+    await recordEvent(deps, change, { type: 'plan.probe-started', phase: 'PLAN', message: `active probe started (schedule ${scheduleName}); waiting up to ${deps.activeProbe.warmup.seconds} s for its first datapoints`, data: { scheduleName } }, at);
+  }
+  const names = states.map((s) => s.name);
+  let recency = await deps.alarms.newestDatapoints(names, lookback);
+  if (probing && deps.activeProbe) {
+    const { seconds, pollMs } = deps.activeProbe.warmup;
+    const deadline = deps.clock.now().getTime() + seconds * 1000;
+    while (recency.some((r) => r.newestAt === undefined) && deps.clock.now().getTime() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      recency = await deps.alarms.newestDatapoints(names, lookback);
+    }
+  }
   const blind = recency.filter((r) => r.newestAt === undefined);
   if (blind.length > 0) {
     throw new AlarmNoData(`rollback alarm${blind.length === 1 ? '' : 's'} ${blind.map((b) => b.name).join(', ')}: no datapoint in the last ${lookback} s — nothing would be watching the change (does anything publish the metrics?)`);

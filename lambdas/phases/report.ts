@@ -6,7 +6,7 @@ import { cancelCause, FINAL_STATUSES, type ChangeEvent, type ChangeRecord, type 
 import type { Deps, LoadResult, MetricsSnapshot, NotificationKind, SmokeResult } from '../ports';
 import { metricsWindowSeconds } from './act';
 import { recordSummary, type RecordSummary } from './audit';
-import { loadChange, transition } from './common';
+import { loadChange, recordEvent, transition } from './common';
 import type { Failure } from './rollback';
 
 export type Outcome = 'completed' | 'rolled-back' | 'manual-intervention' | 'preflight-failed' | 'plan-ended';
@@ -216,6 +216,7 @@ export async function endAttempt(
   // set, so the change does not show its final status any longer before its execution ends.
   const record = await recordSummary(deps, change.id);
   await deps.store.putReport({ changeId: change.id, attempt: input.attempt, outcome: verdict.status, createdAt: now, report, qcSummary: qc, record });
+  await stopActiveProbe(deps, change, input.attempt);
 
   const reason = verdict.status === 'CANCELLED' && change.cancelRequest ? cancelCause(change.cancelRequest) : describe(input.rollbackFailure) ?? describe(input.failure);
   await transition(deps, change.id, {
@@ -233,6 +234,21 @@ export async function endAttempt(
     durationMs: Date.parse(reportInput.endTime) - Date.parse(reportInput.startTime), operator: reportInput.operator,
   });
   return { status: verdict.status, attemptsExhausted: verdict.attemptsExhausted };
+}
+
+/**
+ * The attempt no longer needs watching once its report is written (every way it ends comes here: REPORT, the
+ * execution-status function, a cancel). A delete that fails does not fail the report: the schedule ends by itself at
+ * its EndDate, and that is said in the log and the record.
+ */
+async function stopActiveProbe(deps: Deps, change: ChangeRecord, attempt: number): Promise<void> {
+  if (!deps.activeProbe || change.profile.monitoring.source !== 'probe') return;
+  try {
+    const { stopped } = await deps.activeProbe.stop(change.id, attempt);
+    if (stopped) await recordEvent(deps, change, { type: 'report.probe-stopped', phase: 'REPORT', message: 'active probe stopped' }, attempt);
+  } catch (err) {
+    deps.log.error('stopping the active probe failed; its schedule ends by itself at its end date', { changeId: change.id, attempt, error: (err as Error).message });
+  }
 }
 
 /** One line for people and for whoever keeps the head elsewhere: `runbook audit ID --expect <head>` checks it later. */

@@ -64,14 +64,18 @@ export async function smokeTests(deps: Deps, changeId: string): Promise<{ passed
   return { passed: results.length, failed: 0, regression: regression.length };
 }
 
+/** How long an aborted load test may take to stop (autocannon stops at its next one-second tick). */
+const LOAD_STOP_WAIT_MS = 3000;
+
 export async function performanceTest(deps: Deps, changeId: string): Promise<LoadResult> {
   const change = await loadChange(deps, changeId);
   const perf = change.profile.tests.performance;
   const login = await resolveLogin(deps, change.profile);
-  const result = await unlessAlarmed(deps, change, () => deps.tester.load(change.profile.tests.baseUrl, {
+  // A rollback alarm during the load test aborts it at once (the signal stops the load generator), not at its end.
+  const result = await unlessAlarmed(deps, change, (signal) => deps.tester.load(change.profile.tests.baseUrl, {
     virtualUsers: perf.virtualUsers, durationSeconds: perf.durationSeconds, paths: perf.paths,
     thinkTimeSeconds: perf.thinkTimeSeconds, checks: perf.checks, ...(login ? { login } : {}),
-  }));
+  }, signal), undefined, LOAD_STOP_WAIT_MS);
   const verdict = performanceVerdict(result, { p95Ms: perf.p95Ms, errorRate: perf.errorRate });
   await recordEvent(deps, change, {
     type: 'test.performance', phase: 'TEST',

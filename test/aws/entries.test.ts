@@ -65,7 +65,7 @@ afterEach(() => {
 describe('Lambda entries', () => {
   it('should have one entry file per deployed function under lambdas/aws/', () => {
     // Assess
-    expect(WITH_ENTRY).toEqual(['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'scheduled-check', 'execution-status']);
+    expect(WITH_ENTRY).toEqual(['preflight', 'plan', 'act', 'test', 'report', 'rollback', 'command-status', 'alarm', 'scheduled-check', 'execution-status', 'probe']);
     for (const fn of WITH_ENTRY) expect(existsSync(join(__dirname, '..', '..', 'lambdas', 'aws', `${fn}.ts`))).toBe(true);
   });
 

@@ -9,6 +9,8 @@
 // A missing permission therefore fails `npm test`, whichever table it was forgotten in.
 import { join, resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -20,7 +22,10 @@ import {
 import { Stack } from 'aws-cdk-lib';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { CloudWatchProbeMetrics } from '../../lambdas/adapters/aws/cloudwatch-probe-metrics';
 import { EmfMetricsPublisher } from '../../lambdas/adapters/aws/emf-metrics';
+import { activeProbeFrom } from '../../lambdas/aws/probe-control';
+import { probeRunFor } from '../../lambdas/core/active-probe';
 import { SfnExecutionControl } from '../../lambdas/api/sfn-execution-control';
 import { awsRuntime, type AwsClients, type AwsEnv } from '../../lambdas/aws/deps';
 import { FUNCTION_NAMES, parseEnv, type FunctionName } from '../../lambdas/aws/env';
@@ -32,7 +37,7 @@ import { portUsage } from './port-usage';
 import { actionsOf, roleStatements, synthRunbook } from './support';
 
 const ROOT = resolve(__dirname, '..', '..');
-type PortCall = `${'store' | 'hosts' | 'alarms' | 'metrics' | 'callbacks' | 'notifier' | 'parameters' | 'executions' | 'control' | 'profile'}.${string}`;
+type PortCall = `${'store' | 'hosts' | 'alarms' | 'metrics' | 'callbacks' | 'notifier' | 'parameters' | 'executions' | 'control' | 'profile' | 'activeProbe' | 'probeMetrics'}.${string}`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // 2. SDK commands each port method sends (the real adapters over mocked clients)
@@ -53,6 +58,15 @@ const clients: AwsClients = {
   sns: new SNSClient({ region: ENV.AWS_REGION, credentials }),
   secrets: new SecretsManagerClient({ region: ENV.AWS_REGION, credentials }),
 };
+/** The active probe's clients: built only in the entries that start or stop it (lambdas/aws/probe-control.ts). */
+const probeClients = {
+  scheduler: new SchedulerClient({ region: ENV.AWS_REGION, credentials }),
+  lambda: new LambdaClient({ region: ENV.AWS_REGION, credentials }),
+};
+const PROBE_ENV = {
+  PROBE_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:probe',
+  PROBE_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler', PROBE_SCHEDULE_GROUP: 'runbook-kis-core-v3-probe',
+};
 /** Each client's IAM service prefix. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Stub = AwsStub<any, any, any>;
@@ -63,7 +77,19 @@ const MOCKS: [string, Stub][] = [
   ['states', mockClient(clients.sfn) as never],
   ['sns', mockClient(clients.sns) as never],
   ['secretsmanager', mockClient(clients.secrets) as never],
+  ['scheduler', mockClient(probeClients.scheduler) as never],
+  ['lambda', mockClient(probeClients.lambda) as never],
 ];
+/**
+ * Actions a command needs besides its own (the Service Authorization Reference's "dependent actions"): CreateSchedule
+ * passes the schedule's target role (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridgescheduler.html).
+ */
+const DEPENDENT_ACTIONS: Record<string, string[]> = { 'scheduler:CreateSchedule': ['iam:PassRole'] };
+/**
+ * The few operations whose IAM action is not named after them: Lambda's Invoke is authorized by lambda:InvokeFunction
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html).
+ */
+const ACTION_OF_OPERATION: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };
 const mock = (prefix: string): Stub => (MOCKS.find(([p]) => p === prefix) as [string, Stub])[1];
 
 const profile = loadProfile(DEFAULT_PROFILE_FILE);
@@ -94,7 +120,9 @@ function answer(rich: boolean): void {
 }
 
 function sentActions(): string[] {
-  return MOCKS.flatMap(([prefix, m]) => m.calls().map((call) => `${prefix}:${(call.args[0] as object).constructor.name.replace(/Command$/, '')}`));
+  return MOCKS.flatMap(([prefix, m]) => m.calls().map((call) => `${prefix}:${(call.args[0] as object).constructor.name.replace(/Command$/, '')}`))
+    .map((operation) => ACTION_OF_OPERATION[operation] ?? operation)
+    .flatMap((action) => [action, ...(DEPENDENT_ACTIONS[action] ?? [])]);
 }
 
 const change = {
@@ -114,6 +142,8 @@ async function callIfPresent(port: object, method: string, ...args: unknown[]): 
 function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecutionControl): Record<PortCall, () => Promise<unknown>> {
   const { store, hosts, alarms, metrics, callbacks, notifier, parameters, executions } = runtime.deps;
   const at = '2026-12-01T00:00:00Z';
+  const activeProbe = activeProbeFrom(PROBE_ENV, probeClients);
+  if (!activeProbe) throw new Error('the probe environment builds an active probe');
   return {
     'store.createChange': () => store.createChange(change),
     'store.getChange': () => store.getChange(change.id),
@@ -162,6 +192,9 @@ function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecution
     'control.stop': () => control.stop('CR-2026-001', 'cancelled'),
     'control.history': () => control.history('CR-2026-001'),
     'profile.load': () => runtime.profile(),
+    'activeProbe.start': () => activeProbe.start(probeRunFor(change.id, 1, profile, new Date(at))),
+    'activeProbe.stop': () => activeProbe.stop(change.id, 1),
+    'probeMetrics.publish': () => new CloudWatchProbeMetrics(clients.cloudwatch).publish(profile.name, [{ at: Date.parse(at), latencyMs: 12, error: false }]),
   };
 }
 
@@ -234,6 +267,10 @@ describe('IAM derived from the SDK calls each function makes', () => {
     expect(required('execution-status')).not.toContain('states:StopExecution');
     expect(required('api')).toEqual(expect.arrayContaining(['states:StopExecution', 'states:DescribeExecution', 'states:GetExecutionHistory']));
     expect(required('command-status')).toEqual(expect.arrayContaining(['ssm:ListCommands']));
+    expect(required('plan')).toEqual(expect.arrayContaining(['scheduler:CreateSchedule', 'iam:PassRole', 'lambda:InvokeFunction']));
+    expect(required('plan')).not.toContain('scheduler:DeleteSchedule');
+    for (const fn of ['report', 'execution-status', 'api'] as const) expect(required(fn)).toContain('scheduler:DeleteSchedule');
+    expect(required('probe')).toEqual(['cloudwatch:PutMetricData']);
   });
 
   it('should follow the code a function can run, not every module it imports', () => {

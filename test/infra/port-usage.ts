@@ -7,7 +7,8 @@ import { join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
 const ROOT = resolve(__dirname, '..', '..');
-const PORTS = 'store|hosts|alarms|metrics|callbacks|notifier|parameters|executions';
+// activeProbe: the AWS-only port of the functions that start or end a watched attempt; probeMetrics: the probe function's.
+const PORTS = 'store|hosts|alarms|metrics|callbacks|notifier|parameters|executions|activeProbe|probeMetrics';
 const PORT_CALL = new RegExp(`(?:^|\\.)deps\\.(${PORTS})\\.([A-Za-z]+)$`);
 /** The api's ExecutionControl (StopExecution, GetExecutionHistory), built in its entry. */
 const CONTROL_CALL = /(?:^|\.)control\.(stop|history)$/;

@@ -8,7 +8,7 @@ import { LocalEventBus } from '../../lambdas/embedded/event-bus';
 import { submitChange } from '../../lambdas/phases/submit';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { FakeAlarms, FakeHostCommands, FakeParameters, FakeTester, RecordingNotifier, silentLog, systemClock, type StepBehaviour } from './fakes';
-import type { SendCommandRequest } from '../../lambdas/ports';
+import type { LoadTester, SendCommandRequest } from '../../lambdas/ports';
 
 export const TEST_ENV = 'test-env';
 
@@ -71,6 +71,8 @@ export function createHarness(options: {
   changeWindowMs?: number;
   /** Another harness's store: a second engine over the same records, as after a restart. */
   store?: MemoryChangeStore;
+  /** A real load tester (the HTTP one) instead of the fake; `tester` then stays the unused fake. */
+  loadTester?: LoadTester;
 } = {}): Harness {
   const bus = new LocalEventBus({ log: silentLog, baseDelayMs: 2 });
   const store = options.store ?? new MemoryChangeStore();
@@ -79,7 +81,7 @@ export function createHarness(options: {
   const tester = new FakeTester();
   const notifier = new RecordingNotifier();
   const engine = new EmbeddedEngine({
-    deps: { store, hosts, alarms, metrics: alarms, notifier, clock: systemClock, parameters: new FakeParameters(options.missingParameters), tester, log: silentLog },
+    deps: { store, hosts, alarms, metrics: alarms, notifier, clock: systemClock, parameters: new FakeParameters(options.missingParameters), tester: options.loadTester ?? tester, log: silentLog },
     waitTimeOverrides: { 'Plan Wait For Change Window': options.changeWindowMs ?? 0, 'Monitor Window Timer': options.monitorWindowMs ?? 20 },
     retryIntervalOverrides: { 'Monitor Close Window': 5 },
   });

@@ -7,8 +7,10 @@ import {
   type CloudWatchClient,
   type MetricDataQuery,
   type MetricDataResult,
+  type StandardUnit,
 } from '@aws-sdk/client-cloudwatch';
 import type { ProbeMetric } from '../../core/alarm-evaluator';
+import type { UserMetric } from '../../core/schemas';
 import type { AlarmDataRecency, AlarmStateValue, Alarms, Clock, Metrics, MetricsSnapshot } from '../../ports';
 import { callAws } from './errors';
 
@@ -50,6 +52,28 @@ export interface CloudWatchAlarmsOptions {
   /** The profile's environment name: the metrics' dimension value. */
   environment: string;
   clock?: Clock;
+  /**
+   * The user's own metrics when the profile's monitoring.source is cloudwatch (undefined: the probe's metrics). PLAN's
+   * recency check and the report's snapshot then read these, the same definitions the rollback alarms were built from
+   * (lib/metric-sources.ts), not ALARM_METRICS that nothing publishes.
+   */
+  userMetrics?: () => Promise<UserMetrics | undefined>;
+}
+
+/** monitoring.cloudwatch of the profile. */
+export interface UserMetrics {
+  latency: UserMetric;
+  errors: UserMetric;
+  requests: UserMetric;
+}
+
+/** One metric and statistic as GetMetricData's MetricStat reads it. */
+interface MetricSpec {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  statistic: string;
+  unit?: string;
 }
 
 export class CloudWatchAlarms implements Alarms, Metrics {
@@ -92,12 +116,17 @@ export class CloudWatchAlarms implements Alarms, Metrics {
   async newestDatapoints(alarmNames: string[], lookbackSeconds: number): Promise<AlarmDataRecency[]> {
     const end = this.clock.now();
     const start = new Date(end.getTime() - Math.max(60, lookbackSeconds) * 1000);
-    const metricOf = (name: string): AlarmMetric | undefined => (name.endsWith('-p95-latency')
-      ? { ...ALARM_METRICS.metrics.p95LatencyMs, statistic: 'SampleCount' }
-      : name.endsWith('-error-rate') ? ALARM_METRICS.requests : undefined);
+    const user = await this.options.userMetrics?.();
+    // The latency alarm has data when its metric has samples; the error-rate alarm when the requests (its denominator)
+    // do: the user's error count is often not published at all in a period without errors.
+    const metricOf = (name: string): MetricSpec | undefined => {
+      if (name.endsWith('-p95-latency')) return user ? { ...spec(user.latency), statistic: 'SampleCount' } : this.probeSpec({ ...ALARM_METRICS.metrics.p95LatencyMs, statistic: 'SampleCount' });
+      if (name.endsWith('-error-rate')) return user ? { ...spec(user.requests), statistic: 'SampleCount' } : this.probeSpec(ALARM_METRICS.requests);
+      return undefined;
+    };
     const queries = alarmNames.flatMap((name, i) => {
       const metric = metricOf(name);
-      return metric ? [this.query(`n${i}`, metric, 60)] : [];
+      return metric ? [query(`n${i}`, metric, 60)] : [];
     });
     const newest = new Map<string, number>();
     let nextToken: string | undefined;
@@ -127,11 +156,14 @@ export class CloudWatchAlarms implements Alarms, Metrics {
     // One period spanning the window, so each statistic is computed by CloudWatch over the whole window.
     const period = Math.max(60, Math.ceil(windowSeconds / 60) * 60);
     const start = new Date(end.getTime() - period * 1000);
-    const queries: MetricDataQuery[] = [
-      this.query('p95', ALARM_METRICS.metrics.p95LatencyMs, period),
-      this.query('errorRate', ALARM_METRICS.metrics.errorRate, period),
-      this.query('requests', ALARM_METRICS.requests, period),
-    ];
+    const user = await this.options.userMetrics?.();
+    const queries: MetricDataQuery[] = user
+      ? [query('p95', spec(user.latency), period), query('errors', spec(user.errors), period), query('requests', spec(user.requests), period)]
+      : [
+        query('p95', this.probeSpec(ALARM_METRICS.metrics.p95LatencyMs), period),
+        query('errorRate', this.probeSpec(ALARM_METRICS.metrics.errorRate), period),
+        query('requests', this.probeSpec(ALARM_METRICS.requests), period),
+      ];
     const results = new Map<string, { timestamps: number[]; values: number[] }>();
     let nextToken: string | undefined;
     do {
@@ -143,6 +175,7 @@ export class CloudWatchAlarms implements Alarms, Metrics {
       nextToken = page.NextToken;
     } while (nextToken);
 
+    if (user) return userSnapshot(results, user, end, windowSeconds);
     const p95 = results.get('p95')?.values ?? [];
     const requests = results.get('requests');
     const rates = results.get('errorRate');
@@ -159,21 +192,44 @@ export class CloudWatchAlarms implements Alarms, Metrics {
     return snapshot;
   }
 
-  private query(id: string, metric: AlarmMetric, period: number): MetricDataQuery {
-    return {
-      Id: id,
-      MetricStat: {
-        Metric: {
-          Namespace: ALARM_METRICS.namespace,
-          MetricName: metric.metricName,
-          Dimensions: [{ Name: ALARM_METRICS.dimensionName, Value: this.options.environment }],
-        },
-        Period: period,
-        Stat: metric.statistic,
-      },
-      ReturnData: true,
-    };
+  private probeSpec(metric: AlarmMetric): MetricSpec {
+    return { namespace: ALARM_METRICS.namespace, metricName: metric.metricName, dimensions: alarmMetricDimensions(this.options.environment), statistic: metric.statistic };
   }
+}
+
+function spec(m: UserMetric): MetricSpec {
+  return { namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, statistic: m.statistic, ...(m.unit ? { unit: m.unit } : {}) };
+}
+
+function query(id: string, metric: MetricSpec, period: number): MetricDataQuery {
+  return {
+    Id: id,
+    MetricStat: {
+      Metric: {
+        Namespace: metric.namespace,
+        MetricName: metric.metricName,
+        Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: period,
+      Stat: metric.statistic,
+      ...(metric.unit ? { Unit: metric.unit as StandardUnit } : {}),
+    },
+    ReturnData: true,
+  };
+}
+
+/**
+ * The window on the user's metrics, as their alarms see it: p95 latency × its scale (the higher, if the window spans
+ * two periods), and the error rate as errors / requests over the window, a missing error count being 0 (FILL(errors, 0)).
+ */
+function userSnapshot(results: Map<string, { timestamps: number[]; values: number[] }>, user: UserMetrics, end: Date, windowSeconds: number): MetricsSnapshot {
+  const p95 = (results.get('p95')?.values ?? []).map((v) => v * user.latency.scale);
+  const requests = sum(results.get('requests')?.values ?? []) * user.requests.scale;
+  const errors = sum(results.get('errors')?.values ?? []) * user.errors.scale;
+  const snapshot: MetricsSnapshot = { at: end.toISOString(), requests: Math.round(requests), windowSeconds };
+  if (p95.length > 0) snapshot.p95Ms = Math.max(...p95);
+  if (requests > 0) snapshot.errorRate = errors / requests;
+  return snapshot;
 }
 
 function collect(results: Map<string, { timestamps: number[]; values: number[] }>, r: MetricDataResult): void {

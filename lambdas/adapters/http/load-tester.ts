@@ -100,10 +100,12 @@ export class HttpLoadTester implements LoadTester {
    *   percentiles are computed here (nearest rank, 0.01 ms buckets rounded up). A request with no answer has no
    *   latency; it counts in the error rate. A run that got no request through reports an error rate of 1.
    */
-  async load(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
+  async load(baseUrl: string, spec: LoadSpec, signal?: AbortSignal): Promise<LoadResult> {
     if (spec.paths.length === 0) throw new RangeError('load test needs at least one path');
     const stats = new LoadStats();
     const tokens: (string | undefined)[] = spec.login ? await this.logins(baseUrl, spec.login, spec.virtualUsers, stats) : [];
+    // Aborted during the logins: no load at all.
+    if (signal?.aborted) return { ...emptyResult(stats, tokens), aborted: true };
     const checks = new Map((spec.checks ?? []).map((c) => [c.path, c]));
     const paths = spec.paths.map((path) => {
       const url = targetUrl(baseUrl, path);
@@ -137,7 +139,15 @@ export class HttpLoadTester implements LoadTester {
         });
       },
     });
-    const result = await instance;
+    // autocannon's stop() ends the run at its next tick (every second at most) and resolves with what it measured.
+    const stop = (): void => instance.stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    let result: Awaited<typeof instance>;
+    try {
+      result = await instance;
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
     const requests = stats.answered + stats.unanswered + result.errors;
     const errors = stats.failed + stats.unanswered + result.errors;
     return {
@@ -151,6 +161,7 @@ export class HttpLoadTester implements LoadTester {
       checksFailed: stats.checksFailed,
       loginsFailed: tokens.filter((t) => t === undefined).length,
       thinkTimeSeconds: think,
+      ...(signal?.aborted ? { aborted: true } : {}),
     };
   }
 
@@ -178,6 +189,16 @@ export class HttpLoadTester implements LoadTester {
     };
     return Promise.all(Array.from({ length: users }, one));
   }
+}
+
+/** A load test stopped before its first request: only the logins were sent. */
+function emptyResult(stats: LoadStats, tokens: (string | undefined)[]): LoadResult {
+  const requests = stats.answered + stats.unanswered;
+  const errors = stats.failed + stats.unanswered;
+  return {
+    requests, errors, errorRate: requests > 0 ? errors / requests : 0, avgMs: 0, p95Ms: 0, p99Ms: 0, durationSeconds: 0,
+    loginsFailed: tokens.filter((t) => t === undefined).length,
+  };
 }
 
 /** What the load test counted itself (autocannon's own `errors` add the requests that got no answer). */

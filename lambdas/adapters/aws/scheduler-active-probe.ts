@@ -1,0 +1,84 @@
+// The active probe on AWS: an EventBridge Scheduler schedule (in the stack's schedule group) invokes the probe function
+// once a minute while an attempt needs watching, and PLAN's first invocation (Lambda Invoke, asynchronous) publishes at
+// once rather than a minute later. A lost delete cannot probe forever: the schedule has an EndDate and deletes itself
+// after it (ActionAfterCompletion DELETE), and the probe itself samples nothing after the run's endAt.
+// Shapes: CreateSchedule https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html
+// (ScheduleExpression rate(1 minute) — the shortest rate —, FlexibleTimeWindow Mode OFF, Target Arn/RoleArn/Input,
+// GroupName, EndDate, ActionAfterCompletion); DeleteSchedule https://docs.aws.amazon.com/scheduler/latest/APIReference/API_DeleteSchedule.html
+// (ResourceNotFoundException when absent); Invoke https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+// (InvocationType Event: queued, answered 202).
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { probeScheduleName } from '../../core/active-probe';
+import type { ActiveProbe, ProbeRun } from '../../ports';
+import { callAws, errorName } from './errors';
+
+export interface SchedulerActiveProbeOptions {
+  /** The probe function the schedule and the first invocation call. */
+  functionArn: string;
+  /** The role EventBridge Scheduler assumes to invoke it (passed with iam:PassRole). */
+  schedulerRoleArn: string;
+  /** The stack's schedule group: the functions may create and delete schedules in it only. */
+  groupName: string;
+  warmup?: { seconds: number; pollMs: number };
+}
+
+/**
+ * PLAN's wait for the first datapoints: a cold start, one round, CloudWatch's ingestion (seconds), with room; within
+ * the plan function's timeout (lib/functions.ts, 100 s) and the ASL's Plan Check Alarms TimeoutSeconds (120 s).
+ */
+export const PROBE_WARMUP = { seconds: 75, pollMs: 5000 };
+
+export class SchedulerActiveProbe implements ActiveProbe {
+  readonly warmup: { seconds: number; pollMs: number };
+
+  constructor(private readonly scheduler: SchedulerClient, private readonly lambda: LambdaClient, private readonly options: SchedulerActiveProbeOptions) {
+    this.warmup = options.warmup ?? PROBE_WARMUP;
+  }
+
+  async start(run: ProbeRun): Promise<{ scheduleName: string }> {
+    const name = probeScheduleName(run.changeId, run.attempt);
+    const input = JSON.stringify(run);
+    try {
+      await callAws('Scheduler CreateSchedule', () => this.scheduler.send(new CreateScheduleCommand({
+        Name: name,
+        GroupName: this.options.groupName,
+        Description: `Runbook active probe of ${run.changeId} attempt ${run.attempt} (${run.environment})`,
+        ScheduleExpression: 'rate(1 minute)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        EndDate: new Date(run.endAt),
+        ActionAfterCompletion: 'DELETE',
+        State: 'ENABLED',
+        Target: {
+          Arn: this.options.functionArn,
+          RoleArn: this.options.schedulerRoleArn,
+          Input: input,
+          // A missed minute is not worth replaying later: the next one samples the present.
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        },
+      })));
+    } catch (err) {
+      // A retried PLAN step finds its own schedule: starting is idempotent.
+      if (errorName(err) !== 'ConflictException') throw err;
+    }
+    await callAws('Lambda Invoke', () => this.lambda.send(new InvokeCommand({
+      FunctionName: this.options.functionArn,
+      InvocationType: 'Event',
+      Payload: new TextEncoder().encode(input),
+    })));
+    return { scheduleName: name };
+  }
+
+  async stop(changeId: string, attempt: number): Promise<{ stopped: boolean }> {
+    try {
+      await callAws('Scheduler DeleteSchedule', () => this.scheduler.send(new DeleteScheduleCommand({
+        Name: probeScheduleName(changeId, attempt),
+        GroupName: this.options.groupName,
+      })));
+      return { stopped: true };
+    } catch (err) {
+      if (errorName(err) === 'ResourceNotFoundException') return { stopped: false };
+      throw err;
+    }
+  }
+}
