@@ -55,6 +55,9 @@ export const FUNCTION_CAPABILITIES = {
 export const hasCapability = (name: FunctionName, capability: Capability): boolean =>
   (FUNCTION_CAPABILITIES[name] as readonly Capability[]).includes(capability);
 
+/** The functions whose entry wires SSM host commands (lambdas/aws/wiring/hosts.ts: send, results, or validate at submit). */
+export const WITH_DOCUMENTS = ['preflight', 'act', 'rollback', 'command-status', 'api', 'scheduled-check'] as const satisfies readonly FunctionName[];
+
 /** The phase function behind each `${<Phase>FunctionArn}` of the ASL. */
 export const PHASE_FUNCTION_NAMES: Record<PhaseFunction, FunctionName> = {
   Preflight: 'preflight', Plan: 'plan', Act: 'act', Test: 'test', Report: 'report', Rollback: 'rollback',
@@ -157,8 +160,8 @@ export class RunbookFunctions extends Construct {
       description: `Runbook ${props.profile.name}: ${spec.description}`,
       timeout: spec.timeout,
       ...(spec.memorySize !== undefined ? { memorySize: spec.memorySize } : {}),
-      // deps.ts reads the documents at cold start in every function, so every bundle carries them.
-      withDocuments: true,
+      // Only the entries that wire host commands read the documents (at cold start), so only their bundles carry them.
+      withDocuments: (WITH_DOCUMENTS as readonly FunctionName[]).includes(name),
       ...(spec.asynchronous ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });

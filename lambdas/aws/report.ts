@@ -1,6 +1,26 @@
-// Lambda entry of the REPORT phase function (report, status and notification for every way an attempt ends): the handler module the embedded engine calls, with the AWS adapters.
+// Lambda entry of the REPORT phase function (report, status and notification for every way an attempt ends): the
+// handler module the embedded engine calls, with the AWS adapters its code uses (DynamoDB, SSM profile, CloudWatch
+// metrics, SNS/Slack). No HTTP tester: the report's "API health now" falls back to the last health-check step.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { handle } from '../handlers/report';
 import { awsRuntime, lambdaHandler } from './deps';
 import { parseEnv } from './env';
+import { cloudWatchAlarms } from './wiring/cloudwatch';
+import { snsSlackNotifier } from './wiring/notifier';
+import { profileLoader } from './wiring/profile';
+import { changeStore } from './wiring/store';
 
-export const handler = lambdaHandler(handle, awsRuntime(parseEnv('report')));
+export const runtime = awsRuntime('report', parseEnv('report'), (base) => {
+  const profile = profileLoader(new SSMClient({}), base);
+  return {
+    store: changeStore(new DynamoDBClient({}), base),
+    metrics: cloudWatchAlarms(new CloudWatchClient({}), base),
+    notifier: snsSlackNotifier(new SNSClient({}), new SecretsManagerClient({}), base, profile),
+    profile,
+  };
+});
+export const handler = lambdaHandler(handle, runtime);

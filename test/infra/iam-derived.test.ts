@@ -22,7 +22,14 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { EmfMetricsPublisher } from '../../lambdas/adapters/aws/emf-metrics';
 import { SfnExecutionControl } from '../../lambdas/api/sfn-execution-control';
-import { awsRuntime, type AwsClients, type AwsEnv } from '../../lambdas/aws/deps';
+import { SfnCallbacks, SfnExecutions } from '../../lambdas/adapters/aws/sfn-callbacks';
+import { SsmParameterSource } from '../../lambdas/adapters/aws/ssm-parameters';
+import { awsRuntime, type AwsBase, type AwsEnv, type AwsPorts } from '../../lambdas/aws/deps';
+import { cloudWatchAlarms } from '../../lambdas/aws/wiring/cloudwatch';
+import { ssmHostCommands } from '../../lambdas/aws/wiring/hosts';
+import { snsSlackNotifier } from '../../lambdas/aws/wiring/notifier';
+import { profileLoader } from '../../lambdas/aws/wiring/profile';
+import { changeStore } from '../../lambdas/aws/wiring/store';
 import { FUNCTION_NAMES, parseEnv, type FunctionName } from '../../lambdas/aws/env';
 import { rollbackAlarmNames } from '../../lambdas/core/events';
 import type { ChangeRecord } from '../../lambdas/core/records';
@@ -45,7 +52,7 @@ const ENV = {
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:runbook',
 };
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const clients: AwsClients = {
+const clients = {
   dynamodb: new DynamoDBClient({ region: ENV.AWS_REGION, credentials }),
   ssm: new SSMClient({ region: ENV.AWS_REGION, credentials }),
   cloudwatch: new CloudWatchClient({ region: ENV.AWS_REGION, credentials }),
@@ -67,6 +74,23 @@ const MOCKS: [string, Stub][] = [
 const mock = (prefix: string): Stub => (MOCKS.find(([p]) => p === prefix) as [string, Stub])[1];
 
 const profile = loadProfile(DEFAULT_PROFILE_FILE);
+
+/** Every adapter, built by the same factories the entries use (lambdas/aws/wiring/*), over the mocked clients. */
+function everyPort(base: AwsBase): AwsPorts {
+  const loader = profileLoader(clients.ssm, base);
+  const cloudwatch = cloudWatchAlarms(clients.cloudwatch, base);
+  return {
+    store: changeStore(clients.dynamodb, base),
+    hosts: ssmHostCommands(clients.ssm, base),
+    alarms: cloudwatch,
+    metrics: cloudwatch,
+    callbacks: new SfnCallbacks(clients.sfn),
+    notifier: snsSlackNotifier(clients.sns, clients.secrets, base, loader),
+    parameters: new SsmParameterSource(clients.ssm),
+    executions: new SfnExecutions(clients.sfn, ENV.STATE_MACHINE_ARN),
+    profile: loader,
+  };
+}
 
 function answer(rich: boolean): void {
   for (const [, m] of MOCKS) {
@@ -169,7 +193,7 @@ async function actionsByPortCall(): Promise<Map<string, Set<string>>> {
   const byCall = new Map<string, Set<string>>();
   for (const rich of [true, false]) {
     // A fresh runtime per round: the profile loader caches its first answer.
-    const runtime = awsRuntime(parseEnv('api', ENV) as AwsEnv, { clients });
+    const runtime = awsRuntime('api', parseEnv('api', ENV) as AwsEnv, everyPort);
     const control = new SfnExecutionControl(clients.sfn, ENV.STATE_MACHINE_ARN);
     for (const [call, run] of Object.entries(exercises(runtime, control))) {
       answer(rich);
