@@ -7,6 +7,8 @@
 // A command `XCommand` of a client with IAM prefix `p` needs the action `p:X` (the Service Authorization Reference names
 // each API action after its operation: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
 // A missing permission therefore fails `npm test`, whichever table it was forgotten in.
+// 3. Which clients each bundle really holds: the esbuild metafile of each entry (test/support/bundles.ts) must hold exactly
+//    the SDK clients of the actions derived above, and the command module of every one of those actions.
 import { join, resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -35,6 +37,7 @@ import { rollbackAlarmNames } from '../../lambdas/core/events';
 import type { ChangeRecord } from '../../lambdas/core/records';
 import { loadProfile } from '../../lib/profile';
 import { DEFAULT_PROFILE_FILE } from '../../lib/paths';
+import { buildEntries, type EntryBundle } from '../support/bundles';
 import { portUsage } from './port-usage';
 import { actionsOf, roleStatements, synthRunbook } from './support';
 
@@ -228,9 +231,14 @@ const required = (name: FunctionName): string[] => [...new Set([...(usage.get(na
   return [...actions];
 }))].sort();
 
+let bundles: Map<FunctionName, EntryBundle>;
+
 beforeAll(async () => {
   byCall = await actionsByPortCall();
-}, 30_000);
+  bundles = await buildEntries();
+}, 180_000);
+
+const SDK_PREFIXES = new Set(['dynamodb', 'ssm', 'cloudwatch', 'states', 'sns', 'secretsmanager']);
 
 afterAll(() => {
   for (const [, m] of MOCKS) m.restore();
@@ -247,6 +255,20 @@ describe('IAM derived from the SDK calls each function makes', () => {
 
     // Assess
     expect({ name, missing }).toEqual({ name, missing: [] });
+  });
+
+  it.each([...FUNCTION_NAMES])('%s: its bundle holds exactly the SDK clients its code calls, and every command it sends', (name) => {
+    // Prepare: from the esbuild metafile of the entry, built as `cdk synth` builds it (lib/bundling.ts).
+    const bundle = bundles.get(name) as EntryBundle;
+    const needed = required(name).filter((a) => SDK_PREFIXES.has(a.split(':')[0] as string));
+
+    // Act
+    const clientsNeeded = [...new Set(needed.map((a) => a.split(':')[0] as string))].sort();
+    const notInBundle = needed.filter((a) => !bundle.commands.includes(a));
+
+    // Assess
+    expect({ name, clients: bundle.clients }).toEqual({ name, clients: clientsNeeded });
+    expect({ name, notInBundle }).toEqual({ name, notInBundle: [] });
   });
 
   it('should find what the adapters really send (the derivation itself is not empty-handed)', () => {
