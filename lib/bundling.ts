@@ -7,6 +7,9 @@
 // - `@aws-sdk/credential-provider-node` (the default credential chain) carries the SSO, INI, process and web-identity
 //   providers with their own STS/SSO clients (~100 KB). On Lambda the role's credentials are always in the
 //   environment, so the bundles get lambdas/aws/lambda-credentials.ts (the environment provider) in its place.
+// - `yaml` is CommonJS (never tree-shaken, ~117 KB): every function but the api reads JSON only (the profile
+//   parameter is written as JSON, the documents are converted to JSON when copied beside index.js), so it gets
+//   lambdas/aws/json-only-yaml.ts instead. The api keeps the real one (YAML request bodies, the retrospective).
 // - source maps: none in the deployed asset and no `--enable-source-maps` (which makes Node read and parse the map of
 //   the whole bundle at cold start). keepNames keeps class and function names readable in stack traces and, above
 //   all, keeps `AlarmTriggered.name` & co. intact (the state machine routes on them).
@@ -24,10 +27,28 @@ export const BUNDLE_TARGET = 'node24';
 /** ES modules first, so esbuild can drop the SDK commands and schemas a function never sends. */
 export const MAIN_FIELDS = ['module', 'main'];
 
-/** Package substitutions, module -> file (absolute). */
-export const BUNDLE_ALIASES: Record<string, string> = {
-  '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambdas', 'aws', 'lambda-credentials.ts'),
-};
+/** The functions that parse or print YAML at run time: YAML request bodies and the retrospective route. */
+export const YAML_FUNCTIONS: readonly string[] = ['api'];
+
+/** Package substitutions for one function's bundle, module -> file (absolute). */
+export function bundleAliases(name: string): Record<string, string> {
+  return {
+    '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambdas', 'aws', 'lambda-credentials.ts'),
+    ...(YAML_FUNCTIONS.includes(name) ? {} : { yaml: join(REPO_ROOT, 'lambdas', 'aws', 'json-only-yaml.ts') }),
+  };
+}
+
+/**
+ * Shell commands copying the SSM documents beside index.js: as JSON for the functions with the JSON-only yaml
+ * stand-in (parsed by the real yaml package at bundling time, so the objects are the ones the source YAML gives).
+ */
+export function copyDocumentsCommands(name: string, inputDir: string, outputDir: string): string[] {
+  const copy = [`mkdir -p "${outputDir}/documents"`];
+  if (YAML_FUNCTIONS.includes(name)) return [...copy, `cp "${inputDir}/documents/"*.yml "${outputDir}/documents/"`];
+  const script = 'const [y, fs, from, to] = [require(process.argv[1]), require("fs"), process.argv[2], process.argv[3]];'
+    + ' for (const f of fs.readdirSync(from).filter((n) => n.endsWith(".yml"))) fs.writeFileSync(to + "/" + f, JSON.stringify(y.parse(fs.readFileSync(from + "/" + f, "utf8"))));';
+  return [...copy, `node -e '${script}' "${inputDir}/node_modules/yaml" "${inputDir}/documents" "${outputDir}/documents"`];
+}
 
 /** The same bundle NodejsFunction builds for lambdas/aws/<name>.ts, for tests and scripts (metafile, nothing written). */
 export function esbuildOptions(name: string): BuildOptions & { metafile: true; write: false } {
@@ -41,7 +62,7 @@ export function esbuildOptions(name: string): BuildOptions & { metafile: true; w
     keepNames: true,
     sourcemap: false,
     mainFields: MAIN_FIELDS,
-    alias: BUNDLE_ALIASES,
+    alias: bundleAliases(name),
     external: [],
     tsconfig: TSCONFIG,
     absWorkingDir: REPO_ROOT,

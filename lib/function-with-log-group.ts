@@ -8,7 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionEnvInput, FunctionName } from '../lambdas/aws/env';
-import { BUNDLE_ALIASES, BUNDLE_TARGET, MAIN_FIELDS } from './bundling';
+import { bundleAliases, BUNDLE_TARGET, copyDocumentsCommands, MAIN_FIELDS } from './bundling';
 import { functionEntry, LOCK_FILE, REPO_ROOT, TSCONFIG } from './paths';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers (NODEJS_LATEST lags behind it on purpose). */
@@ -21,7 +21,7 @@ export interface FunctionWithLogGroupProps<F extends FunctionName> {
   description: string;
   timeout: Duration;
   memorySize?: number;
-  /** Copies documents/*.yml into the bundle as documents/, for the functions that validate and send host commands. */
+  /** Copies documents/*.yml into the bundle as documents/ (as JSON where yaml is stood in for: lib/bundling.ts), for the functions that validate and send host commands. */
   withDocuments?: boolean;
   logRetention?: logs.RetentionDays;
   /** Dead-letter queue for asynchronous invocations (EventBridge targets). */
@@ -76,7 +76,7 @@ export class FunctionWithLogGroup<F extends FunctionName = FunctionName> extends
         sourceMap: false,
         target: BUNDLE_TARGET,
         mainFields: MAIN_FIELDS,
-        esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
+        esbuildArgs: Object.fromEntries(Object.entries(bundleAliases(props.name)).map(([from, to]) => [`--alias:${from}`, to])),
         // The bundled, minified SDK cold-starts faster than the runtime's copy and pins the version we test.
         bundleAwsSDK: true,
         externalModules: [],
@@ -84,9 +84,7 @@ export class FunctionWithLogGroup<F extends FunctionName = FunctionName> extends
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => (withDocuments
-            ? [`mkdir -p "${outputDir}/documents"`, `cp "${inputDir}/documents/"*.yml "${outputDir}/documents/"`]
-            : []),
+          afterBundling: (inputDir: string, outputDir: string) => (withDocuments ? copyDocumentsCommands(props.name, inputDir, outputDir) : []),
         },
       },
     });
