@@ -35,6 +35,8 @@ export function bundleAliases(name: string): Record<string, string> {
   return {
     '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambdas', 'aws', 'lambda-credentials.ts'),
     ...(YAML_FUNCTIONS.includes(name) ? {} : { yaml: join(REPO_ROOT, 'lambdas', 'aws', 'json-only-yaml.ts') }),
+    // The load generator's multipart support, which the load tester never uses (lambdas/aws/no-multipart.ts says why).
+    ...(name === 'test' ? { 'form-data': join(REPO_ROOT, 'lambdas', 'aws', 'no-multipart.ts') } : {}),
   };
 }
 

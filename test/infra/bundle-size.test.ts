@@ -10,8 +10,9 @@ import { buildEntries, kb, type EntryBundle } from '../support/bundles';
  * sizes"). Lower a ceiling when a change shrinks the bundle; remove the entry once it fits.
  */
 const OVER_BUDGET: Partial<Record<FunctionName, { ceilingBytes: number; reason: string }>> = {
-  // autocannon's run path brings hdr-histogram-js (+ pako), form-data with mime-db (133 KB), semver: ~480 KB.
-  'test': { ceilingBytes: 1_000 * 1024, reason: 'the load generator (autocannon and its dependencies)' },
+  // autocannon's run path brings hdr-histogram-js (+ pako, its WebAssembly loader), semver, a Buffer polyfill and its
+  // CLI printer (cli-table3, chalk: required, never run from the API): ~330 KB after the form-data stand-in.
+  'test': { ceilingBytes: 830 * 1024, reason: 'the load generator (autocannon and its dependencies)' },
   // All six clients, the yaml package (YAML request bodies, the retrospective route) and zod (change-request messages).
   'api': { ceilingBytes: 800 * 1024, reason: 'six SDK clients, yaml (YAML bodies, retro route) and zod (change requests)' },
 };
@@ -45,6 +46,13 @@ describe('Lambda bundle sizes', () => {
     // Assess
     const fitting = Object.keys(OVER_BUDGET).filter((name) => (bundles.get(name as FunctionName) as EntryBundle).bytes <= BUNDLE_LIMIT_BYTES);
     expect(fitting).toEqual([]);
+  });
+
+  it('should leave what no function reaches out: the MIME database of multipart bodies, the yaml package but in the api', () => {
+    // Assess
+    const holding = (pattern: RegExp): string[] => [...bundles.values()].filter((b) => b.inputs.some((i) => pattern.test(i.path))).map((b) => b.name);
+    expect(holding(/node_modules\/mime-db\//)).toEqual([]);
+    expect(holding(/node_modules\/yaml\//)).toEqual(['api']);
   });
 
   it('should leave the full zod build out: its locales never reach a bundle', () => {
