@@ -6,10 +6,10 @@
 //   `sideEffects: false`), and only the commands a function sends remain: 1,611 KB -> 1,260 KB for the api.
 // - `@aws-sdk/credential-provider-node` (the default credential chain) carries the SSO, INI, process and web-identity
 //   providers with their own STS/SSO clients (~100 KB). On Lambda the role's credentials are always in the
-//   environment, so the bundles get lambdas/aws/lambda-credentials.ts (the environment provider) in its place.
+//   environment, so the bundles get lambdas/aws/stand-ins/lambda-credentials.ts (the environment provider) in its place.
 // - `yaml` is CommonJS (never tree-shaken, ~117 KB): every function but the api reads JSON only (the profile
 //   parameter is written as JSON, the documents are converted to JSON when copied beside index.js), so it gets
-//   lambdas/aws/json-only-yaml.ts instead. The api keeps the real one (YAML request bodies, the retrospective).
+//   lambdas/aws/stand-ins/json-only-yaml.ts instead. The api keeps the real one (YAML request bodies, the retrospective).
 // - source maps: none in the deployed asset and no `--enable-source-maps` (which makes Node read and parse the map of
 //   the whole bundle at cold start). keepNames keeps class and function names readable in stack traces and, above
 //   all, keeps `AlarmTriggered.name` & co. intact (the state machine routes on them).
@@ -30,13 +30,28 @@ export const MAIN_FIELDS = ['module', 'main'];
 /** The functions that parse or print YAML at run time: YAML request bodies and the retrospective route. */
 export const YAML_FUNCTIONS: readonly string[] = ['api'];
 
+const standIn = (file: string): string => join(REPO_ROOT, 'lambdas', 'aws', 'stand-ins', file);
+
+/**
+ * The parts of autocannon (TEST's load generator) the load tester never reaches, each replaced by a stand-in that
+ * fails loudly if it ever is: multipart bodies (form-data and its MIME database), the CLI's progress bar and result
+ * table, the one semver comparison it makes at load, and the Buffer polyfill hyperid falls back to.
+ */
+const LOAD_GENERATOR_ALIASES: Record<string, string> = {
+  'form-data': standIn('no-multipart.ts'),
+  ...Object.fromEntries(['chalk', 'cli-table3', 'progress', 'color-support', 'char-spinner', 'pretty-bytes'].map((p) => [p, standIn('cli-printer.ts')])),
+  'semver': standIn('semver-gte.ts'),
+  // `buffer/` (hyperid's fallback for a Node without Buffer) names the npm polyfill; Node's own module replaces it.
+  'buffer': standIn('node-buffer.ts'),
+};
+
 /** Package substitutions for one function's bundle, module -> file (absolute). */
 export function bundleAliases(name: string): Record<string, string> {
   return {
-    '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambdas', 'aws', 'lambda-credentials.ts'),
-    ...(YAML_FUNCTIONS.includes(name) ? {} : { yaml: join(REPO_ROOT, 'lambdas', 'aws', 'json-only-yaml.ts') }),
-    // The load generator's multipart support, which the load tester never uses (lambdas/aws/no-multipart.ts says why).
-    ...(name === 'test' ? { 'form-data': join(REPO_ROOT, 'lambdas', 'aws', 'no-multipart.ts') } : {}),
+    '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambdas', 'aws', 'stand-ins', 'lambda-credentials.ts'),
+    ...(YAML_FUNCTIONS.includes(name) ? {} : { yaml: join(REPO_ROOT, 'lambdas', 'aws', 'stand-ins', 'json-only-yaml.ts') }),
+    // The load generator's multipart support, which the load tester never uses (lambdas/aws/stand-ins/no-multipart.ts says why).
+    ...(name === 'test' ? LOAD_GENERATOR_ALIASES : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 // The stand-in for the yaml package in the Lambda bundles that read JSON only (lib/bundling.ts).
-import { Document, parse } from '../../lambdas/aws/json-only-yaml';
-import { parseDocumentText } from '../../lambdas/core/schemas';
+import { Document, parse } from '../../../lambdas/aws/stand-ins/json-only-yaml';
+import { parseDocumentText } from '../../../lambdas/core/schemas';
 
 describe('json-only yaml stand-in', () => {
   it('should parse JSON as the yaml package would', () => {
