@@ -1,13 +1,14 @@
 // One Lambda function of the control plane, set up the same way everywhere: newest Node.js on arm64, bundled by
-// the local esbuild (SDK included, minified, source maps), X-Ray, JSON logs into its own log group with retention,
+// the local esbuild (SDK included, minified, options in ./bundling.ts), X-Ray, JSON logs into its own log group with retention,
 // its own role (no AWS managed policy), and an environment typed from the handler's own zod schema.
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionEnvInput, FunctionName } from '../lambdas/aws/env';
+import { bundleAliases, BUNDLE_TARGET, copyDocumentsCommands, MAIN_FIELDS } from './bundling';
 import { functionEntry, LOCK_FILE, REPO_ROOT, TSCONFIG } from './paths';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers (NODEJS_LATEST lags behind it on purpose). */
@@ -20,7 +21,7 @@ export interface FunctionWithLogGroupProps<F extends FunctionName> {
   description: string;
   timeout: Duration;
   memorySize?: number;
-  /** Copies documents/*.yml into the bundle as documents/, for the functions that validate and send host commands. */
+  /** Copies documents/*.yml into the bundle as documents/ (as JSON where yaml is stood in for: lib/bundling.ts), for the functions that validate and send host commands. */
   withDocuments?: boolean;
   logRetention?: logs.RetentionDays;
   /** Dead-letter queue for asynchronous invocations (EventBridge targets). */
@@ -63,11 +64,8 @@ export class FunctionWithLogGroup<F extends FunctionName = FunctionName> extends
       timeout: props.timeout,
       memorySize: props.memorySize ?? 512,
       deadLetterQueue: props.deadLetterQueue,
-      environment: {
-        ...environmentVariables(props.environment as Record<string, string | undefined>),
-        // Stack traces in the logs point at the TypeScript sources instead of the minified bundle.
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      // No NODE_OPTIONS=--enable-source-maps: the bundle ships no source map (lib/bundling.ts says why).
+      environment: environmentVariables(props.environment as Record<string, string | undefined>),
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.CJS,
@@ -75,9 +73,10 @@ export class FunctionWithLogGroup<F extends FunctionName = FunctionName> extends
         // The core sends `AlarmTriggered.name` as the error the state machine routes on: minified class names
         // would turn it into a one-letter name that no ErrorEquals matches.
         keepNames: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
+        sourceMap: false,
+        target: BUNDLE_TARGET,
+        mainFields: MAIN_FIELDS,
+        esbuildArgs: Object.fromEntries(Object.entries(bundleAliases(props.name)).map(([from, to]) => [`--alias:${from}`, to])),
         // The bundled, minified SDK cold-starts faster than the runtime's copy and pins the version we test.
         bundleAwsSDK: true,
         externalModules: [],
@@ -85,9 +84,7 @@ export class FunctionWithLogGroup<F extends FunctionName = FunctionName> extends
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => (withDocuments
-            ? [`mkdir -p "${outputDir}/documents"`, `cp "${inputDir}/documents/"*.yml "${outputDir}/documents/"`]
-            : []),
+          afterBundling: (inputDir: string, outputDir: string) => (withDocuments ? copyDocumentsCommands(props.name, inputDir, outputDir) : []),
         },
       },
     });

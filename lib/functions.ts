@@ -62,6 +62,9 @@ export const FUNCTION_CAPABILITIES = {
 export const hasCapability = (name: FunctionName, capability: Capability): boolean =>
   (FUNCTION_CAPABILITIES[name] as readonly Capability[]).includes(capability);
 
+/** The functions whose entry wires SSM host commands (lambdas/aws/wiring/hosts.ts: send, results, or validate at submit). */
+export const WITH_DOCUMENTS = ['preflight', 'act', 'rollback', 'command-status', 'api', 'scheduled-check'] as const satisfies readonly FunctionName[];
+
 /** The phase function behind each `${<Phase>FunctionArn}` of the ASL. */
 export const PHASE_FUNCTION_NAMES: Record<PhaseFunction, FunctionName> = {
   Preflight: 'preflight', Plan: 'plan', Act: 'act', Test: 'test', Report: 'report', Rollback: 'rollback',
@@ -81,8 +84,6 @@ interface FunctionSpec {
   synchronousCaller?: string;
   /** Invoked asynchronously, yet a failed invocation is not worth keeping: why (instead of a DLQ). */
   noDeadLetter?: string;
-  /** Whether the bundle carries documents/*.yml (default true: awsRuntime reads them at cold start). */
-  documents?: boolean;
 }
 
 const BY_STATE_MACHINE = 'the Step Functions state machine, whose Retry/Catch handle a failed invocation';
@@ -104,7 +105,7 @@ const SPECS: Record<FunctionName, FunctionSpec> = {
   'execution-status': { description: 'Executions that timed out, were aborted or failed: roll back or end the change', timeout: Duration.seconds(60), asynchronous: true },
   // One minute of sampling, its last requests' 10 s timeout, and the last publish.
   probe: {
-    description: 'Active probe: samples the endpoints for a minute, publishes the rollback alarms\' metrics', timeout: Duration.seconds(90), documents: false,
+    description: 'Active probe: samples the endpoints for a minute, publishes the rollback alarms\' metrics', timeout: Duration.seconds(90),
     noDeadLetter: 'Invoked asynchronously each minute by its EventBridge Scheduler schedule (and once by PLAN): a failed minute is superseded by the next one, and the rollback alarms treat its missing data as breaching; there is nothing to replay.',
   },
 };
@@ -174,8 +175,8 @@ export class RunbookFunctions extends Construct {
       description: `Runbook ${props.profile.name}: ${spec.description}`,
       timeout: spec.timeout,
       ...(spec.memorySize !== undefined ? { memorySize: spec.memorySize } : {}),
-      // deps.ts reads the documents at cold start in every function, so every bundle carries them.
-      withDocuments: spec.documents ?? true,
+      // Only the entries that wire host commands read the documents (at cold start), so only their bundles carry them.
+      withDocuments: (WITH_DOCUMENTS as readonly FunctionName[]).includes(name),
       ...(spec.asynchronous ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });

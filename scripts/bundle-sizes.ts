@@ -1,10 +1,12 @@
-// Prints the minified bundle size of each Lambda entry under lambdas/aws/ as NodejsFunction would build it with
-// everything bundled (SDK included), and how much of it zod, the AWS SDK and the rest take. Asserts nothing.
+// Prints the minified bundle size of each Lambda entry under lambdas/aws/ as `cdk synth` builds it (the options of
+// lib/bundling.ts: SDK included), and how much of it zod, the AWS SDK and the rest take. Asserts nothing: the budget
+// is checked by test/infra/bundle-size.test.ts.
 // Run: npx tsx scripts/bundle-sizes.ts
 import { build, type Metafile } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FUNCTION_NAMES } from '../lambdas/aws/env';
+import { BUNDLE_LIMIT_BYTES, esbuildOptions } from '../lib/bundling';
 
 const ROOT = join(__dirname, '..');
 
@@ -27,16 +29,13 @@ const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`.padStart
 
 async function main(): Promise<void> {
   const entries = FUNCTION_NAMES.map((fn) => ({ fn, file: join(ROOT, 'lambdas', 'aws', `${fn}.ts`) })).filter((e) => existsSync(e.file));
-  console.log(`${'function'.padEnd(16)}${'bundle'.padStart(10)}${'zod'.padStart(10)}${'aws-sdk'.padStart(10)}${'other'.padStart(10)}  zod share`);
+  console.log(`${'function'.padEnd(16)}${'bundle'.padStart(10)}${'zod'.padStart(10)}${'aws-sdk'.padStart(10)}${'other'.padStart(10)}  zod share  (budget ${kb(BUNDLE_LIMIT_BYTES).trim()})`);
   for (const { fn, file } of entries) {
-    const result = await build({
-      entryPoints: [file], bundle: true, minify: true, platform: 'node', target: 'node22', write: false, external: [],
-      metafile: true, logLevel: 'silent', absWorkingDir: ROOT,
-    });
+    const result = await build(esbuildOptions(fn));
     const size = result.outputFiles.reduce((n, f) => n + f.contents.length, 0);
     const parts = breakdown(result.metafile);
     const share = `${((parts.zod / size) * 100).toFixed(0)}%`.padStart(9);
-    console.log(`${fn.padEnd(16)}${kb(size)}${kb(parts.zod)}${kb(parts['aws-sdk'])}${kb(parts.other)}  ${share}`);
+    console.log(`${fn.padEnd(16)}${kb(size)}${kb(parts.zod)}${kb(parts['aws-sdk'])}${kb(parts.other)}  ${share}${size > BUNDLE_LIMIT_BYTES ? '  over' : ''}`);
     for (const warning of result.warnings) console.log(`  warning (${relative(ROOT, file)}): ${warning.text}`);
   }
   const missing = FUNCTION_NAMES.filter((fn) => !entries.some((e) => e.fn === fn));

@@ -1,6 +1,6 @@
 // Request bodies: YAML or JSON chosen by Content-Type (sniffed when there is none), a size limit checked before
 // parsing, and the small zod schemas of the approval and cancel bodies. Every failure names the field path.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES } from '../core/records';
 import { parseDocumentText, validate } from '../core/schemas';
 import { ValidationError } from '../core/errors';

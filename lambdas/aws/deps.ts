@@ -1,51 +1,22 @@
-// Builds the handlers' Deps on AWS from a function's parsed environment: SDK clients and adapters are created once
-// per container when an entry module loads (no network call until a handler runs), then reused by every invocation.
+// Builds one Lambda function's Deps from the adapters its entry wires, and nothing else: each entry (lambdas/aws/<fn>.ts)
+// constructs only the SDK clients its handler's code calls (through the small factories in ./wiring/), so esbuild
+// bundles only those clients and adapters. A port the entry leaves out is filled with a stand-in that fails loudly,
+// naming the function and the reason, should the code ever reach it. Clients and adapters are created once per
+// container when the entry module loads (no network call until a handler runs), then reused by every invocation.
+// test/infra/iam-derived.test.ts checks, from each entry's esbuild metafile, which clients and commands a bundle holds.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
-import { CloudWatchAlarms } from '../adapters/aws/cloudwatch-alarms';
 import { PowertoolsLoggerAdapter } from '../adapters/aws/logger';
-import { SfnCallbacks, SfnExecutions } from '../adapters/aws/sfn-callbacks';
-import { SnsSlackNotifier } from '../adapters/aws/sns-notifier';
-import { SsmHostCommands, loadDocuments } from '../adapters/aws/ssm-host-commands';
-import { SsmParameterSource, cachedProfileLoader } from '../adapters/aws/ssm-parameters';
-import { DynamoChangeStore } from '../adapters/dynamodb/change-store';
 import type { EnvironmentProfile } from '../core/schemas';
-import type { Clock, Deps, Executions, LoadTester } from '../ports';
-import type { FunctionEnv } from './env';
+import type { Clock, Deps } from '../ports';
+import type { FunctionEnv, FunctionName } from './env';
 
-/** Every function's environment has at least what the phase functions need; the api function adds the state machine. */
+/** Every function's environment has at least what the phase functions need; api and execution-status add the state machine. */
 export type AwsEnv = FunctionEnv<'preflight'> & { STATE_MACHINE_ARN?: string };
 
 /** Where the bundled SSM documents sit next to the function's index.js (the CDK bundling copies them there). */
 export const BUNDLED_DOCUMENTS_DIR = 'documents';
-
-export interface AwsClients {
-  dynamodb: DynamoDBClient;
-  ssm: SSMClient;
-  cloudwatch: CloudWatchClient;
-  sfn: SFNClient;
-  sns: SNSClient;
-  secrets: SecretsManagerClient;
-}
-
-/** Region and credentials come from the Lambda environment; constructing a client sends nothing. */
-export function createClients(): AwsClients {
-  return {
-    dynamodb: new DynamoDBClient({}),
-    ssm: new SSMClient({}),
-    cloudwatch: new CloudWatchClient({}),
-    sfn: new SFNClient({}),
-    sns: new SNSClient({}),
-    secrets: new SecretsManagerClient({}),
-  };
-}
 
 /**
  * `<bundle>/documents` on Lambda; the repository's documents/ when run from source (tests, tsx), where this file
@@ -59,81 +30,81 @@ export function documentsDir(base: string = __dirname): string {
   throw new Error(`no SSM documents: expected ${bundled} (copied there by the CDK bundling) or ${source} (source tree)`);
 }
 
-/** Only the api function starts executions; the others get this so a stray call fails with a reason. */
-class NoExecutions implements Executions {
-  async start(name: string): Promise<{ executionId: string; alreadyStarted: boolean }> {
-    throw new Error(`cannot start execution ${name}: this function has no STATE_MACHINE_ARN (only the api function starts executions)`);
-  }
+/** What every function has, whatever it wires: its environment, clock and logger. */
+export interface AwsBase {
+  name: FunctionName;
+  env: AwsEnv;
+  clock: Clock;
+  log: PowertoolsLoggerAdapter;
 }
 
-/**
- * Only the TEST function generates load; its entry passes the HTTP load tester. Importing it here would put
- * autocannon and its dependencies (~350 KB minified) into every other function's bundle.
- */
-class NoLoadTester implements LoadTester {
-  async smoke(): Promise<never> {
-    throw new Error('smoke tests run in the test function only');
-  }
+/** The ports an entry wires (clock and log come with the base), and the profile loader where its code reads the profile. */
+export type AwsPorts = Partial<Omit<Deps, 'clock' | 'log'>> & { profile?: () => Promise<EnvironmentProfile> };
+type PortName = Exclude<keyof AwsPorts, undefined>;
+const PORT_NAMES = ['store', 'hosts', 'alarms', 'metrics', 'callbacks', 'notifier', 'parameters', 'tester', 'executions', 'profile'] as const satisfies readonly PortName[];
 
-  async load(): Promise<never> {
-    throw new Error('load tests run in the test function only');
-  }
+/** Raised by a port a function does not wire: a bug in the entry or in the code it runs, never a transient failure. */
+export class PortNotWired extends Error {
+  override name = 'PortNotWired';
+}
+
+/** Why a function may lack a port, where there is more to say than "its code never calls it". */
+const WHY_ABSENT: Partial<Record<PortName, string>> = {
+  executions: 'only the functions given STATE_MACHINE_ARN (api, execution-status) start executions',
+  tester: 'smoke and load tests run in the test function only (its load generator would weigh ~350 KB in every other bundle)',
+};
+
+/** A stand-in whose every method rejects with PortNotWired, naming the function, the call and the reason. */
+function notWired<T>(fn: FunctionName, port: PortName, wired: readonly string[]): T {
+  const reason = WHY_ABSENT[port] ?? `the code of lambdas/aws/${fn}.ts never calls it, so its bundle leaves the adapter out`;
+  const fail = (method: string) => () => Promise.reject(new PortNotWired(
+    `${fn}: ${port}.${method} is not available in this function (it wires ${wired.join(', ') || 'no port'}): ${reason}`));
+  // `then` stays undefined so that awaiting the stand-in itself is not mistaken for a thenable.
+  return new Proxy({}, { get: (_target, key) => (typeof key === 'string' && key !== 'then' ? fail(key) : undefined) }) as T;
 }
 
 export interface AwsRuntime {
+  name: FunctionName;
   deps: Deps;
   log: PowertoolsLoggerAdapter;
-  clients: AwsClients;
   /** The environment profile from PROFILE_PARAMETER_NAME, read on first use and kept for the container. */
   profile: () => Promise<EnvironmentProfile>;
+  /** The ports this function wired, in PORT_NAMES order. */
+  wired: PortName[];
 }
 
 export interface AwsRuntimeOptions {
-  clients?: AwsClients;
-  documentsDir?: string;
   clock?: Clock;
-  /** The TEST function's load tester; the other functions never test. */
-  tester?: LoadTester;
 }
 
-export function awsRuntime(env: AwsEnv, options: AwsRuntimeOptions = {}): AwsRuntime {
-  const clients = options.clients ?? createClients();
+/**
+ * One function's runtime: `wire` receives the base (environment, clock, logger) and returns the adapters this function
+ * uses, built from clients the entry constructs; every other port fails loudly when called.
+ */
+export function awsRuntime(name: FunctionName, env: AwsEnv, wire: (base: AwsBase) => AwsPorts, options: AwsRuntimeOptions = {}): AwsRuntime {
   const clock = options.clock ?? { now: () => new Date() };
   const log = new PowertoolsLoggerAdapter({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.POWERTOOLS_LOG_LEVEL });
-  const profile = cachedProfileLoader(clients.ssm, env.PROFILE_PARAMETER_NAME);
-  const cloudwatch = new CloudWatchAlarms(clients.cloudwatch, {
-    environment: env.ENVIRONMENT_NAME, clock,
-    // With monitoring.source: cloudwatch, PLAN's recency check and the report's snapshot read the user's metrics.
-    userMetrics: async () => {
-      const { monitoring } = await profile();
-      return monitoring.source === 'cloudwatch' ? monitoring.cloudwatch : undefined;
-    },
-  });
+  const ports = wire({ name, env, clock, log });
+  const wired = PORT_NAMES.filter((p) => ports[p] !== undefined);
+  const port = <P extends PortName>(p: P): NonNullable<AwsPorts[P]> => ports[p] ?? notWired<NonNullable<AwsPorts[P]>>(name, p, wired);
+  const profileLoader = ports.profile ?? (() => Promise.reject(new PortNotWired(
+    `${name}: the environment profile is not available in this function (it wires ${wired.join(', ')}): the code of lambdas/aws/${name}.ts never reads it`)));
   const deps: Deps = {
-    store: new DynamoChangeStore(clients.dynamodb, env.TABLE_NAME, { now: () => clock.now() }),
-    hosts: new SsmHostCommands(clients.ssm, {
-      // Read at cold start: a function deployed without its documents fails at once, not at the first ACT step.
-      documents: loadDocuments(options.documentsDir ?? documentsDir()),
-      documentNamePrefix: env.DOCUMENT_NAME_PREFIX,
-      logGroupName: env.COMMAND_LOG_GROUP,
-    }),
-    alarms: cloudwatch,
-    metrics: cloudwatch,
-    callbacks: new SfnCallbacks(clients.sfn),
-    notifier: new SnsSlackNotifier(clients.sns, clients.secrets, {
-      topicArn: env.TOPIC_ARN,
-      slackSecretArn: env.SLACK_SECRET_ARN,
-      system: async () => (await profile()).system,
-      log,
-      clock,
-    }),
+    store: port('store'),
+    hosts: port('hosts'),
+    alarms: port('alarms'),
+    metrics: port('metrics'),
+    callbacks: port('callbacks'),
+    notifier: port('notifier'),
+    parameters: port('parameters'),
+    tester: port('tester'),
+    executions: port('executions'),
+    // Optional in Deps: the code asks `if (deps.activeProbe)`, so a function without one leaves it undefined.
+    ...(ports.activeProbe ? { activeProbe: ports.activeProbe } : {}),
     clock,
-    parameters: new SsmParameterSource(clients.ssm),
-    tester: options.tester ?? new NoLoadTester(),
-    executions: env.STATE_MACHINE_ARN ? new SfnExecutions(clients.sfn, env.STATE_MACHINE_ARN) : new NoExecutions(),
     log,
   };
-  return { deps, log, clients, profile };
+  return { name, deps, log, profile: profileLoader, wired };
 }
 
 export type LambdaHandler = (event: unknown, context?: Context) => Promise<unknown>;

@@ -1,6 +1,6 @@
 // The Lambda functions' environment, parsed once with zod. The CDK constructs type each function's
 // `environment` from these same schemas, so a missing variable is a compile error, not a cold-start crash.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Every function: where the records live and how it logs. */
 const Common = z.object({

@@ -1,9 +1,9 @@
-// The active probe's control for the entries that start or end a watched attempt (plan, report, execution-status,
-// api): the Scheduler and Lambda clients are built only in those entries, and only when the stack deployed a probe
-// (monitoring.source: probe). Half a configuration is a deployment error, said at cold start.
-import { LambdaClient } from '@aws-sdk/client-lambda';
+// The active probe's control for the entries that end a watched attempt (report, execution-status, api): they only
+// delete its schedule, so they build the Scheduler client only, and only when the stack deployed a probe
+// (monitoring.source: probe). PLAN, which starts probes, adds the first invocation (lambdas/aws/probe-start.ts).
+// Half a configuration is a deployment error, said at cold start.
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SchedulerActiveProbe } from '../adapters/aws/scheduler-active-probe';
+import { SchedulerActiveProbe, type FirstInvocation } from '../adapters/aws/scheduler-active-probe';
 import type { ActiveProbe } from '../ports';
 
 export interface ProbeControlEnv {
@@ -14,7 +14,8 @@ export interface ProbeControlEnv {
 
 export interface ProbeControlClients {
   scheduler: SchedulerClient;
-  lambda: LambdaClient;
+  /** Given by PLAN only: without it the probe can be stopped, not started. */
+  invokeNow?: (functionArn: string) => FirstInvocation;
 }
 
 export function activeProbeFrom(env: ProbeControlEnv, clients?: ProbeControlClients): ActiveProbe | undefined {
@@ -24,6 +25,6 @@ export function activeProbeFrom(env: ProbeControlEnv, clients?: ProbeControlClie
   if (!functionArn || !schedulerRoleArn || !groupName) {
     throw new Error('environment invalid: PROBE_FUNCTION_ARN, PROBE_SCHEDULER_ROLE_ARN and PROBE_SCHEDULE_GROUP go together (the active probe)');
   }
-  const { scheduler, lambda } = clients ?? { scheduler: new SchedulerClient({}), lambda: new LambdaClient({}) };
-  return new SchedulerActiveProbe(scheduler, lambda, { functionArn, schedulerRoleArn, groupName });
+  const scheduler = clients?.scheduler ?? new SchedulerClient({});
+  return new SchedulerActiveProbe(scheduler, clients?.invokeNow?.(functionArn), { functionArn, schedulerRoleArn, groupName });
 }

@@ -1,16 +1,36 @@
 // Lambda entry of the scheduled health check (target of an EventBridge schedule): the pre-flight checks outside any
-// change, run by the same phase logic as on the embedded engine, with the AWS adapters and EMF metrics.
+// change, run by the same phase logic as on the embedded engine, with the AWS adapters its code uses (DynamoDB, SSM,
+// SNS/Slack) and EMF metrics.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { EmfMetricsPublisher } from '../adapters/aws/emf-metrics';
+import { SsmParameterSource } from '../adapters/aws/ssm-parameters';
 import { ValidationError } from '../core/errors';
 import { runScheduledCheck } from '../phases/scheduled-check';
 import { awsRuntime, lambdaHandler } from './deps';
 import { parseEnv } from './env';
+import { ssmHostCommands } from './wiring/hosts';
+import { snsSlackNotifier } from './wiring/notifier';
+import { profileLoader } from './wiring/profile';
+import { changeStore } from './wiring/store';
 
 /** ListCommandInvocations has a low account-wide rate; a check whose commands take seconds need not poll faster. */
 export const POLL_INTERVAL_MS = 5000;
 
 const env = parseEnv('scheduled-check');
-const runtime = awsRuntime(env);
+const ssm = new SSMClient({});
+export const runtime = awsRuntime('scheduled-check', env, (base) => {
+  const profile = profileLoader(ssm, base);
+  return {
+    store: changeStore(new DynamoDBClient({}), base),
+    hosts: ssmHostCommands(ssm, base),
+    parameters: new SsmParameterSource(ssm),
+    notifier: snsSlackNotifier(new SNSClient({}), new SecretsManagerClient({}), base, profile),
+    profile,
+  };
+});
 const metrics = new EmfMetricsPublisher({ namespace: env.METRICS_NAMESPACE, clock: runtime.deps.clock });
 
 /**

@@ -1,6 +1,6 @@
 // The active probe of one attempt on AWS: what a probe invocation samples (the payload the schedule and PLAN's first
 // invocation send, validated by the probe function), the schedule's name, and how long at most it may run.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProbeRun } from '../ports';
 import { CHANGE_ID, type EnvironmentProfile } from './schemas';
 

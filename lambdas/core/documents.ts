@@ -1,7 +1,7 @@
 // SSM Command documents (schemaVersion 2.2, aws:runShellScript): parse, check parameters against the
 // document's own allowedPattern/allowedValues, and map them to the SSM_<Name> environment variables that
 // ENV_VAR interpolation gives the script. Pure: the local runner and the AWS SSM adapter share it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
 import { parseDocumentText, validate } from './schemas';
 

@@ -1,6 +1,6 @@
 // Change freezes: windows in which no change may run, except an emergency with executive approval. A freeze is
 // one span between two ISO-8601 instants, or a daily or weekly recurrence between two UTC times of day.
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from './duration';
 import type { ChangeRequest } from './schemas';
 

@@ -6,7 +6,7 @@
 //   assumed role  arn:<partition>:sts::<account>:assumed-role/<role-name>/<role-session-name>
 // The assumed-role ARN carries the role NAME without its path (see hashicorp/terraform-provider-aws#19957), so a
 // role entry matches an assumed-role caller on partition, account and the last segment of the role's path.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES, type ApprovalRole } from './records';
 
 const NAME = '[\\w+=,.@-]+';

@@ -3,7 +3,7 @@
 // Every field carries a .describe(): schemas/*.schema.json and docs/*.md are generated from them (npm run generate).
 // Unknown keys: any object of the profile refuses them (found generically, see unknown-keys.ts, so a field added
 // on a plain z.object is covered); a change request keeps them as written and reports them as warnings.
-import { z } from 'zod';
+import * as z from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError, type FieldIssue } from './errors';
 import { FreezesSchema } from './freeze';

@@ -1,5 +1,5 @@
 // EventBridge target for CloudWatch "Alarm State Change": a rollback alarm in ALARM fails the monitoring watch.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlarmStateChangeEvent } from '../core/events';
 import { validate } from '../core/schemas';
 import type { Deps } from '../ports';

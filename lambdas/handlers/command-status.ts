@@ -1,5 +1,5 @@
 // EventBridge target for SSM "EC2 Command Status-change Notification": completes the waiting task.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SsmCommandStatusEvent } from '../core/events';
 import { validate } from '../core/schemas';
 import type { Deps } from '../ports';

@@ -2,7 +2,7 @@
 // machine): finds the change and rolls it back or ends it (lambdas/phases/execution-status.ts).
 // Event shape: https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html (detail: executionArn,
 // stateMachineArn, name, status, startDate, stopDate, input, output, error, cause).
-import { z } from 'zod';
+import * as z from 'zod';
 import { validate } from '../core/schemas';
 import type { Deps } from '../ports';
 import { onExecutionEnded, UNFINISHED_STATUSES, type ExecutionEndOutcome } from '../phases/execution-status';

@@ -1,5 +1,5 @@
 // The resolved host-command step the Map states pass to run-command.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CommandStepSchema } from '../core/schemas';
 
 export const ResolvedStepSchema = CommandStepSchema.extend({

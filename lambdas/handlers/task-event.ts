@@ -1,5 +1,5 @@
 // The payload every phase Task sends (see statemachines/runbook.asl.json), parsed once with zod.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANGE_ID, validate } from '../core/schemas';
 
 export const FailureSchema = z.object({ Error: z.string(), Cause: z.string().optional() });

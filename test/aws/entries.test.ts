@@ -13,11 +13,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SfnExecutions } from '../../lambdas/adapters/aws/sfn-callbacks';
 import { SsmHostCommands } from '../../lambdas/adapters/aws/ssm-host-commands';
-import { awsRuntime, documentsDir, type AwsEnv } from '../../lambdas/aws/deps';
+import { awsRuntime, documentsDir, PortNotWired, type AwsEnv, type AwsRuntime } from '../../lambdas/aws/deps';
 import { FUNCTION_NAMES, parseEnv, type FunctionName } from '../../lambdas/aws/env';
 import { alarmStateChangeEvent } from '../../lambdas/core/events';
 import type { CheckResult } from '../../lambdas/core/records';
 import { parseDocumentText } from '../../lambdas/core/schemas';
+import { WITH_DOCUMENTS } from '../../lib/functions';
+import { portUsage } from '../infra/port-usage';
+
+const ROOT = join(__dirname, '..', '..');
 
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
@@ -170,7 +174,7 @@ describe('scheduled-check entry', () => {
 });
 
 describe('awsRuntime', () => {
-  const env = parseEnv('preflight', ENV) as AwsEnv;
+  const runtimeOf = (fn: Exclude<FunctionName, 'api'>): AwsRuntime => (entries.get(fn) as Entry & { runtime: AwsRuntime }).runtime;
 
   it('should find the documents in the repository when run from source, and next to the bundle on Lambda', () => {
     // Assess
@@ -181,36 +185,87 @@ describe('awsRuntime', () => {
     expect(() => documentsDir('/nonexistent/bundle')).toThrow(/no SSM documents: expected \/nonexistent\/bundle\/documents/);
   });
 
-  it('should wire the AWS adapters into Deps', () => {
-    // Act
-    const { deps } = awsRuntime(env);
-
+  it('should wire into each function only the adapters its entry builds', () => {
     // Assess
-    expect(deps.hosts).toBeInstanceOf(SsmHostCommands);
-    expect(deps.alarms).toBe(deps.metrics);
+    const act = runtimeOf('act');
+    expect(act.deps.hosts).toBeInstanceOf(SsmHostCommands);
+    expect(act.deps.alarms).toBe(act.deps.metrics);
+    expect(act.wired).toEqual(['store', 'hosts', 'alarms', 'metrics', 'callbacks', 'profile']);
+    expect(runtimeOf('alarm').wired).toEqual(['store', 'callbacks']);
+    expect(runtimeOf('test').wired).toEqual(['store', 'parameters', 'tester']);
   });
 
-  it('should start executions only where STATE_MACHINE_ARN is set', async () => {
+  it('should start executions only where STATE_MACHINE_ARN is set, and refuse loudly elsewhere', async () => {
     // Prepare
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:CR-2025-001' });
-    const phase = awsRuntime(env).deps;
-    const api = awsRuntime({ ...env, STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:runbook' }).deps;
+    const phase = runtimeOf('act').deps;
+    const status = runtimeOf('execution-status').deps;
 
     // Act
     const refused = phase.executions.start('CR-2025-001', { changeId: 'CR-2025-001', attempt: 1 });
-    const started = await api.executions.start('CR-2025-001', { changeId: 'CR-2025-001', attempt: 1 });
+    const started = await status.executions.start('CR-2025-001', { changeId: 'CR-2025-001', attempt: 1 });
 
     // Assess
-    await expect(refused).rejects.toThrow(/STATE_MACHINE_ARN/);
-    expect(api.executions).toBeInstanceOf(SfnExecutions);
+    await expect(refused).rejects.toThrow(PortNotWired);
+    await expect(phase.executions.start('CR-2025-001', { changeId: 'CR-2025-001', attempt: 1 })).rejects.toThrow(/act: executions.start is not available .*STATE_MACHINE_ARN/);
+    expect(status.executions).toBeInstanceOf(SfnExecutions);
     expect(started.alreadyStarted).toBe(false);
+  });
+
+  it('should fail a port the function does not wire with its name, the call and the reason', async () => {
+    // Prepare: the alarm function only fails the monitoring window's callback.
+    const { deps, profile } = runtimeOf('alarm');
+
+    // Act
+    const notify = deps.notifier.notify({ kind: 'completed', severity: 'info', changeId: 'CR-2025-001', title: 't', text: 'x' });
+
+    // Assess
+    await expect(notify).rejects.toThrow(/alarm: notifier.notify is not available in this function \(it wires store, callbacks\): the code of lambdas\/aws\/alarm.ts never calls it/);
+    await expect(profile()).rejects.toThrow(/alarm: the environment profile is not available/);
+    // Awaiting a stand-in itself is harmless (it is no thenable).
+    expect(await Promise.resolve(deps.hosts)).toBe(deps.hosts);
+  });
+});
+
+describe('each entry wires every port its code reaches', () => {
+  // The handler code each entry can run, followed by the TypeScript checker (test/infra/port-usage.ts): every `deps.<port>`
+  // it calls or passes on. A port reached but not wired would fail on AWS only, where no other test runs.
+  const usage = portUsage(FUNCTION_NAMES.map((fn) => join(ROOT, 'lambdas', 'aws', `${fn}.ts`)));
+  /** Reached, deliberately not wired, and handled where reached. */
+  const ABSENT_ON_PURPOSE: Partial<Record<FunctionName, string[]>> = {
+    // The REPORT code's apiHealthNow (phases/report.ts) smoke-tests the API when a tester is at hand and falls back to the
+    // attempt's last health-check step when it refuses: the api and execution-status end attempts through that code too.
+    // activeProbe: optional in Deps, built only when the stack deployed a probe (PROBE_* variables, monitoring.source:
+    // probe; test/adapters/aws/scheduler-active-probe.mock.test.ts), and the code asks `if (deps.activeProbe)`.
+    'plan': ['activeProbe'],
+    'report': ['tester', 'activeProbe'],
+    'api': ['tester', 'activeProbe'],
+    'execution-status': ['tester', 'activeProbe'],
+    // Its `metrics.publish` goes to the EMF publisher the entry hands runScheduledCheck, not to a Deps port.
+    'scheduled-check': ['metrics'],
+  };
+
+  // The probe builds no Deps: its handler is handed its PutMetricData sink directly (lambdas/aws/probe.ts).
+  it.each(FUNCTION_NAMES.filter((fn) => fn !== 'probe'))('%s', async (fn) => {
+    // Prepare
+    const { runtime } = (entries.get(fn) ?? await import(`../../lambdas/aws/${fn}`)) as Entry & { runtime: AwsRuntime };
+    const reached = [...(usage.get(join(ROOT, 'lambdas', 'aws', `${fn}.ts`))?.ports ?? [])];
+
+    // Act
+    const unwired = reached.filter((port) => !(runtime.wired as string[]).includes(port) && !(ABSENT_ON_PURPOSE[fn] ?? []).includes(port));
+
+    // Assess
+    expect(reached.length).toBeGreaterThan(0);
+    expect({ fn, unwired }).toEqual({ fn, unwired: [] });
+    // Documents travel with exactly the functions that wire host commands (lib/functions.ts copies them into those bundles).
+    expect({ fn, hosts: runtime.wired.includes('hosts') }).toEqual({ fn, hosts: (WITH_DOCUMENTS as readonly string[]).includes(fn) });
   });
 });
 
 describe('awsRuntime load tester', () => {
   it('should refuse smoke and load tests outside the test function, whose entry passes the HTTP load tester', async () => {
     // Prepare
-    const { deps } = awsRuntime(parseEnv('act', ENV) as AwsEnv);
+    const { deps } = awsRuntime('act', parseEnv('act', ENV) as AwsEnv, () => ({}));
 
     // Act
     const smoke = deps.tester.smoke('https://example.test', []);

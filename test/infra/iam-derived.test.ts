@@ -7,6 +7,8 @@
 // A command `XCommand` of a client with IAM prefix `p` needs the action `p:X` (the Service Authorization Reference names
 // each API action after its operation: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
 // A missing permission therefore fails `npm test`, whichever table it was forgotten in.
+// 3. Which clients each bundle really holds: the esbuild metafile of each entry (test/support/bundles.ts) must hold exactly
+//    the SDK clients of the actions derived above, and the command module of every one of those actions.
 import { join, resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -24,15 +26,23 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { CloudWatchProbeMetrics } from '../../lambdas/adapters/aws/cloudwatch-probe-metrics';
 import { EmfMetricsPublisher } from '../../lambdas/adapters/aws/emf-metrics';
-import { activeProbeFrom } from '../../lambdas/aws/probe-control';
+import { activeProbeStarter } from '../../lambdas/aws/probe-start';
 import { probeRunFor } from '../../lambdas/core/active-probe';
 import { SfnExecutionControl } from '../../lambdas/api/sfn-execution-control';
-import { awsRuntime, type AwsClients, type AwsEnv } from '../../lambdas/aws/deps';
+import { SfnCallbacks, SfnExecutions } from '../../lambdas/adapters/aws/sfn-callbacks';
+import { SsmParameterSource } from '../../lambdas/adapters/aws/ssm-parameters';
+import { awsRuntime, type AwsBase, type AwsEnv, type AwsPorts } from '../../lambdas/aws/deps';
+import { cloudWatchAlarms } from '../../lambdas/aws/wiring/cloudwatch';
+import { ssmHostCommands } from '../../lambdas/aws/wiring/hosts';
+import { snsSlackNotifier } from '../../lambdas/aws/wiring/notifier';
+import { profileLoader } from '../../lambdas/aws/wiring/profile';
+import { changeStore } from '../../lambdas/aws/wiring/store';
 import { FUNCTION_NAMES, parseEnv, type FunctionName } from '../../lambdas/aws/env';
 import { rollbackAlarmNames } from '../../lambdas/core/events';
 import type { ChangeRecord } from '../../lambdas/core/records';
 import { loadProfile } from '../../lib/profile';
 import { DEFAULT_PROFILE_FILE } from '../../lib/paths';
+import { buildEntries, type EntryBundle } from '../support/bundles';
 import { portUsage } from './port-usage';
 import { actionsOf, roleStatements, synthRunbook } from './support';
 
@@ -50,7 +60,7 @@ const ENV = {
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:runbook',
 };
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const clients: AwsClients = {
+const clients = {
   dynamodb: new DynamoDBClient({ region: ENV.AWS_REGION, credentials }),
   ssm: new SSMClient({ region: ENV.AWS_REGION, credentials }),
   cloudwatch: new CloudWatchClient({ region: ENV.AWS_REGION, credentials }),
@@ -93,6 +103,23 @@ const ACTION_OF_OPERATION: Record<string, string> = { 'lambda:Invoke': 'lambda:I
 const mock = (prefix: string): Stub => (MOCKS.find(([p]) => p === prefix) as [string, Stub])[1];
 
 const profile = loadProfile(DEFAULT_PROFILE_FILE);
+
+/** Every adapter, built by the same factories the entries use (lambdas/aws/wiring/*), over the mocked clients. */
+function everyPort(base: AwsBase): AwsPorts {
+  const loader = profileLoader(clients.ssm, base);
+  const cloudwatch = cloudWatchAlarms(clients.cloudwatch, base);
+  return {
+    store: changeStore(clients.dynamodb, base),
+    hosts: ssmHostCommands(clients.ssm, base),
+    alarms: cloudwatch,
+    metrics: cloudwatch,
+    callbacks: new SfnCallbacks(clients.sfn),
+    notifier: snsSlackNotifier(clients.sns, clients.secrets, base, loader),
+    parameters: new SsmParameterSource(clients.ssm),
+    executions: new SfnExecutions(clients.sfn, ENV.STATE_MACHINE_ARN),
+    profile: loader,
+  };
+}
 
 function answer(rich: boolean): void {
   for (const [, m] of MOCKS) {
@@ -142,7 +169,7 @@ async function callIfPresent(port: object, method: string, ...args: unknown[]): 
 function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecutionControl): Record<PortCall, () => Promise<unknown>> {
   const { store, hosts, alarms, metrics, callbacks, notifier, parameters, executions } = runtime.deps;
   const at = '2026-12-01T00:00:00Z';
-  const activeProbe = activeProbeFrom(PROBE_ENV, probeClients);
+  const activeProbe = activeProbeStarter(PROBE_ENV, probeClients);
   if (!activeProbe) throw new Error('the probe environment builds an active probe');
   return {
     'store.createChange': () => store.createChange(change),
@@ -172,6 +199,8 @@ function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecution
     'hosts.cancel': () => hosts.cancel('cmd-1'),
     'alarms.states': () => alarms.states(Object.values(rollbackAlarmNames(profile.name))),
     'metrics.snapshot': () => metrics.snapshot(60),
+    // Optional on the port: the CloudWatch adapter has no per-period series (only the local probe keeps one), so it sends nothing.
+    'metrics.series': () => metrics.series?.(60) ?? Promise.resolve(undefined),
     // The scheduled check publishes through its entry's EMF publisher (log lines, no API call).
     'metrics.publish': async () => {
       const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -202,7 +231,7 @@ async function actionsByPortCall(): Promise<Map<string, Set<string>>> {
   const byCall = new Map<string, Set<string>>();
   for (const rich of [true, false]) {
     // A fresh runtime per round: the profile loader caches its first answer.
-    const runtime = awsRuntime(parseEnv('api', ENV) as AwsEnv, { clients });
+    const runtime = awsRuntime('api', parseEnv('api', ENV) as AwsEnv, everyPort);
     const control = new SfnExecutionControl(clients.sfn, ENV.STATE_MACHINE_ARN);
     for (const [call, run] of Object.entries(exercises(runtime, control))) {
       answer(rich);
@@ -237,9 +266,14 @@ const required = (name: FunctionName): string[] => [...new Set([...(usage.get(na
   return [...actions];
 }))].sort();
 
+let bundles: Map<FunctionName, EntryBundle>;
+
 beforeAll(async () => {
   byCall = await actionsByPortCall();
-}, 30_000);
+  bundles = await buildEntries();
+}, 180_000);
+
+const SDK_PREFIXES = new Set(['dynamodb', 'ssm', 'cloudwatch', 'states', 'sns', 'secretsmanager', 'scheduler', 'lambda']);
 
 afterAll(() => {
   for (const [, m] of MOCKS) m.restore();
@@ -256,6 +290,22 @@ describe('IAM derived from the SDK calls each function makes', () => {
 
     // Assess
     expect({ name, missing }).toEqual({ name, missing: [] });
+  });
+
+  it.each([...FUNCTION_NAMES])('%s: its bundle holds exactly the SDK clients its code calls, and every command it sends', (name) => {
+    // Prepare: from the esbuild metafile of the entry, built as `cdk synth` builds it (lib/bundling.ts).
+    const bundle = bundles.get(name) as EntryBundle;
+    const needed = required(name).filter((a) => SDK_PREFIXES.has(a.split(':')[0] as string));
+
+    // Act
+    const clientsNeeded = [...new Set(needed.map((a) => a.split(':')[0] as string))].sort();
+    // A command class named otherwise than its IAM action (Lambda's Invoke) counts as that action.
+    const inBundle = new Set(bundle.commands.map((c) => ACTION_OF_OPERATION[c] ?? c));
+    const notInBundle = needed.filter((a) => !inBundle.has(a));
+
+    // Assess
+    expect({ name, clients: bundle.clients }).toEqual({ name, clients: clientsNeeded });
+    expect({ name, notInBundle }).toEqual({ name, notInBundle: [] });
   });
 
   it('should find what the adapters really send (the derivation itself is not empty-handed)', () => {

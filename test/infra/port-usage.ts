@@ -10,6 +10,7 @@ const ROOT = resolve(__dirname, '..', '..');
 // activeProbe: the AWS-only port of the functions that start or end a watched attempt; probeMetrics: the probe function's.
 const PORTS = 'store|hosts|alarms|metrics|callbacks|notifier|parameters|executions|activeProbe|probeMetrics';
 const PORT_CALL = new RegExp(`(?:^|\\.)deps\\.(${PORTS})\\.([A-Za-z]+)$`);
+const PORT_ACCESS = new RegExp(`(?:^|\\.)deps\\.(${PORTS}|tester)$`);
 /** The api's ExecutionControl (StopExecution, GetExecutionHistory), built in its entry. */
 const CONTROL_CALL = /(?:^|\.)control\.(stop|history)$/;
 
@@ -23,6 +24,11 @@ function followed(fileName: string): boolean {
 export interface PortUsage {
   /** `store.getChange`, `hosts.send`, `control.stop`, `profile.load`, … */
   calls: Set<string>;
+  /**
+   * Every port the code touches as `deps.<port>`, called or passed on as a value (`submissionIssues(deps.hosts, …)`),
+   * the load tester included: what the entry must wire.
+   */
+  ports: Set<string>;
   /** Project files whose code was visited (for diagnostics). */
   files: Set<string>;
 }
@@ -44,7 +50,7 @@ export function portUsage(entryFiles: string[]): Map<string, PortUsage> {
   for (const entry of entryFiles) {
     const source = program.getSourceFile(entry);
     if (!source) throw new Error(`not in the program: ${entry}`);
-    const usage: PortUsage = { calls: new Set(), files: new Set() };
+    const usage: PortUsage = { calls: new Set(), ports: new Set(), files: new Set() };
     const visited = new Set<ts.Node>();
     const queue: ts.Node[] = [source];
     const walk = (node: ts.Node): void => {
@@ -58,8 +64,11 @@ export function portUsage(entryFiles: string[]): Map<string, PortUsage> {
         if (port) usage.calls.add(`${port[1]}.${port[2]}`);
         const control = CONTROL_CALL.exec(callee);
         if (control) usage.calls.add(`control.${control[1]}`);
-      } else if (ts.isPropertyAccessExpression(node) && /(?:^|\.)runtime\.profile$/.test(node.getText())) {
-        usage.calls.add('profile.load');
+      } else if (ts.isPropertyAccessExpression(node)) {
+        const text = node.getText();
+        if (/(?:^|\.)runtime\.profile$/.test(text)) usage.calls.add('profile.load');
+        const port = PORT_ACCESS.exec(text);
+        if (port) usage.ports.add(port[1] as string);
       }
       ts.forEachChild(node, walk);
     };
@@ -72,6 +81,7 @@ export function portUsage(entryFiles: string[]): Map<string, PortUsage> {
     }
     // The notifier names the system from the profile parameter.
     if (usage.calls.has('notifier.notify')) usage.calls.add('profile.load');
+    if (usage.calls.has('profile.load')) usage.ports.add('profile');
     result.set(entry, usage);
   }
   return result;

@@ -7,7 +7,6 @@
 // GroupName, EndDate, ActionAfterCompletion); DeleteSchedule https://docs.aws.amazon.com/scheduler/latest/APIReference/API_DeleteSchedule.html
 // (ResourceNotFoundException when absent); Invoke https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
 // (InvocationType Event: queued, answered 202).
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { probeScheduleName } from '../../core/active-probe';
 import type { ActiveProbe, ProbeRun } from '../../ports';
@@ -29,14 +28,22 @@ export interface SchedulerActiveProbeOptions {
  */
 export const PROBE_WARMUP = { seconds: 75, pollMs: 5000 };
 
+/**
+ * Sends the probe's first invocation (asynchronously). Only PLAN starts probes, so only its entry builds one
+ * (lambdas/adapters/aws/lambda-invoke.ts): the Lambda client stays out of the bundles of the functions that only stop them.
+ */
+export type FirstInvocation = (input: string) => Promise<void>;
+
 export class SchedulerActiveProbe implements ActiveProbe {
   readonly warmup: { seconds: number; pollMs: number };
 
-  constructor(private readonly scheduler: SchedulerClient, private readonly lambda: LambdaClient, private readonly options: SchedulerActiveProbeOptions) {
+  constructor(private readonly scheduler: SchedulerClient, private readonly invokeNow: FirstInvocation | undefined, private readonly options: SchedulerActiveProbeOptions) {
     this.warmup = options.warmup ?? PROBE_WARMUP;
   }
 
   async start(run: ProbeRun): Promise<{ scheduleName: string }> {
+    const invokeNow = this.invokeNow;
+    if (!invokeNow) throw new Error(`cannot start the active probe of ${run.changeId}: this function only stops probes (PLAN starts them)`);
     const name = probeScheduleName(run.changeId, run.attempt);
     const input = JSON.stringify(run);
     try {
@@ -61,11 +68,7 @@ export class SchedulerActiveProbe implements ActiveProbe {
       // A retried PLAN step finds its own schedule: starting is idempotent.
       if (errorName(err) !== 'ConflictException') throw err;
     }
-    await callAws('Lambda Invoke', () => this.lambda.send(new InvokeCommand({
-      FunctionName: this.options.functionArn,
-      InvocationType: 'Event',
-      Payload: new TextEncoder().encode(input),
-    })));
+    await invokeNow(input);
     return { scheduleName: name };
   }
 

@@ -7,8 +7,10 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchAlarms, type UserMetrics } from '../../../lambdas/adapters/aws/cloudwatch-alarms';
-import { awsRuntime, type AwsClients, type AwsEnv } from '../../../lambdas/aws/deps';
+import { awsRuntime, type AwsEnv } from '../../../lambdas/aws/deps';
 import { parseEnv } from '../../../lambdas/aws/env';
+import { cloudWatchAlarms } from '../../../lambdas/aws/wiring/cloudwatch';
+import { profileLoader } from '../../../lambdas/aws/wiring/profile';
 import { rollbackAlarmNames } from '../../../lambdas/core/events';
 import { testProfile } from '../../support/harness';
 
@@ -85,7 +87,7 @@ describe('CloudWatchAlarms on the user\'s metrics', () => {
   });
 });
 
-describe('the AWS runtime', () => {
+describe('the AWS wiring (lambdas/aws/wiring/cloudwatch.ts with the profile from SSM)', () => {
   const ENV = {
     AWS_REGION: 'eu-west-1', TABLE_NAME: 't', ENVIRONMENT_NAME: 'test-env', PROFILE_PARAMETER_NAME: '/runbook/test-env/profile',
     TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:runbook', COMMAND_LOG_GROUP: '/runbook/test-env/commands', POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -95,7 +97,11 @@ describe('the AWS runtime', () => {
   const runtimeWith = (monitoring: Record<string, unknown>) => {
     ssm.reset();
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(testProfile({ monitoring })) } });
-    return awsRuntime(parseEnv('report', ENV) as AwsEnv, { clients: { cloudwatch: client, ssm: ssmClient } as unknown as AwsClients });
+    return awsRuntime('report', parseEnv('report', ENV) as AwsEnv, (base) => {
+      const profile = profileLoader(ssmClient, base);
+      const cloudwatch = cloudWatchAlarms(client, base, profile);
+      return { alarms: cloudwatch, metrics: cloudwatch, profile };
+    });
   };
 
   it('should read the user\'s metrics named in the profile when its source is cloudwatch', async () => {

@@ -8,6 +8,8 @@ import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { SchedulerActiveProbe } from '../../../lambdas/adapters/aws/scheduler-active-probe';
 import { activeProbeFrom } from '../../../lambdas/aws/probe-control';
+import { activeProbeStarter } from '../../../lambdas/aws/probe-start';
+import { asyncInvoker } from '../../../lambdas/adapters/aws/lambda-invoke';
 import { ProbeEventSchema } from '../../../lambdas/core/active-probe';
 import { TransientError } from '../../../lambdas/core/errors';
 import type { ProbeRun } from '../../../lambdas/ports';
@@ -23,7 +25,7 @@ const OPTIONS = {
   schedulerRoleArn: 'arn:aws:iam::123456789012:role/Runbook-scheduler',
   groupName: 'runbook-kis-core-v3-probe',
 };
-const probe = new SchedulerActiveProbe(schedulerClient, lambdaClient, OPTIONS);
+const probe = new SchedulerActiveProbe(schedulerClient, asyncInvoker(lambdaClient, OPTIONS.functionArn), OPTIONS);
 const RUN: ProbeRun = {
   changeId: 'CR-2026-101', attempt: 2, environment: 'kis-core-v3', baseUrl: 'https://api.example.com', paths: ['/api/v1/health', '/api/v1/estimates'],
   concurrency: 4, intervalMs: 1000, endAt: '2026-12-02T04:00:00.000Z',
@@ -127,8 +129,24 @@ describe('activeProbeFrom (the entries\' wiring)', () => {
   });
 
   it('should build the Scheduler probe with the stack\'s function, role and group', () => {
-    const built = activeProbeFrom({ PROBE_FUNCTION_ARN: OPTIONS.functionArn, PROBE_SCHEDULER_ROLE_ARN: OPTIONS.schedulerRoleArn, PROBE_SCHEDULE_GROUP: OPTIONS.groupName }, { scheduler: schedulerClient, lambda: lambdaClient });
+    const built = activeProbeStarter({ PROBE_FUNCTION_ARN: OPTIONS.functionArn, PROBE_SCHEDULER_ROLE_ARN: OPTIONS.schedulerRoleArn, PROBE_SCHEDULE_GROUP: OPTIONS.groupName }, { scheduler: schedulerClient, lambda: lambdaClient });
     expect(built).toBeInstanceOf(SchedulerActiveProbe);
     expect(built?.warmup).toEqual({ seconds: 75, pollMs: 5000 });
+  });
+
+  it('should stop but never start a probe in the functions that only end attempts (no Lambda client in their bundles)', async () => {
+    // Prepare
+    scheduler.on(DeleteScheduleCommand).resolves({});
+    const stopper = activeProbeFrom({ PROBE_FUNCTION_ARN: OPTIONS.functionArn, PROBE_SCHEDULER_ROLE_ARN: OPTIONS.schedulerRoleArn, PROBE_SCHEDULE_GROUP: OPTIONS.groupName }, { scheduler: schedulerClient });
+
+    // Act
+    const stopped = await stopper?.stop('CR-2026-101', 2);
+    const starting = stopper?.start(RUN);
+
+    // Assess
+    expect(stopped).toEqual({ stopped: true });
+    await expect(starting).rejects.toThrow(/only stops probes \(PLAN starts them\)/);
+    expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(0);
+    expect(lambda.calls()).toHaveLength(0);
   });
 });
