@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError, type FieldIssue } from './errors';
 import { FreezesSchema } from './freeze';
 import { ApproversSchema, CallersSchema } from './identity';
+import { NUMBERED_TEXT, numberedItems } from './numbered-list';
 import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-keys';
 
 /**
@@ -239,6 +240,22 @@ export const EnvironmentProfileSchema = z.object({
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 
 const WORD = z.string().min(1);
+
+/**
+ * A list of words that may also be written as numbered plain text, as the seed's change template writes
+ * rollback_steps ("1. … 2. …" lines, which YAML reads as one string): such a string is read as its items.
+ */
+function itemList<T extends z.ZodType<string[]>>(array: T) {
+  return z.union([
+    array,
+    z.string().regex(NUMBERED_TEXT, 'a list, or numbered plain text starting "1."').transform((text, ctx) => {
+      const items = numberedItems(text);
+      if (items) return items;
+      ctx.addIssue({ code: 'custom', message: 'numbered plain text must count up 1., 2., 3., … with text after each number' });
+      return z.NEVER;
+    }),
+  ]);
+}
 /** A change id: CR-YYYY-NNN. */
 export const CHANGE_ID = /^CR-\d{4}-\d{3,}$/;
 
@@ -268,15 +285,15 @@ export const ChangeRequestSchema = z.object({
     technical_details: z.string().optional().describe('What changes, technically.'),
   }).describe('What and why.'),
   scope: z.object({
-    systems_affected: z.array(WORD).default([]).describe('Systems the change touches.'),
-    components_modified: z.array(WORD).default([]).describe('Components it modifies.'),
-    data_changes: z.array(WORD).default([]).describe('Data it changes (migrations, models).'),
+    systems_affected: itemList(z.array(WORD)).default([]).describe('Systems the change touches (a list, or numbered plain text "1. … 2. …").'),
+    components_modified: itemList(z.array(WORD)).default([]).describe('Components it modifies (a list, or numbered plain text).'),
+    data_changes: itemList(z.array(WORD)).default([]).describe('Data it changes (migrations, models; a list, or numbered plain text).'),
   }).prefault({}).describe('What the change touches.'),
   timeline: z.object({
     planned_start: z.iso.datetime({ offset: true }).describe('Start of the change window (ISO 8601 with offset); ACT waits for it.'),
     estimated_duration: WORD.describe('Expected duration, as people write it (e.g. "2 hours").'),
     planned_completion: z.iso.datetime({ offset: true }).optional().describe('Expected end (ISO 8601 with offset).'),
-    milestones: z.array(z.string()).default([]).describe('Milestones, free text.'),
+    milestones: itemList(z.array(z.string())).default([]).describe('Milestones, free text (a list, or numbered plain text).'),
   }).describe('The change window.'),
   risks_and_mitigations: z.array(z.object({
     risk: WORD.describe('The risk.'),
@@ -287,8 +304,9 @@ export const ChangeRequestSchema = z.object({
     owner: z.string().optional().describe('Who owns the mitigation.'),
   }).describe('One risk: probability × impact on the 5×5 matrix.')).default([]).describe('Risks; the highest score sets the risk level (HIGH/CRITICAL need executive approval).'),
   rollback_plan: z.object({
-    trigger_conditions: z.array(WORD).min(1).describe('When to roll back, in words (the profile\'s alarms act on them).'),
-    rollback_steps: z.array(WORD).min(1).describe('The rollback, in words (the profile\'s rollback steps carry it out).'),
+    trigger_conditions: itemList(z.array(WORD).min(1)).describe('When to roll back, in words (the profile\'s alarms act on them; a list, or numbered plain text).'),
+    rollback_steps: itemList(z.array(WORD).min(1))
+      .describe('The rollback, in words (the profile\'s rollback steps carry it out): a list, or numbered plain text "1. … 2. …" as the seed\'s template writes it.'),
     estimated_rollback_time: z.string().optional().describe('Expected rollback time.'),
   }).describe('The rollback plan, for people.'),
   /** What this change deploys: per-step parameter values that override the profile's (validated by the documents when sent). */
