@@ -59,6 +59,25 @@ const StepListSchema = z.array(CommandStepSchema).min(1).superRefine((steps, ctx
   });
 });
 
+const Severity = z.enum(['fatal', 'warning']);
+
+/**
+ * What each pre-flight finding does: fatal stops the change before anything is touched; warning lets it go on and is
+ * reported (the pre-flight event, the report's issues). The defaults are the seed's: its scripts `exit 1` on a stopped
+ * service, a failed database or cache connection and an unset variable, and only print a warning for high resource
+ * usage and an external API that does not answer 200.
+ */
+export const PreflightSeveritySchema = z.object({
+  services: Severity.default('fatal').describe('A service that is not active (the seed: fails).'),
+  resources: Severity.default('warning').describe('CPU, memory or disk use above thresholds (the seed: warns).'),
+  connectivity: Severity.default('fatal').describe('An endpoint of `endpoints`, or a required tcp dependency, unreachable (fails).'),
+  database: Severity.default('fatal').describe('A required postgres dependency that does not answer (the seed: fails).'),
+  cache: Severity.default('fatal').describe('A required redis dependency that does not answer (the seed: fails).'),
+  externalApis: Severity.default('warning').describe('A required http dependency (an external API) that does not answer 2xx/3xx (the seed: warns).'),
+  parameters: Severity.default('fatal').describe('A required parameter (or TEST credential) that is not set (the seed: fails).'),
+}).prefault({}).describe('Per pre-flight check: fatal (stops the change) or warning (reported; the change goes on). A dependency with required: false is always a warning.');
+export type PreflightSeverity = z.infer<typeof PreflightSeveritySchema>;
+
 const TargetsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('local').describe('This machine: the embedded engine runs the documents\' shell steps here.') })
     .describe('This machine, on the embedded engine only.'),
@@ -131,10 +150,11 @@ export const EnvironmentProfileSchema = z.object({
   serviceManager: z.enum(['systemd', 'pidfile']).default('systemd').describe('How services are managed on the hosts: systemd on real hosts, pid files for the local demo.'),
   services: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/)).min(1).describe('Services that must be active (pre-flight) and that the steps stop and start.'),
   thresholds: z.object({
-    cpuPercent: z.number().min(1).max(100).default(80).describe('Pre-flight fails when host CPU use is above this percentage.'),
-    memoryPercent: z.number().min(1).max(100).default(85).describe('Pre-flight fails when host memory use is above this percentage.'),
-    diskPercent: z.number().min(1).max(100).default(90).describe('Pre-flight fails when host disk use is above this percentage.'),
+    cpuPercent: z.number().min(1).max(100).default(80).describe('Host CPU use above this percentage is a pre-flight finding (a warning, or fatal by preflightSeverity.resources).'),
+    memoryPercent: z.number().min(1).max(100).default(85).describe('Host memory use above this percentage is a pre-flight finding (a warning, or fatal by preflightSeverity.resources).'),
+    diskPercent: z.number().min(1).max(100).default(90).describe('Host disk use above this percentage is a pre-flight finding (a warning, or fatal by preflightSeverity.resources).'),
   }).prefault({}).describe('Pre-flight system-health limits (the seed: CPU 80 %, memory 85 %, disk 90 %).'),
+  preflightSeverity: PreflightSeveritySchema,
   /** Reached during pre-flight connectivity checks (http(s)://, tcp://, postgresql://, redis://). */
   endpoints: z.array(z.string().regex(/^(https?|tcp|postgresql|redis):\/\/[A-Za-z0-9.:/_-]+$/)).default([])
     .describe('Reached during pre-flight connectivity checks (http(s)://, tcp://, postgresql://, redis://).'),
@@ -142,7 +162,7 @@ export const EnvironmentProfileSchema = z.object({
     name: z.string().min(1).describe('Name shown in the pre-flight result.'),
     kind: z.enum(['postgres', 'redis', 'http', 'tcp']).describe('How the dependency is checked.'),
     url: z.string().regex(/^(https?|tcp|postgresql|redis):\/\/[A-Za-z0-9.:/_@-]+$/).describe('Where the dependency answers (no passwords: secrets live in Parameter Store / Secrets Manager).'),
-    required: z.boolean().default(true).describe('A required dependency that fails stops the change; an optional one is reported only.'),
+    required: z.boolean().default(true).describe('A required dependency is checked with its kind\'s preflightSeverity; an optional one is checked too and only reported (a warning).'),
   }).describe('One dependency checked in pre-flight.')).default([]).describe('Databases, caches and external APIs checked in pre-flight.'),
   /** Names only: values live in Parameter Store / Secrets Manager (or the local parameter file). */
   requiredParameters: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_/.-]*$/)).default([])

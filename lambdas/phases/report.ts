@@ -7,6 +7,7 @@ import type { Deps, LoadResult, MetricsSnapshot, NotificationKind, SmokeResult }
 import { metricsWindowSeconds } from './act';
 import { recordSummary, type RecordSummary } from './audit';
 import { loadChange, transition } from './common';
+import { preflightWarnings } from './preflight';
 import type { Failure } from './rollback';
 
 export type Outcome = 'completed' | 'rolled-back' | 'manual-intervention' | 'preflight-failed' | 'plan-ended';
@@ -144,6 +145,7 @@ export function reportInputFrom(input: {
     issues.push({ severity: rolledBack ? 'CRITICAL' : 'HIGH', phase: input.failure.Error === 'PreflightCheckFailed' || input.verdict.status === 'PREFLIGHT_FAILED' ? 'PREFLIGHT' : rolledBack ? 'ACT' : 'PLAN', message: describe(input.failure) ?? '' });
   }
   if (input.rollbackFailure) issues.push({ severity: 'CRITICAL', phase: 'ROLLBACK', message: `rollback failed: ${describe(input.rollbackFailure)}` });
+  for (const message of preflightWarnings(events, commands)) issues.push({ severity: 'MEDIUM', phase: 'PREFLIGHT', message });
 
   const releaseMetrics = dataOf<MetricsSnapshot>(last(events, 'metrics.release'), 'metrics');
   const started = last(events, 'attempt.started');
