@@ -38,7 +38,8 @@ export const FUNCTION_CAPABILITIES = {
   act: ['records', 'profile', 'sendCommands', 'alarms', 'metrics', 'callbacks'],
   // 'parameters': the login credentials of tests.auth, read by name at TEST.
   test: ['records', 'profile', 'parameters'],
-  report: ['records', 'profile', 'metrics', 'notify'],
+  // The report checks the service, database and cache as it is written (runbook-Dependencies, polled to its end).
+  report: ['records', 'profile', 'metrics', 'notify', 'sendCommands', 'commandResults'],
   // Rollback Begin records the rolled-back release's metrics while it was live (the report's post_deployment);
   // rollback steps are waiting tasks too: a retried step completes its new token when the command already ended.
   rollback: ['records', 'profile', 'sendCommands', 'cancelCommands', 'metrics', 'notify', 'callbacks'],

@@ -136,7 +136,7 @@ export async function recheckSystemHealth(deps: Deps, input: { changeId: string;
  */
 export function preflightWarnings(events: ChangeEvent[], commands: CommandRecord[]): string[] {
   const out: string[] = [];
-  for (const c of commands) {
+  for (const c of commands.filter((x) => x.phase === 'PREFLIGHT' || x.phase === 'PLAN')) {
     const warnings = Array.isArray(c.result?.warnings) ? (c.result.warnings as unknown[]).map(String) : [];
     if (c.document === 'runbook-SystemHealth') out.push(...warnings.map((w) => `pre-flight warning (${c.stepName}): ${w}`));
     if (c.document === 'runbook-Dependencies') {
