@@ -1,53 +1,31 @@
 // runbook-Dependencies queries a database and a cache as the seed does (psql "SELECT 1" or pg_isready, redis-cli ping)
 // when those clients are on the host, says which check ran, and falls back to a TCP connect when they are not. The
 // clients here are stand-ins on a PATH of their own, so the test decides which exist and sees the arguments given.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { LocalHostCommands } from '../../lambdas/adapters/local/host-commands';
-import { DOCUMENTS_DIR } from '../../documents';
-import { RecordingBus, runToEnd } from '../adapters/local/harness';
+import { runToEnd } from '../adapters/local/harness';
+import { clientSandbox, type ClientSandbox } from '../support/client-sandbox';
 
 jest.setTimeout(60_000);
 
-const which = (tool: string): string => execFileSync('bash', ['-c', 'command -v "$1"', '_', tool], { encoding: 'utf8' }).trim();
-
 describe('runbook-Dependencies database and cache checks', () => {
-  let dir: string;
-  let bin: string;
-  let bus: RecordingBus;
-  let hosts: LocalHostCommands;
+  let sandbox: ClientSandbox;
   let listener: Server;
   let openPort: number;
 
-  /** A stand-in client that records its arguments and answers as given. */
-  const fakeClient = (name: string, stdout: string, exitCode = 0): void => {
-    const file = join(bin, name);
-    writeFileSync(file, `#!/bin/bash\nprintf '%s\\n' "$@" > '${join(dir, `${name}.args`)}'\n${stdout ? `echo '${stdout}'\n` : ''}exit ${exitCode}\n`);
-    chmodSync(file, 0o755);
-  };
-  const argsOf = (name: string): string[] => readFileSync(join(dir, `${name}.args`), 'utf8').trimEnd().split('\n');
-  const check = (parameters: Record<string, string>) => runToEnd(hosts, bus, 'runbook-Dependencies', { TimeoutSeconds: '2', ...parameters });
+  const fakeClient = (name: string, stdout: string, exitCode = 0): void => sandbox.fakeClient(name, stdout, exitCode);
+  const argsOf = (name: string): string[] => sandbox.argsOf(name);
+  const check = (parameters: Record<string, string>) => runToEnd(sandbox.hosts, sandbox.bus, 'runbook-Dependencies', { TimeoutSeconds: '2', ...parameters });
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'runbook-deps-'));
-    bin = join(dir, 'bin');
-    mkdirSync(bin);
-    // Only what the script needs besides the clients: no psql, pg_isready or redis-cli unless a test adds one.
-    for (const tool of ['bash', 'timeout', 'curl']) symlinkSync(which(tool), join(bin, tool));
-    bus = new RecordingBus();
-    hosts = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot: dir, bus, clock: { now: () => new Date() }, env: { PATH: bin } });
+    sandbox = clientSandbox();
     listener = createServer((s) => s.end());
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     openPort = (listener.address() as { port: number }).port;
   });
 
   afterEach(async () => {
-    await hosts.close();
+    await sandbox.close();
     await new Promise<void>((resolve) => listener.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('should query the database with psql "SELECT 1" and the cache with redis-cli ping, each argument passed as one', async () => {

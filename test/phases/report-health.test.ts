@@ -1,17 +1,11 @@
 // API Health, Database and Cache in the report and the QC summary come from checks made as the report is written,
 // through the runbook-Dependencies document on the profile's targets: a dead service or database reads UNHEALTHY,
 // whatever the last step or pre-flight said.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { LocalHostCommands } from '../../lambdas/adapters/local/host-commands';
 import { MemoryChangeStore } from '../../lambdas/adapters/memory/change-store';
 import type { ChangeRecord } from '../../lambdas/core/records';
 import { healthNow, REPORT_HEALTH_STEP } from '../../lambdas/phases/report';
-import { DOCUMENTS_DIR } from '../../documents';
-import { RecordingBus } from '../adapters/local/harness';
+import { clientSandbox, type ClientSandbox } from '../support/client-sandbox';
 import { createHarness, testProfile, type Harness } from '../support/harness';
 import { silentLog } from '../support/fakes';
 
@@ -57,9 +51,7 @@ describe('the report health lines in a run', () => {
 });
 
 describe('healthNow through the real document', () => {
-  let dir: string;
-  let bin: string;
-  let hosts: LocalHostCommands;
+  let sandbox: ClientSandbox;
   let service: Server;
   let servicePort: number;
 
@@ -69,28 +61,22 @@ describe('healthNow through the real document', () => {
   }) as unknown as ChangeRecord;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'runbook-report-health-'));
-    bin = join(dir, 'bin');
-    mkdirSync(bin);
-    for (const tool of ['bash', 'timeout', 'curl']) symlinkSync(execFileSync('bash', ['-c', 'command -v "$1"', '_', tool], { encoding: 'utf8' }).trim(), join(bin, tool));
+    sandbox = clientSandbox();
     // A psql that cannot reach its database: the check must say UNHEALTHY and that psql ran.
-    writeFileSync(join(bin, 'psql'), '#!/bin/bash\necho "psql: error: connection refused" >&2\nexit 2\n');
-    chmodSync(join(bin, 'psql'), 0o755);
-    hosts = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot: dir, bus: new RecordingBus(), clock: { now: () => new Date() }, env: { PATH: bin } });
+    sandbox.fakeClient('psql', '', 2);
     service = createServer((_req, res) => { res.writeHead(200).end('{"status":"healthy"}'); });
     await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
     servicePort = (service.address() as { port: number }).port;
   });
 
   afterEach(async () => {
-    await hosts.close();
+    await sandbox.close();
     await new Promise<void>((resolve) => service.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('should read a live service HEALTHY and a dead one UNHEALTHY, and a database psql cannot query UNHEALTHY', async () => {
     // Prepare
-    const deps = { hosts, store: new MemoryChangeStore(), clock: { now: () => new Date() }, log: silentLog };
+    const deps = { hosts: sandbox.hosts, store: new MemoryChangeStore(), clock: { now: () => new Date() }, log: silentLog };
     const live = `http://127.0.0.1:${servicePort}/api/v1/health`;
 
     // Act
