@@ -77,6 +77,8 @@ describe('dryRun', () => {
     expect(longest.parts).toContainEqual({ part: 'Test Performance', phase: 'TEST', seconds: 960, source: 'asl:Test Performance' });
   });
 
+  // SendCommand's rate control (MaxConcurrency "50%": half the targets at a time; MaxErrors "0": stop at the first
+  // failed instance): https://docs.aws.amazon.com/goto/cli2/ssm-2014-11-06/SendCommand
   it('should count a fleet\'s steps per rate-control batch, capped by the ASL task timeout', async () => {
     // Prepare
     const profile = testProfile({ targets: { kind: 'tag', key: 'Environment', values: ['prod'] } });

@@ -15,6 +15,9 @@ const DB = 'postgresql://db.internal:5432/kis_db';
 const CACHE = 'redis://cache.internal:6379';
 const HEALTH = 'http://127.0.0.1:9/api/v1/health';
 
+// On AWS the REPORT function sends the check with ssm:SendCommand (https://docs.aws.amazon.com/goto/cli2/ssm-2014-11-06/SendCommand)
+// and reads it back as the other host commands are (ssm:ListCommandInvocations / GetCommandInvocation): lib/functions.ts
+// gives it sendCommands and commandResults, and test/infra/iam-derived.test.ts checks the role against these calls.
 describe('the report health lines in a run', () => {
   let h: Harness;
   afterEach(async () => { await h.close(); });
