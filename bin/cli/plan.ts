@@ -75,6 +75,7 @@ export function formatPlan(p: DryRunPlan, against: string): string[] {
     `Change window: ${p.window.start} – ${p.window.end} (planned_start ${p.window.plannedStart}, ${p.window.estimatedDuration}); ${p.window.waitSeconds > 0 ? `the run waits ${secs(p.window.waitSeconds)} for it` : 'already open: ACT follows the approvals'}`,
     p.freezes.length ? `Freezes met: ${p.freezes.map((f) => `"${f.name}" ${f.start} – ${f.end} (${f.reason})`).join('; ')}` : 'Freezes met: none',
     ...(p.refusal ? [`REFUSED: submitting it now would be refused: ${p.refusal}`] : []),
+    ...(p.duplicateOf ? [`Already submitted with this body: it is ${p.duplicateOf.status}; submitting it again returns that change`] : []),
     `Targets: ${p.targets}`,
     `Rate control: ${p.rateControl}`,
     ...stepLines('PRE-FLIGHT', p.steps.preflight),

@@ -4,13 +4,13 @@ import definition from '../../statemachines/runbook.asl.json';
 import { SSM_MAX_CONCURRENCY, SSM_MAX_ERRORS } from '../core/documents';
 import { rollbackAlarmNames } from '../core/events';
 import { changeWindow, type FreezeWindow } from '../core/freeze';
-import type { ApprovalRole } from '../core/records';
+import { FINAL_STATUSES, type ApprovalRole } from '../core/records';
 import { assessRisk, type RiskAssessment } from '../core/risk';
 import type { ChangeRequest, CommandStep, EnvironmentProfile } from '../core/schemas';
 import { rollbackLimits } from '../core/thresholds';
-import type { Clock } from '../ports';
+import type { ChangeStore, Clock } from '../ports';
 import { backupStep, dependenciesStep, systemHealthStep } from './preflight';
-import { approvalsFor, checkSubmission, freezeCheck, type StepValidator } from './submit';
+import { approvalsFor, bodyHash, checkSubmission, freezeCheck, heldBy, type StepValidator } from './submit';
 
 
 export interface PlannedStep {
@@ -71,8 +71,13 @@ export interface DryRunPlan {
   approvers: Partial<Record<ApprovalRole, string[]>>;
   window: { plannedStart: string; start: string; end: string; waitSeconds: number; estimatedDuration: string };
   freezes: FreezeWindow[];
-  /** Set when the submission would be refused (a non-emergency change into a freeze): the 409 it would answer. */
+  /**
+   * Set when the submission would be refused with a 409: a non-emergency change into a freeze; with the store, the
+   * same id under another body, or the environment held by another change.
+   */
   refusal?: string;
+  /** With the store: this id was submitted before with this body, so a submission would return that change. */
+  duplicateOf?: { status: string };
   targets: string;
   rateControl: string;
   steps: { preflight: PlannedStep[]; act: PlannedStep[]; rollback: PlannedStep[] };
@@ -205,11 +210,34 @@ function longest(profile: EnvironmentProfile, steps: DryRunPlan['steps'], waitSe
  * (checkSubmission: one ValidationError naming every field); a freeze the submission would refuse is reported as
  * `refusal` so the plan can still be read.
  */
-export async function dryRun(deps: { hosts: StepValidator; clock: Clock }, input: { request: ChangeRequest; profile: EnvironmentProfile }): Promise<DryRunPlan> {
+/**
+ * What the store says now about this id and the environment (reads only): the same id with the same body is a
+ * duplicate (a submission returns it), with another body a 409; an environment held by another change is a 409.
+ */
+async function storeRefusal(store: DryRunStore, request: ChangeRequest, profile: EnvironmentProfile): Promise<{ refusal?: string; duplicateOf?: { status: string } }> {
+  const id = request.change_request.id;
+  const existing = await store.getChange(id);
+  if (existing) {
+    return existing.bodyHash === bodyHash(request, profile.name)
+      ? { duplicateOf: { status: existing.status } }
+      : { refusal: `change ${id} already exists with a different body` };
+  }
+  // Who holds the lock, read as the statuses that keep it (every non-final one, and MANUAL_INTERVENTION).
+  const holder = (await store.listChanges({ environment: profile.name }))
+    .find((c) => c.id !== id && (!(FINAL_STATUSES as readonly string[]).includes(c.status) || c.status === 'MANUAL_INTERVENTION'));
+  return holder ? { refusal: heldBy(profile.name, holder.id, holder) } : {};
+}
+
+export type DryRunStore = Pick<ChangeStore, 'getChange' | 'listChanges'>;
+
+export async function dryRun(deps: { hosts: StepValidator; clock: Clock; store?: DryRunStore }, input: { request: ChangeRequest; profile: EnvironmentProfile }): Promise<DryRunPlan> {
   const { request, profile } = input;
   const now = deps.clock.now();
   await checkSubmission(deps.hosts, request, profile, now);
-  const { frozen, refusal } = freezeCheck(request, profile, now);
+  const stored = deps.store ? await storeRefusal(deps.store, request, profile) : {};
+  const freeze = freezeCheck(request, profile, now);
+  const frozen = freeze.frozen;
+  const refusal = stored.refusal ?? freeze.refusal;
   const risk = assessRisk(request);
   const requiredApprovals = approvalsFor(risk, frozen);
   const window = changeWindow(request, now);
@@ -235,6 +263,7 @@ export async function dryRun(deps: { hosts: StepValidator; clock: Clock }, input
     window: { plannedStart: request.timeline.planned_start, start: window.start.toISOString(), end: window.end.toISOString(), waitSeconds, estimatedDuration: request.timeline.estimated_duration },
     freezes: frozen,
     ...(refusal ? { refusal } : {}),
+    ...(stored.duplicateOf ? { duplicateOf: stored.duplicateOf } : {}),
     ...describeTargets(profile),
     steps,
     healthCheck: profile.healthCheck,

@@ -113,6 +113,27 @@ describe('dryRun', () => {
     expect(h.engine.executionNames()).toEqual([]);
   });
 
+  it('should read the store, with it, as the submission would: a duplicate, another body under the id, a held environment', async () => {
+    // Prepare: one change holds the environment.
+    const held = testChange('CR-2026-977');
+    await submitChange(h.engine.deps, { request: held, profile: testProfile(), submittedBy: 'ops' });
+    const deps = { hosts: h.engine.deps.hosts, clock: h.engine.deps.clock, store: h.store };
+
+    // Act
+    const duplicate = await dryRun(deps, { request: held, profile: testProfile() });
+    const otherBody = await dryRun(deps, { request: testChange('CR-2026-977', (r) => { (r.change_request as Record<string, unknown>).title = 'else'; }), profile: testProfile() });
+    const another = await dryRun(deps, { request: testChange('CR-2026-978'), profile: testProfile() });
+
+    // Assess
+    expect(duplicate.duplicateOf).toEqual({ status: expect.any(String) });
+    expect(duplicate.refusal).toBeUndefined();
+    expect(otherBody.refusal).toBe('change CR-2026-977 already exists with a different body');
+    expect(another.refusal).toMatch(/^environment test-env already has an active change: CR-2026-977 \(/);
+    // The held change runs on meanwhile; nothing else was written.
+    expect((await h.store.listChanges({})).map((c) => c.id)).toEqual(['CR-2026-977']);
+    expect(h.engine.executionNames()).toEqual(['CR-2026-977']);
+  });
+
   it('should report a freeze the submission would refuse, and an emergency\'s extra executive approval', async () => {
     // Prepare
     const freezes = [FreezeSchema.parse({ name: 'launch', reason: 'product launch', start: '2026-03-01T00:00:00Z', end: '2026-03-02T00:00:00Z' })];
