@@ -79,8 +79,11 @@ export interface HostCommands {
    */
   send(request: SendCommandRequest): Promise<{ commandId: string }>;
   outcome(commandId: string): Promise<CommandOutcome>;
-  /** What send would refuse, without sending: the document exists and the parameters fit it (ValidationError). */
-  validate(step: CommandStep): Promise<void>;
+  /**
+   * What send would refuse, without sending: the document exists and the parameters fit it (ValidationError).
+   * Returns the parameters as send would pass them (the document's defaults filled, executionTimeout from the step).
+   */
+  validate(step: CommandStep): Promise<Record<string, string>>;
   /**
    * Stops a command still running on its hosts (SSM CancelCommand; the local runner kills it). Its end is announced
    * as usual, with status Cancelled. `cancelled: false` when it had already ended.

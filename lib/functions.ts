@@ -43,7 +43,8 @@ export const FUNCTION_CAPABILITIES = {
   // 'parameters': the login credentials of tests.auth, read by name at TEST.
   test: ['records', 'profile', 'parameters'],
   // Every way an attempt ends stops its active probe (phases/report.ts endAttempt), hence report, api and execution-status.
-  report: ['records', 'profile', 'metrics', 'notify', 'stopProbe'],
+  // The report checks the service, database and cache as it is written (runbook-Dependencies, polled to its end).
+  report: ['records', 'profile', 'metrics', 'notify', 'stopProbe', 'sendCommands', 'commandResults'],
   // Rollback Begin records the rolled-back release's metrics while it was live (the report's post_deployment);
   // rollback steps are waiting tasks too: a retried step completes its new token when the command already ended.
   rollback: ['records', 'profile', 'sendCommands', 'cancelCommands', 'metrics', 'notify', 'callbacks'],
@@ -63,7 +64,7 @@ export const hasCapability = (name: FunctionName, capability: Capability): boole
   (FUNCTION_CAPABILITIES[name] as readonly Capability[]).includes(capability);
 
 /** The functions whose entry wires SSM host commands (lambdas/aws/wiring/hosts.ts: send, results, or validate at submit). */
-export const WITH_DOCUMENTS = ['preflight', 'act', 'rollback', 'command-status', 'api', 'scheduled-check'] as const satisfies readonly FunctionName[];
+export const WITH_DOCUMENTS = ['preflight', 'act', 'report', 'rollback', 'command-status', 'api', 'scheduled-check'] as const satisfies readonly FunctionName[];
 
 /** The phase function behind each `${<Phase>FunctionArn}` of the ASL. */
 export const PHASE_FUNCTION_NAMES: Record<PhaseFunction, FunctionName> = {
@@ -95,7 +96,8 @@ const SPECS: Record<FunctionName, FunctionSpec> = {
   act: { description: 'ACT: host-command steps and the monitoring window', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
   // The load generator runs in the function: one full vCPU (1,769 MB) and Lambda's longest timeout.
   test: { description: 'TEST: smoke tests and the load test', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), memorySize: 1769, synchronousCaller: BY_STATE_MACHINE },
-  report: { description: 'REPORT: the report, QC summary and notifications', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
+  // Up to 40 s for the health check at report time (phases/report.ts healthNow), inside the ASL's 120 s Task timeout.
+  report: { description: 'REPORT: the report, QC summary and notifications', timeout: Duration.seconds(100), synchronousCaller: BY_STATE_MACHINE },
   rollback: { description: 'ROLLBACK: the profile rollback steps', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
   'command-status': { description: 'SSM command status-change events: complete the waiting task', timeout: Duration.seconds(60), asynchronous: true },
   alarm: { description: 'Rollback alarm state changes: fail the monitoring window', timeout: Duration.seconds(30), asynchronous: true },

@@ -18,6 +18,7 @@ import { DemoServiceError } from './embedded';
 import { EXIT as RUN_EXIT, runDemo, SCENARIOS, type Scenario } from './run';
 import { DEFAULT_PORT, startServer } from './serve';
 import { KINDS, validateCommand, type Kind } from './validate';
+import { planCommand } from './plan';
 
 const stdio: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -189,6 +190,18 @@ Exit codes:
 
   withClient(program.command('submit').argument('<file>', 'change request (YAML or JSON)').description('Submit a change request: validated, risk-assessed, environment locked, execution started.'))
     .action(async (file: string, opts: ClientFlags) => { code = await commands.submit(file, flagsOf(opts), io); });
+
+  withClient(program.command('plan').argument('<file>', 'change request (YAML or JSON)')
+    .description('Dry run: what submitting the change would do — risk, approvals, window and freezes, every step with its parameters, targets and timeouts, the rollback alarms, the tests, the longest time — with nothing written or started.')
+    .option('--profile <file>', 'plan against this profile file, offline (default: the running server\'s profile, else examples/local-demo.profile.yml)')
+    .addHelpText('after', `
+Without --profile: the profile of the server running in --home (or --endpoint), through POST /changes?dryRun=true;
+with no server, offline against examples/local-demo.profile.yml. The checks and their messages are the submission's.
+Plan exit codes: 0 the change would be accepted; 1 it would be refused (a freeze; the plan is still printed);
+2 invalid (each field named).`))
+    .action(async (file: string, opts: ClientFlags & { profile?: string }) => {
+      code = await planCommand(file, { ...flagsOf(opts), ...(opts.profile ? { profile: opts.profile } : {}) }, io);
+    });
 
   withClient(program.command('approve').argument('<id>', 'change id').description('Record your approval (or rejection) for one role; your identity is the caller\'s, never a parameter.')
     .addOption(new Option('--role <role>', `the role you approve as: ${ROLES.join(', ')}`).argParser(role).makeOptionMandatory())

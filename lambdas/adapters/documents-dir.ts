@@ -3,7 +3,7 @@
 // into script text, an unanchored pattern) is refused when it is read, never sent.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { documentPolicyIssues, parseCommandDocument, validateParameters, type CommandDocument } from '../core/documents';
+import { documentPolicyIssues, parseCommandDocument, stepParameters, type CommandDocument } from '../core/documents';
 import type { CommandStep } from '../core/schemas';
 import { ValidationError } from '../core/errors';
 
@@ -35,11 +35,12 @@ export function loadDocuments(dir: string): Record<string, CommandDocument> {
   return Object.fromEntries(documentNames(dir).map((name) => [name, loadDocument(dir, name)]));
 }
 
-/** Checks a step against its document in a directory, sending nothing: what `runbook validate` runs offline. */
-export function documentsDirValidator(dir: string): { validate(step: CommandStep): Promise<void> } {
+/**
+ * Checks a step against its document in a directory, sending nothing: what `runbook validate` and `runbook plan` run
+ * offline. The same check as the adapters' (stepParameters: executionTimeout comes from the step's timeoutSeconds).
+ */
+export function documentsDirValidator(dir: string): { validate(step: CommandStep): Promise<Record<string, string>> } {
   return {
-    validate: async (step) => {
-      validateParameters(step.document, loadDocument(dir, step.document), step.parameters);
-    },
+    validate: async (step) => stepParameters(step.document, loadDocument(dir, step.document), step),
   };
 }

@@ -1,4 +1,5 @@
-// The change routes: submit (validate, risk, conditional write, environment lock, start), list (filtered,
+// The change routes: submit (validate, risk, conditional write, environment lock, start; `?dryRun=true` plans it
+// without writing or starting anything), list (filtered,
 // paginated with an opaque token) and one change's status with its approvals and timeline.
 import { ValidationError } from '../core/errors';
 import { evaluateApprovals } from '../core/approvals';
@@ -7,6 +8,7 @@ import { ChangeRequestSchema, validateWithWarnings } from '../core/schemas';
 import { rollbackLimits } from '../core/thresholds';
 import type { MetricsPeriod, MetricsSnapshot } from '../ports';
 import { loadChange } from '../phases/common';
+import { dryRun } from '../phases/dry-run';
 import { submitChange } from '../phases/submit';
 import { parseBody } from './body';
 import type { ApiContext } from './context';
@@ -36,11 +38,23 @@ export function summary(change: ChangeRecord): Record<string, unknown> {
   };
 }
 
+/** `?dryRun=true` plans the change instead of submitting it; anything but true/false is a mistake worth naming. */
+function dryRunRequested(value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw badField('dryRun', 'must be true or false');
+}
+
 export async function submit(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
   const raw = parseBody(req, 'change request');
   if (raw === undefined) throw new ValidationError('the request body is empty: send a change request document (YAML or JSON)', [{ path: '', message: 'the request body is empty' }]);
   // Unknown keys are kept in the stored document and named back to the caller, never dropped silently.
   const { value: request, warnings } = validateWithWarnings(ChangeRequestSchema, raw, 'change request');
+  if (dryRunRequested(req.query.dryRun)) {
+    // The same checks and errors as the submission; nothing written, nothing started.
+    const plan = await dryRun(ctx.deps, { request, profile: await ctx.profile() });
+    return json(200, { ...plan, warnings });
+  }
   const result = await submitChange(ctx.deps, { request, profile: await ctx.profile(), submittedBy: (req.identity as { id: string }).id });
   const c = result.change;
   return json(result.created ? 202 : 200, {

@@ -1,6 +1,6 @@
 // Lambda entry of the REPORT phase function (report, status and notification for every way an attempt ends): the
 // handler module the embedded engine calls, with the AWS adapters its code uses (DynamoDB, SSM profile, CloudWatch
-// metrics, SNS/Slack). No HTTP tester: the report's "API health now" falls back to the last health-check step.
+// metrics, SNS/Slack, SSM Run Command for the health at report time). No HTTP tester: the report's "API health now" falls back to the last health-check step.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -12,14 +12,18 @@ import { parseEnv } from './env';
 import { activeProbeFrom } from './probe-control';
 import { cloudWatchAlarms } from './wiring/cloudwatch';
 import { snsSlackNotifier } from './wiring/notifier';
+import { ssmHostCommands } from './wiring/hosts';
 import { profileLoader } from './wiring/profile';
 import { changeStore } from './wiring/store';
 
 const env = parseEnv('report');
 export const runtime = awsRuntime('report', env, (base) => {
-  const profile = profileLoader(new SSMClient({}), base);
+  const ssm = new SSMClient({});
+  const profile = profileLoader(ssm, base);
   return {
     store: changeStore(new DynamoDBClient({}), base),
+    // The service, database and cache as they are when the report is written (runbook-Dependencies).
+    hosts: ssmHostCommands(ssm, base),
     metrics: cloudWatchAlarms(new CloudWatchClient({}), base, profile),
     notifier: snsSlackNotifier(new SNSClient({}), new SecretsManagerClient({}), base, profile),
     profile,

@@ -64,6 +64,10 @@ export function parseCommandDocument(yamlText: string): CommandDocument {
  * bound is the plugin's 172800 s (48 h).
  */
 export const EXECUTION_TIMEOUT_PARAMETER = 'executionTimeout';
+
+/** Run Command rate control the SSM adapter sends by default (and the dry run describes): half the fleet at a time, stop at the first error. */
+export const SSM_MAX_CONCURRENCY = '50%';
+export const SSM_MAX_ERRORS = '0';
 export const EXECUTION_TIMEOUT_PATTERN = '^([1-9][0-9]{0,4}|1[0-6][0-9]{4}|17[01][0-9]{3}|172[0-7][0-9]{2}|172800)$';
 export const EXECUTION_TIMEOUT_INPUT = `{{ ${EXECUTION_TIMEOUT_PARAMETER} }}`;
 

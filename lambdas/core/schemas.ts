@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError, type FieldIssue } from './errors';
 import { FreezesSchema } from './freeze';
 import { ApproversSchema, CallersSchema } from './identity';
+import { NUMBERED_TEXT, numberedItems } from './numbered-list';
 import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-keys';
 
 /**
@@ -57,6 +58,25 @@ const StepListSchema = z.array(CommandStepSchema).min(1).superRefine((steps, ctx
     seen.add(step.name);
   });
 });
+
+const Severity = z.enum(['fatal', 'warning']);
+
+/**
+ * What each pre-flight finding does: fatal stops the change before anything is touched; warning lets it go on and is
+ * reported (the pre-flight event, the report's issues). The defaults are the seed's: its scripts `exit 1` on a stopped
+ * service, a failed database or cache connection and an unset variable, and only print a warning for high resource
+ * usage and an external API that does not answer 200.
+ */
+export const PreflightSeveritySchema = z.object({
+  services: Severity.default('fatal').describe('A service that is not active (the seed: fails).'),
+  resources: Severity.default('warning').describe('CPU, memory or disk use above thresholds (the seed: warns).'),
+  connectivity: Severity.default('fatal').describe('An endpoint of `endpoints`, or a required tcp dependency, unreachable (fails).'),
+  database: Severity.default('fatal').describe('A required postgres dependency that does not answer (the seed: fails).'),
+  cache: Severity.default('fatal').describe('A required redis dependency that does not answer (the seed: fails).'),
+  externalApis: Severity.default('warning').describe('A required http dependency (an external API) that does not answer 2xx/3xx (the seed: warns).'),
+  parameters: Severity.default('fatal').describe('A required parameter (or TEST credential) that is not set (the seed: fails).'),
+}).prefault({}).describe('Per pre-flight check: fatal (stops the change) or warning (reported; the change goes on). A dependency with required: false is always a warning.');
+export type PreflightSeverity = z.infer<typeof PreflightSeveritySchema>;
 
 const TargetsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('local').describe('This machine: the embedded engine runs the documents\' shell steps here.') })
@@ -130,10 +150,11 @@ export const EnvironmentProfileSchema = z.object({
   serviceManager: z.enum(['systemd', 'pidfile']).default('systemd').describe('How services are managed on the hosts: systemd on real hosts, pid files for the local demo.'),
   services: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/)).min(1).describe('Services that must be active (pre-flight) and that the steps stop and start.'),
   thresholds: z.object({
-    cpuPercent: z.number().min(1).max(100).default(80).describe('Pre-flight fails when host CPU use is above this percentage.'),
-    memoryPercent: z.number().min(1).max(100).default(85).describe('Pre-flight fails when host memory use is above this percentage.'),
-    diskPercent: z.number().min(1).max(100).default(90).describe('Pre-flight fails when host disk use is above this percentage.'),
+    cpuPercent: z.number().min(1).max(100).default(80).describe('Host CPU use above this percentage is a pre-flight finding (a warning, or fatal by preflightSeverity.resources).'),
+    memoryPercent: z.number().min(1).max(100).default(85).describe('Host memory use above this percentage is a pre-flight finding (a warning, or fatal by preflightSeverity.resources).'),
+    diskPercent: z.number().min(1).max(100).default(90).describe('Host disk use above this percentage is a pre-flight finding (a warning, or fatal by preflightSeverity.resources).'),
   }).prefault({}).describe('Pre-flight system-health limits (the seed: CPU 80 %, memory 85 %, disk 90 %).'),
+  preflightSeverity: PreflightSeveritySchema,
   /** Reached during pre-flight connectivity checks (http(s)://, tcp://, postgresql://, redis://). */
   endpoints: z.array(z.string().regex(/^(https?|tcp|postgresql|redis):\/\/[A-Za-z0-9.:/_-]+$/)).default([])
     .describe('Reached during pre-flight connectivity checks (http(s)://, tcp://, postgresql://, redis://).'),
@@ -141,7 +162,7 @@ export const EnvironmentProfileSchema = z.object({
     name: z.string().min(1).describe('Name shown in the pre-flight result.'),
     kind: z.enum(['postgres', 'redis', 'http', 'tcp']).describe('How the dependency is checked.'),
     url: z.string().regex(/^(https?|tcp|postgresql|redis):\/\/[A-Za-z0-9.:/_@-]+$/).describe('Where the dependency answers (no passwords: secrets live in Parameter Store / Secrets Manager).'),
-    required: z.boolean().default(true).describe('A required dependency that fails stops the change; an optional one is reported only.'),
+    required: z.boolean().default(true).describe('A required dependency is checked with its kind\'s preflightSeverity; an optional one is checked too and only reported (a warning).'),
   }).describe('One dependency checked in pre-flight.')).default([]).describe('Databases, caches and external APIs checked in pre-flight.'),
   /** Names only: values live in Parameter Store / Secrets Manager (or the local parameter file). */
   requiredParameters: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_/.-]*$/)).default([])
@@ -246,6 +267,22 @@ export const EnvironmentProfileSchema = z.object({
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 
 const WORD = z.string().min(1);
+
+/**
+ * A list of words that may also be written as numbered plain text, as the seed's change template writes
+ * rollback_steps ("1. … 2. …" lines, which YAML reads as one string): such a string is read as its items.
+ */
+function itemList<T extends z.ZodType<string[]>>(array: T) {
+  return z.union([
+    array,
+    z.string().regex(NUMBERED_TEXT, 'a list, or numbered plain text starting "1."').transform((text, ctx) => {
+      const items = numberedItems(text);
+      if (items) return items;
+      ctx.addIssue({ code: 'custom', message: 'numbered plain text must count up 1., 2., 3., … with text after each number' });
+      return z.NEVER;
+    }),
+  ]);
+}
 /** A change id: CR-YYYY-NNN. */
 export const CHANGE_ID = /^CR-\d{4}-\d{3,}$/;
 
@@ -275,15 +312,15 @@ export const ChangeRequestSchema = z.object({
     technical_details: z.string().optional().describe('What changes, technically.'),
   }).describe('What and why.'),
   scope: z.object({
-    systems_affected: z.array(WORD).default([]).describe('Systems the change touches.'),
-    components_modified: z.array(WORD).default([]).describe('Components it modifies.'),
-    data_changes: z.array(WORD).default([]).describe('Data it changes (migrations, models).'),
+    systems_affected: itemList(z.array(WORD)).default([]).describe('Systems the change touches (a list, or numbered plain text "1. … 2. …").'),
+    components_modified: itemList(z.array(WORD)).default([]).describe('Components it modifies (a list, or numbered plain text).'),
+    data_changes: itemList(z.array(WORD)).default([]).describe('Data it changes (migrations, models; a list, or numbered plain text).'),
   }).prefault({}).describe('What the change touches.'),
   timeline: z.object({
     planned_start: z.iso.datetime({ offset: true }).describe('Start of the change window (ISO 8601 with offset); ACT waits for it.'),
     estimated_duration: WORD.describe('Expected duration, as people write it (e.g. "2 hours").'),
     planned_completion: z.iso.datetime({ offset: true }).optional().describe('Expected end (ISO 8601 with offset).'),
-    milestones: z.array(z.string()).default([]).describe('Milestones, free text.'),
+    milestones: itemList(z.array(z.string())).default([]).describe('Milestones, free text (a list, or numbered plain text).'),
   }).describe('The change window.'),
   risks_and_mitigations: z.array(z.object({
     risk: WORD.describe('The risk.'),
@@ -294,8 +331,9 @@ export const ChangeRequestSchema = z.object({
     owner: z.string().optional().describe('Who owns the mitigation.'),
   }).describe('One risk: probability × impact on the 5×5 matrix.')).default([]).describe('Risks; the highest score sets the risk level (HIGH/CRITICAL need executive approval).'),
   rollback_plan: z.object({
-    trigger_conditions: z.array(WORD).min(1).describe('When to roll back, in words (the profile\'s alarms act on them).'),
-    rollback_steps: z.array(WORD).min(1).describe('The rollback, in words (the profile\'s rollback steps carry it out).'),
+    trigger_conditions: itemList(z.array(WORD).min(1)).describe('When to roll back, in words (the profile\'s alarms act on them; a list, or numbered plain text).'),
+    rollback_steps: itemList(z.array(WORD).min(1))
+      .describe('The rollback, in words (the profile\'s rollback steps carry it out): a list, or numbered plain text "1. … 2. …" as the seed\'s template writes it.'),
     estimated_rollback_time: z.string().optional().describe('Expected rollback time.'),
   }).describe('The rollback plan, for people.'),
   /** What this change deploys: per-step parameter values that override the profile's (validated by the documents when sent). */

@@ -1,6 +1,6 @@
 // REPORT phase function: every way an attempt ends writes its report, status and notification.
 import type { Deps } from '../ports';
-import { endAttempt, type Outcome } from '../phases/report';
+import { endAttempt, healthNow, type Outcome } from '../phases/report';
 import { parseTaskEvent, UnknownStepError } from './task-event';
 
 const OUTCOMES: Record<string, Outcome> = {
@@ -15,5 +15,8 @@ export async function handle(raw: unknown, deps: Deps): Promise<unknown> {
   const e = parseTaskEvent(raw);
   const outcome = OUTCOMES[e.step];
   if (!outcome) throw new UnknownStepError('report', e.step);
-  return endAttempt(deps, { changeId: e.changeId, attempt: e.attempt, outcome, ...(e.failure ? { failure: e.failure } : {}), ...(e.rollbackFailure ? { rollbackFailure: e.rollbackFailure } : {}) });
+  return endAttempt(deps, { changeId: e.changeId, attempt: e.attempt, outcome, ...(e.failure ? { failure: e.failure } : {}), ...(e.rollbackFailure ? { rollbackFailure: e.rollbackFailure } : {}) }, {
+    // Only the REPORT function checks the hosts as it writes (it alone may send commands; see lib/functions.ts).
+    healthNow: (change, attempt) => healthNow(deps, change, attempt),
+  });
 }

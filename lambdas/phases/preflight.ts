@@ -1,8 +1,8 @@
 // PRE-FLIGHT: system health, dependencies and backup, each a host command from the project's
 // documents; a failed check stops the change before anything is touched.
 import { PreflightCheckFailed } from '../core/errors';
-import type { ChangeRecord } from '../core/records';
-import type { CommandStep, EnvironmentProfile } from '../core/schemas';
+import type { ChangeEvent, ChangeRecord, CommandRecord } from '../core/records';
+import type { CommandStep, EnvironmentProfile, PreflightSeverity } from '../core/schemas';
 import type { Deps } from '../ports';
 import { loadChange, recordEvent, sendCommandForTask, transition } from './common';
 import { testCredentialNames } from './test-phase';
@@ -42,14 +42,37 @@ export function systemHealthStep(p: EnvironmentProfile): CommandStep {
       MaxCpuPercent: String(Math.round(p.thresholds.cpuPercent)),
       MaxMemoryPercent: String(Math.round(p.thresholds.memoryPercent)),
       MaxDiskPercent: String(Math.round(p.thresholds.diskPercent)),
+      ServiceSeverity: p.preflightSeverity.services,
+      ResourceSeverity: p.preflightSeverity.resources,
     },
   };
 }
 
+const DEPENDENCY_CHECK: Record<EnvironmentProfile['dependencies'][number]['kind'], keyof PreflightSeverity> = {
+  postgres: 'database', redis: 'cache', http: 'externalApis', tcp: 'connectivity',
+};
+
+/**
+ * Every endpoint with the severity of its check: the profile's endpoints are connectivity; a dependency takes its
+ * kind's (database, cache, external API, connectivity), or warning when it is not required. An endpoint listed
+ * twice is fatal if either listing is.
+ */
+export function endpointSeverities(p: EnvironmentProfile): { fatal: string[]; warning: string[] } {
+  const severity = new Map<string, 'fatal' | 'warning'>();
+  const add = (url: string, s: 'fatal' | 'warning'): void => { if (severity.get(url) !== 'fatal') severity.set(url, s); };
+  for (const url of p.endpoints) add(url, p.preflightSeverity.connectivity);
+  for (const d of p.dependencies) add(d.url, d.required ? p.preflightSeverity[DEPENDENCY_CHECK[d.kind]] : 'warning');
+  const of = (s: 'fatal' | 'warning'): string[] => [...severity].filter(([, v]) => v === s).map(([url]) => url);
+  return { fatal: of('fatal'), warning: of('warning') };
+}
+
 export function dependenciesStep(p: EnvironmentProfile): CommandStep | undefined {
-  const endpoints = [...new Set([...p.endpoints, ...p.dependencies.filter((d) => d.required).map((d) => d.url)])];
-  if (endpoints.length === 0) return undefined;
-  return { name: 'preflight-dependencies', document: 'runbook-Dependencies', timeoutSeconds: 300, parameters: { Endpoints: endpoints.join(',') } };
+  const { fatal, warning } = endpointSeverities(p);
+  if (fatal.length + warning.length === 0) return undefined;
+  return {
+    name: 'preflight-dependencies', document: 'runbook-Dependencies', timeoutSeconds: 300,
+    parameters: { Endpoints: fatal.join(','), ...(warning.length > 0 ? { WarnEndpoints: warning.join(',') } : {}) },
+  };
 }
 
 export function backupStep(p: EnvironmentProfile): CommandStep {
@@ -75,8 +98,13 @@ export async function runPreflightCheck(deps: Deps, input: { changeId: string; a
     // TEST's login credentials too: a change must not be deployed only to fail its tests for want of a password.
     const missing = await deps.parameters.missing([...new Set([...change.profile.requiredParameters, ...testCredentialNames(change.profile)])]);
     if (missing.length > 0) {
-      await recordEvent(deps, change, { type: 'preflight.parameters-missing', phase: 'PREFLIGHT', message: `required parameters not set: ${missing.join(', ')}`, data: { missing } });
-      throw new PreflightCheckFailed(`required parameters not set: ${missing.join(', ')}`);
+      const severity = change.profile.preflightSeverity.parameters;
+      await recordEvent(deps, change, {
+        type: 'preflight.parameters-missing', phase: 'PREFLIGHT',
+        message: `required parameters not set: ${missing.join(', ')}${severity === 'warning' ? ' (a warning: profile preflightSeverity.parameters)' : ''}`,
+        data: { missing, severity },
+      }, input.attempt);
+      if (severity === 'fatal') throw new PreflightCheckFailed(`required parameters not set: ${missing.join(', ')}`);
     }
   }
   const p = change.profile;
@@ -101,7 +129,31 @@ export async function recheckSystemHealth(deps: Deps, input: { changeId: string;
   return sendCommandForTask(deps, { changeId: change.id, attempt: input.attempt, taskToken: input.taskToken, phase: 'PLAN', step, slot: 'system-health-recheck' });
 }
 
+/**
+ * The pre-flight findings that were warnings, not failures (profile preflightSeverity: the seed warns on high resource
+ * usage and an external API that does not answer): the system-health and dependencies results' `warnings`, and
+ * required parameters not set when those only warn. Each is a MEDIUM issue of the report.
+ */
+export function preflightWarnings(events: ChangeEvent[], commands: CommandRecord[]): string[] {
+  const out: string[] = [];
+  for (const c of commands.filter((x) => x.phase === 'PREFLIGHT' || x.phase === 'PLAN')) {
+    const warnings = Array.isArray(c.result?.warnings) ? (c.result.warnings as unknown[]).map(String) : [];
+    if (c.document === 'runbook-SystemHealth') out.push(...warnings.map((w) => `pre-flight warning (${c.stepName}): ${w}`));
+    if (c.document === 'runbook-Dependencies') {
+      const checks = (c.result?.checks ?? {}) as Record<string, string>;
+      out.push(...warnings.map((url) => `pre-flight warning (${c.stepName}): ${url} UNREACHABLE${checks[url] ? ` (${checks[url]} check)` : ''}`));
+    }
+  }
+  for (const e of events.filter((ev) => ev.type === 'preflight.parameters-missing' && ev.data?.severity === 'warning')) out.push(`pre-flight warning: ${e.message}`);
+  return out;
+}
+
 export async function preflightPassed(deps: Deps, changeId: string, attempt: number, results: unknown): Promise<void> {
   const change = await loadChange(deps, changeId);
-  await recordEvent(deps, change, { type: 'preflight.passed', phase: 'PREFLIGHT', message: 'pre-flight checks passed: system health, dependencies, backup', data: { results } }, attempt);
+  const warnings = preflightWarnings(await deps.store.listEvents(changeId).then((es) => es.filter((e) => e.attempt === attempt)), await deps.store.listCommands(changeId, attempt));
+  await recordEvent(deps, change, {
+    type: 'preflight.passed', phase: 'PREFLIGHT',
+    message: `pre-flight checks passed: system health, dependencies, backup${warnings.length > 0 ? ` — ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings.join('; ')}` : ''}`,
+    data: { results, ...(warnings.length > 0 ? { warnings } : {}) },
+  }, attempt);
 }

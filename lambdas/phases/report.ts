@@ -7,6 +7,8 @@ import type { Deps, LoadResult, MetricsSnapshot, NotificationKind, SmokeResult }
 import { metricsWindowSeconds } from './act';
 import { recordSummary, type RecordSummary } from './audit';
 import { loadChange, recordEvent, transition } from './common';
+import { lastLineJson } from './events';
+import { preflightWarnings } from './preflight';
 import type { Failure } from './rollback';
 
 export type Outcome = 'completed' | 'rolled-back' | 'manual-intervention' | 'preflight-failed' | 'plan-ended';
@@ -96,6 +98,84 @@ export async function apiHealthNow(deps: Pick<Deps, 'tester'>, change: ChangeRec
   return result.status === 'PASS' ? 'HEALTHY' : `UNHEALTHY (${result.httpStatus !== undefined ? `HTTP ${result.httpStatus}` : result.error ?? result.details ?? 'no answer'})`;
 }
 
+/** The step that checks, when the report is written, what the report says about the service, database and cache. */
+export const REPORT_HEALTH_STEP = 'report-health';
+
+export interface HealthNow {
+  api?: string;
+  database?: string;
+  cache?: string;
+}
+
+/** The URLs each report health line is about: the health check's, and the postgres and redis dependencies and endpoints. */
+function healthUrls(change: ChangeRecord): { api: string[]; database: string[]; cache: string[] } {
+  const p = change.profile;
+  const urls = [...p.endpoints, ...p.dependencies.map((d) => d.url)];
+  return {
+    api: p.healthCheck.urls,
+    database: [...new Set(urls.filter((u) => u.startsWith('postgresql://')))],
+    cache: [...new Set(urls.filter((u) => u.startsWith('redis://')))],
+  };
+}
+
+/** HEALTHY when every URL answered, else UNHEALTHY naming the ones that did not; which check ran is said either way. */
+function healthLine(urls: string[], endpoints: Record<string, string>, checks: Record<string, string>): string | undefined {
+  if (urls.length === 0) return undefined;
+  if (urls.some((u) => endpoints[u] === undefined)) return undefined;
+  const how = [...new Set(urls.map((u) => checks[u] ?? 'unknown'))].join(', ');
+  const down = urls.filter((u) => endpoints[u] !== 'REACHABLE');
+  return down.length === 0 ? `HEALTHY (${how} at report)` : `UNHEALTHY (${down.map((u) => `${u} ${endpoints[u]}`).join(', ')}; ${how} at report)`;
+}
+
+/**
+ * API health, database and cache as they are when the report is written, through the same Dependencies document as
+ * pre-flight, on the profile's targets (after a failed rollback the service or the database may be dead, whatever the
+ * last step said). Every URL goes in WarnEndpoints: the command reports each one and never fails for one. Empty lines
+ * where it could not run (the reason is logged; the report then says what it falls back to).
+ */
+export async function healthNow(deps: Pick<Deps, 'hosts' | 'store' | 'clock' | 'log'>, change: ChangeRecord, attempt: number, options: { pollIntervalMs?: number; waitSeconds?: number } = {}): Promise<HealthNow> {
+  const urls = healthUrls(change);
+  const all = [...new Set([...urls.api, ...urls.database, ...urls.cache])];
+  if (all.length === 0) return {};
+  const step = { name: REPORT_HEALTH_STEP, document: 'runbook-Dependencies', timeoutSeconds: 30, parameters: { Endpoints: '', WarnEndpoints: all.join(','), TimeoutSeconds: '5' } };
+  try {
+    const { commandId } = await deps.hosts.send({ changeId: change.id, attempt, step, targets: change.profile.targets, comment: `${change.id} report health` });
+    // Recorded (without a token) so the command-status handler knows it and keeps its output with the change.
+    await deps.store.putCommand({
+      commandId, changeId: change.id, attempt, phase: 'REPORT', stepName: step.name, document: step.document,
+      parameters: step.parameters, status: 'InProgress', requestedAt: deps.clock.now().toISOString(),
+    });
+    // Bounded well inside the REPORT function's own timeout; the check's connect timeouts are 5 s each.
+    const deadline = Date.now() + (options.waitSeconds ?? 40) * 1000;
+    for (;;) {
+      const outcome = await deps.hosts.outcome(commandId);
+      if (outcome.status !== 'InProgress') {
+        const result = lastLineJson(outcome.stdout);
+        const endpoints = (result?.endpoints ?? {}) as Record<string, string>;
+        const checks = (result?.checks ?? {}) as Record<string, string>;
+        const line = (list: string[]): string | undefined => healthLine(list, endpoints, checks);
+        const out: HealthNow = {};
+        const api = line(urls.api);
+        const database = line(urls.database);
+        const cache = line(urls.cache);
+        if (api) out.api = api;
+        if (database) out.database = database;
+        if (cache) out.cache = cache;
+        if (!result) deps.log.warn('report health check gave no result', { changeId: change.id, status: outcome.status });
+        return out;
+      }
+      if (Date.now() > deadline) {
+        deps.log.warn('report health check did not finish in time', { changeId: change.id, commandId });
+        return {};
+      }
+      await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 250));
+    }
+  } catch (err) {
+    deps.log.warn('report health check could not run', { changeId: change.id, error: (err as Error).message });
+    return {};
+  }
+}
+
 function asOfPreflight(value: string, check: CommandRecord | undefined): string {
   if (value === 'Unknown' || value === 'Not configured' || !check) return value;
   return `${value} (at pre-flight ${(check.finishedAt ?? check.requestedAt).slice(11, 19)}Z)`;
@@ -107,6 +187,8 @@ export function reportInputFrom(input: {
   failure?: Failure; rollbackFailure?: Failure; metricsAfter?: MetricsSnapshot; now: string;
   /** From apiHealthNow; absent when it could not be checked at report time. */
   apiHealthNow?: string;
+  /** From healthNow: the report-time checks through the Dependencies document (they win over apiHealthNow). */
+  healthNow?: HealthNow;
 }): ReportInput {
   const { change, events, commands } = input;
   const tests: ReportTest[] = [];
@@ -144,12 +226,13 @@ export function reportInputFrom(input: {
     issues.push({ severity: rolledBack ? 'CRITICAL' : 'HIGH', phase: input.failure.Error === 'PreflightCheckFailed' || input.verdict.status === 'PREFLIGHT_FAILED' ? 'PREFLIGHT' : rolledBack ? 'ACT' : 'PLAN', message: describe(input.failure) ?? '' });
   }
   if (input.rollbackFailure) issues.push({ severity: 'CRITICAL', phase: 'ROLLBACK', message: `rollback failed: ${describe(input.rollbackFailure)}` });
+  for (const message of preflightWarnings(events, commands)) issues.push({ severity: 'MEDIUM', phase: 'PREFLIGHT', message });
 
   const releaseMetrics = dataOf<MetricsSnapshot>(last(events, 'metrics.release'), 'metrics');
   const started = last(events, 'attempt.started');
   const rollbackStarted = last(events, 'rollback.started');
   const submitted = events.find((e) => e.type === 'change.submitted');
-  const dependencies = commands.filter((c) => c.document === 'runbook-Dependencies').pop();
+  const dependencies = commands.filter((c) => c.document === 'runbook-Dependencies' && c.stepName !== REPORT_HEALTH_STEP).pop();
   const healthChecks = commands.filter((c) => c.document === 'runbook-HealthCheck');
   const lastHealth = healthChecks[healthChecks.length - 1];
   const endpoints = dependencies?.result?.endpoints as Record<string, string> | undefined;
@@ -174,19 +257,29 @@ export function reportInputFrom(input: {
       ...(rolledBack && rollbackStarted ? { durationMs: Date.parse(input.now) - Date.parse(rollbackStarted.at) } : {}),
     },
     health: {
-      api: input.apiHealthNow
+      api: input.healthNow?.api ?? input.apiHealthNow
         ?? (lastHealth ? `${lastHealth.status === 'Success' ? 'HEALTHY' : `UNHEALTHY (${lastHealth.status})`} (last health-check step; not re-checked at report)` : 'Unknown'),
-      // Database and cache are reached from the hosts (the Dependencies document), not from here: what pre-flight saw.
-      database: asOfPreflight(endpointHealth(endpoints, 'postgresql://'), dependencies),
-      cache: asOfPreflight(endpointHealth(endpoints, 'redis://'), dependencies),
+      // Checked from the hosts when the report is written (healthNow); else what pre-flight saw, saying so.
+      database: input.healthNow?.database ?? asOfPreflight(endpointHealth(endpoints, 'postgresql://'), dependencies),
+      cache: input.healthNow?.cache ?? asOfPreflight(endpointHealth(endpoints, 'redis://'), dependencies),
     },
     regressionChecksDeclared: change.profile.tests.regression.length,
   };
 }
 
+export interface EndAttemptOptions {
+  /**
+   * Checks the service, database and cache as the report is written (healthNow). Given by the REPORT function, which
+   * may send host commands; the cancel route and the unfinished-executions rule end attempts without it, and their
+   * report then says what its values are as of (the last health-check step, pre-flight).
+   */
+  healthNow?: (change: ChangeRecord, attempt: number) => Promise<HealthNow>;
+}
+
 export async function endAttempt(
   deps: Deps,
   input: { changeId: string; attempt: number; outcome: Outcome; failure?: Failure; rollbackFailure?: Failure },
+  options: EndAttemptOptions = {},
 ): Promise<{ status: ChangeStatus; attemptsExhausted: boolean }> {
   const change = await loadChange(deps, input.changeId);
   // Already ended (a cancel ended it while this execution was on its way here): one report, one notification.
@@ -200,10 +293,12 @@ export async function endAttempt(
   const metricsAfter = touched ? await deps.metrics.snapshot(metricsWindowSeconds(m.periodSeconds, m.evaluationPeriods)) : undefined;
   const events = (await deps.store.listEvents(change.id)).filter((e) => e.attempt === input.attempt || e.type === 'change.submitted');
   const commands = await deps.store.listCommands(change.id, input.attempt);
-  const apiHealth = touched ? await apiHealthNow(deps, change) : undefined;
+  // From ACT on the hosts may have changed: the service, database and cache are checked again as the report is written.
+  const health = touched && options.healthNow ? await options.healthNow(change, input.attempt) : {};
+  const apiHealth = touched && !health.api ? await apiHealthNow(deps, change) : undefined;
   const now = deps.clock.now().toISOString();
   const reportInput = reportInputFrom({
-    change, attempt: input.attempt, verdict, events, commands, now,
+    change, attempt: input.attempt, verdict, events, commands, now, healthNow: health,
     ...(apiHealth ? { apiHealthNow: apiHealth } : {}),
     ...(input.failure ? { failure: input.failure } : {}),
     ...(input.rollbackFailure ? { rollbackFailure: input.rollbackFailure } : {}),

@@ -107,17 +107,29 @@ function wayOut(id: string, holder: ChangeRecord | undefined): string {
 }
 
 /**
- * The freezes the change's window overlaps. A change that is not an emergency is refused (409 naming the freeze,
+ * The freezes the change's window overlaps (freezeCheck says, the submission acts). A change that is not an emergency is refused (409 naming the freeze,
  * nothing written); an emergency goes ahead, and the caller records the override and requires the executive.
  */
-function freezeOverride(request: ChangeRequest, profile: EnvironmentProfile, now: Date): FreezeWindow[] {
-  if (profile.freezes.length === 0) return [];
+export function freezeCheck(request: ChangeRequest, profile: EnvironmentProfile, now: Date): { frozen: FreezeWindow[]; refusal?: string } {
+  if (profile.freezes.length === 0) return { frozen: [] };
   const window = changeWindow(request, now);
   const frozen = freezesBetween(profile.freezes, window.start, window.end);
   if (frozen.length > 0 && request.change_request.type !== 'emergency') {
-    throw new ConflictError(`change ${request.change_request.id}: its window ${window.start.toISOString()} – ${window.end.toISOString()} overlaps the change freeze ${frozen.map(describeFreeze).join(', ')}; only an emergency change may be submitted into a freeze, and it needs executive approval`);
+    return { frozen, refusal: `change ${request.change_request.id}: its window ${window.start.toISOString()} – ${window.end.toISOString()} overlaps the change freeze ${frozen.map(describeFreeze).join(', ')}; only an emergency change may be submitted into a freeze, and it needs executive approval` };
   }
+  return { frozen };
+}
+
+function freezeOverride(request: ChangeRequest, profile: EnvironmentProfile, now: Date): FreezeWindow[] {
+  const { frozen, refusal } = freezeCheck(request, profile, now);
+  if (refusal) throw new ConflictError(refusal);
   return frozen;
+}
+
+/** The roles a change needs: by its risk, plus the executive for an emergency inside a freeze. */
+export function approvalsFor(risk: ReturnType<typeof assessRisk>, frozen: readonly FreezeWindow[]): ReturnType<typeof requiredApprovals> {
+  const byRisk = requiredApprovals(risk);
+  return frozen.length > 0 && !byRisk.includes('executive') ? [...byRisk, 'executive'] : byRisk;
 }
 
 export interface SubmitResult {
@@ -127,12 +139,21 @@ export interface SubmitResult {
   executionName: string;
 }
 
-export async function submitChange(deps: Deps, input: { request: ChangeRequest; profile: EnvironmentProfile; submittedBy: string }): Promise<SubmitResult> {
-  const { request, profile } = input;
-  const issues = await submissionIssues(deps.hosts, profile, request);
-  const lead = leadTimeIssue(request, profile, deps.clock.now());
+/**
+ * Everything a submission refuses before it writes anything (the documents' checks, the environment, the lead
+ * time), as one ValidationError naming each field: the submission and the dry run (plan.ts) both call it, so a dry
+ * run fails exactly as the submission would.
+ */
+export async function checkSubmission(hosts: StepValidator, request: ChangeRequest, profile: EnvironmentProfile, now: Date): Promise<void> {
+  const issues = await submissionIssues(hosts, profile, request);
+  const lead = leadTimeIssue(request, profile, now);
   if (lead) issues.push(lead);
   if (issues.length > 0) throw new ValidationError(`change request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+}
+
+export async function submitChange(deps: Deps, input: { request: ChangeRequest; profile: EnvironmentProfile; submittedBy: string }): Promise<SubmitResult> {
+  const { request, profile } = input;
+  await checkSubmission(deps.hosts, request, profile, deps.clock.now());
   const environment = profile.name;
   const id = request.change_request.id;
   const hash = bodyHash(request, profile.name);
@@ -156,7 +177,7 @@ export async function submitChange(deps: Deps, input: { request: ChangeRequest; 
     status: 'SUBMITTED', phase: 'SUBMIT', attempt: 1, maxAttempts: profile.maxAttempts, version: 1,
     request, profile, risk, bodyHash: hash,
     // An emergency inside a freeze needs the executive whatever its risk.
-    requiredApprovals: frozen.length > 0 && !requiredApprovals(risk).includes('executive') ? [...requiredApprovals(risk), 'executive'] : requiredApprovals(risk),
+    requiredApprovals: approvalsFor(risk, frozen),
     executionName: executionNameFor(id, 1), createdAt: now, updatedAt: now,
   };
   const created = await deps.store.createChange(change);

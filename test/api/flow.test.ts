@@ -39,7 +39,7 @@ describe('changes through the API', () => {
     // Assess
     expect([technical.json.state, business.json.state, security.json.state]).toEqual(['pending', 'pending', 'approved']);
     expect(security.json.missing).toEqual([]);
-    expect(t.hosts.stepNames()).toEqual(['preflight-system-health', 'preflight-dependencies', 'preflight-backup', 'block-traffic', 'deploy', 'health-check', 'restore-traffic']);
+    expect(t.hosts.stepNames()).toEqual(['preflight-system-health', 'preflight-dependencies', 'preflight-backup', 'block-traffic', 'deploy', 'health-check', 'restore-traffic', 'report-health']);
     const report = await t.request('GET', '/changes/CR-2026-400/report');
     expect(report.json).toMatchObject({ changeId: 'CR-2026-400', attempt: 1, outcome: 'COMPLETED' });
     expect(report.json.report.deployment).toMatchObject({ id: 'CR-2026-400', status: 'SUCCESS', operator: 'ops-operator' });
@@ -218,7 +218,7 @@ describe('changes through the API', () => {
       expect(r.status).toBe(202);
       expect(r.json).toMatchObject({ status: 'ACTING', action: 'rollback-after-current-step' });
       const steps = t.hosts.stepNames();
-      expect(steps.slice(steps.indexOf('deploy'))).toEqual(['deploy', 'rollback-release', 'rollback-health-check']);
+      expect(steps.slice(steps.indexOf('deploy'))).toEqual(['deploy', 'rollback-release', 'rollback-health-check', 'report-health']);
       const report = (await t.request('GET', '/changes/CR-2026-450/report')).json;
       expect(report.outcome).toBe('CANCELLED');
       expect(report.report.deployment.status).toBe('ROLLED_BACK');
@@ -250,7 +250,7 @@ describe('changes through the API', () => {
       // Assess
       expect(r.status).toBe(202);
       expect(r.json).toMatchObject({ status: 'MONITORING', action: 'rolling-back', cancelRequest: { by: 'ops-operator', reason: null } });
-      expect(t.hosts.stepNames().slice(-2)).toEqual(['rollback-release', 'rollback-health-check']);
+      expect(t.hosts.stepNames().slice(-3)).toEqual(['rollback-release', 'rollback-health-check', 'report-health']);
       const report = (await t.request('GET', '/changes/CR-2026-460/report')).json;
       expect(report.report.rollback).toMatchObject({ executed: true, reason: 'ChangeCancelled: cancelled by ops-operator' });
       const states = (await t.request('GET', '/changes/CR-2026-460/history')).json.states as { name: string; status: string; error?: string }[];

@@ -81,7 +81,8 @@ describe('parseChangeRequest', () => {
     ['timeline.planned_start', 'tomorrow at two'],
     ['risks_and_mitigations.0.probability', 'likely'],
     ['risks_and_mitigations.1.impact', 'huge'],
-    ['rollback_plan.rollback_steps', '1. 트래픽 차단 2. 이전 모델 파일 복원'],
+    // Numbered plain text ("1. … 2. …") is a list (test/core/numbered-list.test.ts); plain prose is not.
+    ['rollback_plan.rollback_steps', '트래픽 차단, 이전 모델 파일 복원'],
     ['change_request.type', 'refactor'],
   ])('should reject a bad %s with a ValidationError naming that path', (path, bad) => {
     // Prepare

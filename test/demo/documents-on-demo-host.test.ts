@@ -144,11 +144,31 @@ describe('documents on the demo host', () => {
     expect(healthy.event.detail.status).toBe('Success');
     expect(healthy.result).toEqual({
       services: { 'estimator-service': 'RUNNING' }, cpuPercent: expect.any(Number), memoryPercent: expect.any(Number),
-      diskPercent: expect.any(Number), violations: [],
+      diskPercent: expect.any(Number), violations: [], warnings: [],
     });
     expect(unhealthy.event.detail.status).toBe('Failed');
     expect(unhealthy.result.services).toEqual({ 'estimator-service': 'STOPPED' });
     expect(unhealthy.result.violations).toEqual(['service estimator-service is STOPPED', expect.stringMatching(/^disk \d+% > 1%$/)]);
+  });
+
+  it("should only warn about high resource usage with ResourceSeverity warning (the seed's default), and still fail a stopped service", async () => {
+    // Prepare: a disk limit every disk is over.
+    await run('runbook-ServiceControl', { Action: 'start', ...SERVICE });
+    const overDisk = { ...SERVICE, MaxCpuPercent: '100', MaxMemoryPercent: '100', MaxDiskPercent: '1', ServiceSeverity: 'fatal', ResourceSeverity: 'warning' };
+
+    // Act
+    const warned = await run('runbook-SystemHealth', overDisk);
+    await run('runbook-ServiceControl', { Action: 'stop', ...SERVICE });
+    const stopped = await run('runbook-SystemHealth', overDisk);
+    const stoppedButLenient = await run('runbook-SystemHealth', { ...overDisk, ServiceSeverity: 'warning' });
+
+    // Assess
+    expect(warned.event.detail.status).toBe('Success');
+    expect(warned.result).toMatchObject({ violations: [], warnings: [expect.stringMatching(/^disk \d+% > 1%$/)] });
+    expect(stopped.event.detail.status).toBe('Failed');
+    expect(stopped.result).toMatchObject({ violations: ['service estimator-service is STOPPED'], warnings: [expect.stringMatching(/^disk/)] });
+    expect(stoppedButLenient.event.detail.status).toBe('Success');
+    expect(stoppedButLenient.result.warnings).toEqual(['service estimator-service is STOPPED', expect.stringMatching(/^disk/)]);
   });
 
   it('should report each dependency endpoint and fail when one is unreachable', async () => {
@@ -165,7 +185,23 @@ describe('documents on the demo host', () => {
     // Assess
     expect(reachable.event.detail.status).toBe('Success');
     expect(partly.event.detail.status).toBe('Failed');
-    expect(partly.result).toEqual({ endpoints: { [endpoints[0] as string]: 'REACHABLE', [endpoints[1] as string]: 'REACHABLE', [endpoints[2] as string]: 'UNREACHABLE' } });
+    expect(partly.result).toEqual({
+      endpoints: { [endpoints[0] as string]: 'REACHABLE', [endpoints[1] as string]: 'REACHABLE', [endpoints[2] as string]: 'UNREACHABLE' },
+      checks: { [endpoints[0] as string]: 'http', [endpoints[1] as string]: 'tcp', [endpoints[2] as string]: expect.stringMatching(/^(tcp|redis-cli)$/) },
+      warnings: [],
+    });
+  });
+
+  it('should only warn about an unreachable endpoint of WarnEndpoints', async () => {
+    // Prepare
+    const closed = `http://127.0.0.1:${await freePort()}/v1/models`;
+
+    // Act
+    const r = await run('runbook-Dependencies', { Endpoints: '', WarnEndpoints: closed, TimeoutSeconds: '2' });
+
+    // Assess
+    expect(r.event.detail.status).toBe('Success');
+    expect(r.result).toEqual({ endpoints: { [closed]: 'UNREACHABLE' }, checks: { [closed]: 'http' }, warnings: [closed] });
   });
 
   it('should back up config files, service state and the current release file with metadata', async () => {

@@ -17,7 +17,7 @@ const load = (name: string): CommandDocument => parseCommandDocument(readFileSyn
 /** A valid value for each parameter without a default, so hostile variations of it can be tried. */
 const SAMPLES: Record<string, string> = {
   Services: 'estimator-service,erp-ai-service', Release: 'v2.4.0', Url: 'http://127.0.0.1:8080/api/v1/health',
-  Endpoints: 'https://api.kis-core.com/health,postgresql://kis_user@localhost:5432', ConfigFiles: '/etc/nginx/nginx.conf,/app/.env',
+  Endpoints: 'https://api.kis-core.com/health,postgresql://kis_user@localhost:5432', WarnEndpoints: 'https://api.openai.com/v1/models,redis://localhost:6379', ConfigFiles: '/etc/nginx/nginx.conf,/app/.env',
   DatabaseUrl: 'postgresql://kis_user@localhost:5432/kis_db',
 };
 const SHELL_METACHARACTERS = [';', '|', '&', '$', '`', "'", '"', '<', '>', '(', ')', '\n', '\\', ' ', '*', '?', '!', '{', '}'];

@@ -17,7 +17,7 @@ import { RecordingBus, commandRequest } from '../adapters/local/harness';
 /** A valid value for each parameter that has no usable default (an empty default is not a value to vary). */
 const SAMPLES: Record<string, string> = {
   Services: 'estimator-service,erp-ai-service', Release: 'v2.4.0', Url: 'http://127.0.0.1:8080/api/v1/health',
-  Endpoints: 'https://api.kis-core.com/health,postgresql://kis_user@localhost:5432', ConfigFiles: '/etc/nginx/nginx.conf,/app/.env',
+  Endpoints: 'https://api.kis-core.com/health,postgresql://kis_user@localhost:5432', WarnEndpoints: 'https://api.openai.com/v1/models,redis://localhost:6379', ConfigFiles: '/etc/nginx/nginx.conf,/app/.env',
   DatabaseUrl: 'postgresql://kis_user@localhost:5432/kis_db', Mode: 'maintenance', Action: 'start',
 };
 

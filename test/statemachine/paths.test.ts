@@ -31,7 +31,8 @@ describe('runbook state machine on the local engine', () => {
     expect(statePath(outcome)).toEqual([...PREFLIGHT, ...PLAN, ...ACT, 'Test Smoke', 'Test Performance', 'Report Success', 'Change Completed']);
     const change = await h.store.getChange('CR-2026-900');
     expect(change?.status).toBe('COMPLETED');
-    expect(h.hosts.stepNames()).toEqual(['preflight-system-health', 'preflight-dependencies', 'preflight-backup', 'block-traffic', 'deploy', 'health-check', 'restore-traffic']);
+    // The last is the REPORT's read-only check of the service, database and cache as the report is written.
+    expect(h.hosts.stepNames()).toEqual(['preflight-system-health', 'preflight-dependencies', 'preflight-backup', 'block-traffic', 'deploy', 'health-check', 'restore-traffic', 'report-health']);
     const report = await h.store.getReport('CR-2026-900');
     expect(report?.outcome).toBe('COMPLETED');
     expect(report?.qcSummary).toContain('Status: SUCCESS');
@@ -72,7 +73,7 @@ describe('runbook state machine on the local engine', () => {
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     expect(statePath(outcome)).toEqual([...PREFLIGHT, ...PLAN_WITH_RECHECK, ...ACT, 'Test Smoke', 'Test Performance', 'Report Success', 'Change Completed']);
-    expect(h.hosts.stepNames()).toEqual(['preflight-system-health', 'preflight-dependencies', 'preflight-backup', 'preflight-system-health-recheck', 'block-traffic', 'deploy', 'health-check', 'restore-traffic']);
+    expect(h.hosts.stepNames()).toEqual(['preflight-system-health', 'preflight-dependencies', 'preflight-backup', 'preflight-system-health-recheck', 'block-traffic', 'deploy', 'health-check', 'restore-traffic', 'report-health']);
     const events = await h.store.listEvents('CR-2026-900');
     expect(events.find((e) => e.type === 'status.scheduled')?.data).toMatchObject({ recheckHealth: true, preflightRecheckAfterMinutes: 60 });
     expect(events.map((e) => e.type)).toContain('plan.health-recheck');
@@ -205,7 +206,7 @@ describe('runbook state machine on the local engine', () => {
     // Assess
     expect(outcome.error).toBe('ChangeRolledBack');
     expect(statePath(outcome)).toEqual([...PREFLIGHT, ...PLAN, 'Act Begin', 'Act Run Steps', ...ROLLBACK_TO_PLAN]);
-    expect(h.hosts.stepNames().slice(-4)).toEqual(['block-traffic', 'deploy', 'rollback-release', 'rollback-health-check']);
+    expect(h.hosts.stepNames().slice(-5)).toEqual(['block-traffic', 'deploy', 'rollback-release', 'rollback-health-check', 'report-health']);
     const change = await h.store.getChange('CR-2026-900');
     expect(change?.status).toBe('ROLLED_BACK');
     expect(change?.phase).toBe('PLAN');
@@ -275,7 +276,7 @@ describe('runbook state machine on the local engine', () => {
     // Assess
     expect(cancel).toMatchObject({ statusCode: 202, action: 'rollback-after-current-step' });
     expect(statePath(outcome).slice(-6)).toEqual(['Act Run Steps', 'Rollback Begin', 'Rollback Run Steps', 'Report Rollback', 'Attempts Left?', 'Change Cancelled']);
-    expect(h.hosts.stepNames().slice(-3)).toEqual(['deploy', 'rollback-release', 'rollback-health-check']);
+    expect(h.hosts.stepNames().slice(-4)).toEqual(['deploy', 'rollback-release', 'rollback-health-check', 'report-health']);
     expect(await h.store.getChange('CR-2026-900')).toMatchObject({ status: 'CANCELLED', reason: 'cancelled by ops-lead: bad build' });
     expect(await h.store.acquireLock(TEST_ENV, 'CR-2026-999')).toEqual({ acquired: true });
   });
@@ -370,7 +371,7 @@ describe('runbook state machine resumed after an interruption', () => {
     // Assess
     expect(recovered.map((r) => [r.change.id, r.recovery.kind, r.executionName])).toEqual([['CR-2026-900', 'rollback', 'CR-2026-900-1-r1']]);
     expect(statePath(outcome)).toEqual(['How To Start', ...ROLLBACK_TO_PLAN]);
-    expect(restarted.hosts.stepNames()).toEqual(['rollback-release', 'rollback-health-check']);
+    expect(restarted.hosts.stepNames()).toEqual(['rollback-release', 'rollback-health-check', 'report-health']);
     const change = await first.store.getChange('CR-2026-900');
     expect(change).toMatchObject({ status: 'ROLLED_BACK', executionName: 'CR-2026-900-1-r1', resumes: 1, reason: expect.stringContaining('Interrupted: the embedded process running the change stopped while it was MONITORING') });
     expect((await first.store.getReport('CR-2026-900'))?.report).toMatchObject({ rollback: { executed: true } });
@@ -399,7 +400,7 @@ describe('runbook state machine resumed after an interruption', () => {
     // Assess
     expect(recovered.map((r) => r.recovery)).toEqual([{ kind: 'rollback', from: 'ROLLING_BACK' }]);
     expect(statePath(outcome)).toEqual(['How To Start', ...ROLLBACK_TO_PLAN]);
-    expect(restarted.hosts.stepNames()).toEqual(['rollback-release', 'rollback-health-check']);
+    expect(restarted.hosts.stepNames()).toEqual(['rollback-release', 'rollback-health-check', 'report-health']);
     expect((await first.store.getChange('CR-2026-900'))?.status).toBe('ROLLED_BACK');
   });
 

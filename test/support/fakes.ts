@@ -72,10 +72,11 @@ export class FakeHostCommands implements HostCommands {
   }
 
   /** Replaced by a test that wants submit-time validation to refuse something. */
-  validateStep: (step: CommandStep) => void | Promise<void> = () => undefined;
+  validateStep: (step: CommandStep) => unknown = () => undefined;
 
-  async validate(step: CommandStep): Promise<void> {
+  async validate(step: CommandStep): Promise<Record<string, string>> {
     await this.validateStep(step);
+    return { ...step.parameters };
   }
 
   async outcome(commandId: string): Promise<CommandOutcome> {

@@ -11,7 +11,7 @@ import {
   type SendCommandCommandInput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { EXECUTION_TIMEOUT_PARAMETER, stepParameters, type CommandDocument } from '../../core/documents';
+import { EXECUTION_TIMEOUT_PARAMETER, SSM_MAX_CONCURRENCY, SSM_MAX_ERRORS, stepParameters, type CommandDocument } from '../../core/documents';
 import { ValidationError } from '../../core/errors';
 import type { CommandStep } from '../../core/schemas';
 import type { CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
@@ -91,7 +91,7 @@ export class SsmHostCommands implements HostCommands {
   constructor(private readonly client: SSMClient, private readonly options: SsmHostCommandsOptions) {
     this.documents = options.documents;
     this.prefix = options.documentNamePrefix ?? '';
-    this.maxConcurrency = options.maxConcurrency ?? '50%';
+    this.maxConcurrency = options.maxConcurrency ?? SSM_MAX_CONCURRENCY;
     if (!MAX_CONCURRENCY.test(this.maxConcurrency)) throw new RangeError(`maxConcurrency must be a count or 1%-100%, got ${JSON.stringify(this.maxConcurrency)}`);
     this.listRetries = options.listRetries ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 250;
@@ -99,8 +99,8 @@ export class SsmHostCommands implements HostCommands {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async validate(step: CommandStep): Promise<void> {
-    stepParameters(step.document, this.documentOf(step.document), step);
+  async validate(step: CommandStep): Promise<Record<string, string>> {
+    return stepParameters(step.document, this.documentOf(step.document), step);
   }
 
   private documentOf(name: string): CommandDocument {
@@ -133,7 +133,7 @@ export class SsmHostCommands implements HostCommands {
         : { InstanceIds: targets.ids }),
       MaxConcurrency: this.maxConcurrency,
       // One failed host stops the rollout: the change then rolls back instead of spreading a bad release.
-      MaxErrors: '0',
+      MaxErrors: SSM_MAX_ERRORS,
       TimeoutSeconds: deliveryTimeoutSeconds(step.timeoutSeconds, this.maxConcurrency, targets),
       CloudWatchOutputConfig: { CloudWatchOutputEnabled: true, CloudWatchLogGroupName: this.options.logGroupName },
       Comment: truncate(request.comment, COMMENT_LIMIT),

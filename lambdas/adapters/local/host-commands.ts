@@ -87,8 +87,8 @@ export class LocalHostCommands implements HostCommands {
     return { commandId: run.id };
   }
 
-  async validate(step: CommandStep): Promise<void> {
-    stepParameters(step.document, this.load(step.document), step);
+  async validate(step: CommandStep): Promise<Record<string, string>> {
+    return stepParameters(step.document, this.load(step.document), step);
   }
 
   async outcome(commandId: string): Promise<CommandOutcome> {
