@@ -170,11 +170,8 @@ export class RunbookFunctions extends Construct {
     }
     if (hasCapability(name, 'records')) props.records.grantRecords(fn);
     if (hasCapability(name, 'profile')) props.profileParameter.grantReadProfile(fn);
-    if (hasCapability(name, 'parameters')) {
-      // TEST reads only its login credentials; the pre-flight checks read the required parameters and check those too.
-      const credentials = Object.values(props.profile.tests.auth?.credentials ?? {});
-      props.profileParameter.grantRequiredParameters(fn, name === 'test' ? credentials : [...props.profile.requiredParameters, ...credentials]);
-    }
+    // Required parameters and TEST's login credentials are all read under /runbook/<env>/ (core/parameter-names.ts).
+    if (hasCapability(name, 'parameters')) props.profileParameter.grantRequiredParameters(fn);
     if (hasCapability(name, 'notify')) props.notifications.grantNotify(fn);
     if (hasCapability(name, 'sendCommands')) props.hostCommands.grantSend(fn);
     if (hasCapability(name, 'commandResults')) props.hostCommands.grantResults(fn);

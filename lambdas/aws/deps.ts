@@ -121,7 +121,7 @@ export function awsRuntime(env: AwsEnv, options: AwsRuntimeOptions = {}): AwsRun
       clock,
     }),
     clock,
-    parameters: new SsmParameterSource(clients.ssm),
+    parameters: new SsmParameterSource(clients.ssm, env.ENVIRONMENT_NAME),
     tester: options.tester ?? new NoLoadTester(),
     executions: env.STATE_MACHINE_ARN ? new SfnExecutions(clients.sfn, env.STATE_MACHINE_ARN) : new NoExecutions(),
     log,

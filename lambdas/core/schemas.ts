@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError, type FieldIssue } from './errors';
 import { FreezesSchema } from './freeze';
 import { ApproversSchema, CallersSchema } from './identity';
+import { parameterNameProblem } from './parameter-names';
 import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-keys';
 
 /**
@@ -145,7 +146,9 @@ export const EnvironmentProfileSchema = z.object({
   }).describe('One dependency checked in pre-flight.')).default([]).describe('Databases, caches and external APIs checked in pre-flight.'),
   /** Names only: values live in Parameter Store / Secrets Manager (or the local parameter file). */
   requiredParameters: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_/.-]*$/)).default([])
-    .describe('Parameter names that must exist (values live in Parameter Store / Secrets Manager under /runbook/<environment>/, or the local parameter file).'),
+    .describe('Parameter names that must exist, bare (DATABASE_URL): on AWS read as /runbook/<environment>/NAME, the only path the functions may read (SecureString for secrets); locally from the parameter file or the environment.'),
+  parameterKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)').optional()
+    .describe('The customer managed KMS key that encrypts the SecureString parameters under /runbook/<environment>/; the functions get kms:Decrypt on it only through SSM. Leave out with the aws/ssm key, which every principal of the account may already use through SSM.'),
   backup: z.object({
     directory: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('/backups').describe('Where backups are written on the hosts.'),
     database: z.string().regex(/^postgresql:\/\/[A-Za-z0-9.:/_@-]+$/).optional().describe('PostgreSQL database to dump (postgresql://host:port/name, no password).'),
@@ -235,6 +238,14 @@ export const EnvironmentProfileSchema = z.object({
   approvers: ApproversSchema,
   callers: CallersSchema,
   freezes: FreezesSchema,
+}).superRefine((profile, ctx) => {
+  // On AWS the functions may read only /runbook/<name>/ (lib/profile-parameter.ts): refuse a name they could not read
+  // (requiredParameters are bare names by their pattern, read under that path).
+  const check = (name: string, path: (string | number)[]): void => {
+    const problem = parameterNameProblem(profile.name, name);
+    if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
+  };
+  for (const [field, name] of Object.entries(profile.tests.auth?.credentials ?? {})) check(name, ['tests', 'auth', 'credentials', field]);
 }).describe('An environment profile: where and how changes run, with the safety settings.');
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
 

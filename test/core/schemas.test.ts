@@ -166,16 +166,27 @@ describe('parseProfile', () => {
     expect(profile.tests.regression).toEqual([]);
   });
 
+  it('should accept bare required-parameter names (read as /runbook/<environment>/NAME) and refuse a path, naming the entry', () => {
+    // Act
+    const ok = parseProfile(`${minimal}\nrequiredParameters: [DATABASE_URL, jwt-secret]`);
+    const err = validationErrorOf(() => parseProfile(`${minimal}\nrequiredParameters: [DATABASE_URL, /kis/prod/db-password]`));
+
+    // Assess
+    expect(ok.requiredParameters).toEqual(['DATABASE_URL', 'jwt-secret']);
+    expect(err.issues.map((i) => i.path)).toEqual(['requiredParameters.1']);
+  });
+
   const withTests = (tests: string): string => minimal.replace("tests: { baseUrl: 'http://127.0.0.1:3001' }", `tests: { baseUrl: 'http://127.0.0.1:3001', ${tests} }`);
 
   it.each([
     ['a literal password in a smoke body', "smoke: [{ name: Login, path: /login, method: POST, body: { user: { email: a@b.c, password: hunter2 } } }]", 'tests.smoke.0.body.user.password'],
     ['a login check without tests.auth', 'smoke: [{ name: Login, path: /login, method: POST, login: true }]', 'tests.smoke.0.login'],
-    ['a login check with a body', "auth: { credentials: { email: /runbook/x/email } }, smoke: [{ name: Login, path: /login, method: POST, login: true, body: { email: x } }]", 'tests.smoke.0.body'],
+    ['a login check with a body', "auth: { credentials: { email: /runbook/local-demo/email } }, smoke: [{ name: Login, path: /login, method: POST, login: true, body: { email: x } }]", 'tests.smoke.0.body'],
     ['a credential given as a value, not a parameter name', "auth: { credentials: { password: 'hunter2!' } }", 'tests.auth.credentials.password'],
     ['no credentials', 'auth: { credentials: {} }', 'tests.auth.credentials'],
     ['a think time longer than a round of paths', 'performance: { paths: [/a], thinkTimeSeconds: 2 }', 'tests.performance.thinkTimeSeconds'],
     ['a check on a path the load test does not request', 'performance: { paths: [/a], checks: [{ path: /b, expectedStatus: 200 }] }', 'tests.performance.checks.0.path'],
+    ['a credential outside the environment\'s parameter path', 'auth: { credentials: { password: /runbook/other-env/password } }', 'tests.auth.credentials.password'],
   ])('should refuse %s, naming the field', (_what, tests, path) => {
     // Act
     const err = validationErrorOf(() => parseProfile(withTests(tests)));

@@ -251,14 +251,16 @@ describe('IAM', () => {
     expect(getParameters).toHaveLength(functions.filter((fn) => hasCapability(fn.logicalName, 'parameters')).length);
     // TEST's login credentials (tests.auth) live under /runbook/<env>/, which the wildcard already covers.
     expect(Object.values(profile.tests.auth?.credentials ?? {}).every((n) => n.startsWith(`/runbook/${profile.name}/`))).toBe(true);
+    // The required parameters are bare names, read as /runbook/<env>/<NAME>: the grant is that path and nothing else.
+    expect(profile.requiredParameters.length).toBeGreaterThan(0);
     for (const fn of functions.filter((f) => hasCapability(f.logicalName, 'parameters'))) {
       const [s] = roleStatements(template, roleIdOf(fn)).filter((st) => actionsOf(st).includes('ssm:GetParameters'));
-      expect(text(s?.Resource)).toContain(`:parameter/runbook/${profile.name}/*`);
-      // The TEST function reads its credentials only, not the application's required parameters.
-      const exact = fn.logicalName === 'test' ? [] : profile.requiredParameters;
-      for (const name of exact) expect(text(s?.Resource)).toContain(`:parameter/${name}"`);
-      expect(asArray(s?.Resource)).toHaveLength(1 + exact.length);
+      expect(actionsOf(s as Statement)).toEqual(['ssm:GetParameters']);
+      expect(s?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:parameter/runbook/${profile.name}/*`]] });
     }
+    // The example profile uses the aws/ssm key: no KMS grant at all.
+    expect(profile.parameterKmsKeyArn).toBeUndefined();
+    expect(functions.flatMap((fn) => roleStatements(template, roleIdOf(fn))).filter((st) => st.Sid === 'DecryptRequiredParameters')).toEqual([]);
     const names = rollbackAlarmNames(profile.name);
     for (const s of byAction('cloudwatch:DescribeAlarms')) {
       expect(asArray(s.Resource)).toHaveLength(2);

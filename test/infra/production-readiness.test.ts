@@ -1,0 +1,62 @@
+// AWS production readiness (issue 8 item 5), synthesized: the parameter grant covers exactly /runbook/<env>/*, with
+// kms:Decrypt through SSM only for a customer key; the KIS example is checked by stack.test.ts, a profile with a
+// customer key here. Shapes: IAM for Parameter Store and the kms:ViaService / PARAMETER_ARN encryption context,
+// https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-setting-up.html#ps-kms-permissions and
+// https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { parse, stringify } from 'yaml';
+import { hasCapability } from '../../lib/functions';
+import { DEFAULT_PROFILE_FILE } from '../../lib/paths';
+import { actionsOf, roleStatements, synthRunbook, type Json } from './support';
+
+const kis = parse(readFileSync(DEFAULT_PROFILE_FILE, 'utf8')) as Json;
+const dir = mkdtempSync(join(tmpdir(), 'runbook-prod-'));
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+function synthWith(name: string, overrides: Json) {
+  const file = join(dir, `${name}.profile.yml`);
+  writeFileSync(file, stringify({ ...kis, ...overrides }));
+  return synthRunbook({ context: { profile: file } });
+}
+
+describe('required parameters encrypted with a customer managed key', () => {
+  const synth = synthWith('cmk', { parameterKmsKeyArn: KEY_ARN });
+  const functions = synth.stack.functions.all;
+  const roleIdOf = (fn: (typeof functions)[number]): string => Stack.of(fn).getLogicalId(fn.executionRole.node.defaultChild as CfnRole);
+
+  it('should grant kms:Decrypt on that key only through SSM and only for parameters under /runbook/<env>/', () => {
+    // Act
+    const readers = functions.filter((fn) => hasCapability(fn.logicalName, 'parameters'));
+    const others = functions.filter((fn) => !hasCapability(fn.logicalName, 'parameters'));
+    const decrypts = (fn: (typeof functions)[number]) => roleStatements(synth.template, roleIdOf(fn)).filter((s) => actionsOf(s).includes('kms:Decrypt') && s.Sid !== 'EncryptNotifications');
+
+    // Assess
+    expect(readers.map((fn) => fn.logicalName).sort()).toEqual(['preflight', 'scheduled-check', 'test']);
+    for (const fn of readers) {
+      expect(decrypts(fn)).toEqual([{
+        Sid: 'DecryptRequiredParameters',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: KEY_ARN,
+        Condition: {
+          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+          StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':parameter/runbook/kis-core-v3/*']] } },
+        },
+      }]);
+    }
+    for (const fn of others) expect(decrypts(fn)).toEqual([]);
+  });
+
+  it('should stay clean under cdk-nag', () => {
+    // Act
+    const violations = [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) => pack.validateScope(synth.app).violations);
+
+    // Assess
+    expect(violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
