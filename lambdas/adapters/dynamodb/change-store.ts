@@ -18,7 +18,7 @@ import { convertToAttr, marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { chainEvent, compareEvents, type ChainLink } from '../../core/audit';
 import { ConflictError, NotFoundError, TransientError } from '../../core/errors';
 import { callAws, errorName } from '../aws/errors';
-import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
+import { isCheckChangeId, type Approval, type CallbackRecord, type ChangeEvent, type ChangeRecord, type ChangeStatus, type CheckResult, type CommandRecord, type StoredReport } from '../../core/records';
 import { personOf } from '../../core/identity';
 import type { ChangeCursor, ChangeStore } from '../../ports';
 import {
@@ -329,8 +329,12 @@ export class DynamoChangeStore implements ChangeStore {
   async putCommand(command: CommandRecord): Promise<void> {
     // Pointer first: if the second write fails the listing skips a dangling pointer, and the caller's retry completes it.
     const pointer = keys.commandPointer(command.changeId, command.attempt, command.requestedAt, command.commandId);
-    await this.putItem(pointer, { commandId: command.commandId });
-    await this.putItem(keys.command(command.commandId), command);
+    // A scheduled check's commands are history like its results, and expire with them; a change's commands are records.
+    const expiry = isCheckChangeId(command.changeId)
+      ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(command.requestedAt) / 1000) + CHECK_RESULT_TTL_SECONDS }
+      : undefined;
+    await this.putItem(pointer, { commandId: command.commandId }, expiry);
+    await this.putItem(keys.command(command.commandId), command, expiry);
   }
 
   async getCommand(commandId: string): Promise<CommandRecord | undefined> {

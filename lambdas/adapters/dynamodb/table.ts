@@ -10,7 +10,7 @@ export const SORT_KEY = 'sk';
 export const GSI1_NAME = 'gsi1';
 export const GSI1_PARTITION_KEY = 'gsi1pk';
 export const GSI1_SORT_KEY = 'gsi1sk';
-/** Epoch seconds. Only callback tokens carry it; dynalite has no TTL, so locally it is just an attribute. */
+/** Epoch seconds: callback tokens, scheduled-check results and their commands carry it (the table's TTL is enabled on AWS); dynalite has no TTL, so locally it is just an attribute. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 /** Layout attributes, never part of a record: stripped when an item is read back. */
