@@ -1,6 +1,7 @@
 // Ports: everything the phase logic needs from the outside world. Each engine supplies adapters
 // (AWS: DynamoDB, SSM, CloudWatch, SFN, SNS; embedded: dynalite, local documents, probe, token broker).
 import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from './core/records';
+import type { AgentInventory } from './core/agent-version';
 import type { CommandStep, EnvironmentProfile, HttpCheck, LoadCheck } from './core/schemas';
 
 export interface ChangeStore {
@@ -100,6 +101,11 @@ export interface HostCommands {
    * as usual, with status Cancelled. `cancelled: false` when it had already ended.
    */
   cancel(commandId: string): Promise<{ cancelled: boolean }>;
+  /**
+   * The SSM Agents of these targets (DescribeInstanceInformation on AWS), for PRE-FLIGHT's version check
+   * (core/agent-version.ts); `applicable: false` where no agent runs the documents (the embedded engine).
+   */
+  agents(targets: SendCommandRequest['targets']): Promise<AgentInventory>;
 }
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';

@@ -25,6 +25,7 @@ export type Capability =
   | 'sendCommands' // ssm:SendCommand on the documents and the environment's instances
   | 'cancelCommands' // ssm:CancelCommand (a step still running when the rollback begins)
   | 'commandResults' // read command invocations
+  | 'agentVersions' // the targets' SSM Agent versions (PRE-FLIGHT)
   | 'alarms' // the rollback alarms' states
   | 'metrics' // the metrics the rollback alarms watch
   | 'callbacks' // complete or fail waiting tasks (granted by the orchestration, which owns the state machine)
@@ -32,7 +33,7 @@ export type Capability =
   | 'startExecutions'; // start executions only (likewise)
 
 export const FUNCTION_CAPABILITIES = {
-  preflight: ['records', 'profile', 'parameters', 'sendCommands', 'callbacks'],
+  preflight: ['records', 'profile', 'parameters', 'sendCommands', 'agentVersions', 'callbacks'],
   // PLAN reads the alarms' metrics too: no recent datapoint blocks ACT (AlarmNoData).
   plan: ['records', 'profile', 'alarms', 'metrics', 'callbacks', 'notify'],
   act: ['records', 'profile', 'sendCommands', 'alarms', 'metrics', 'callbacks'],
@@ -175,6 +176,7 @@ export class RunbookFunctions extends Construct {
     if (hasCapability(name, 'notify')) props.notifications.grantNotify(fn);
     if (hasCapability(name, 'sendCommands')) props.hostCommands.grantSend(fn);
     if (hasCapability(name, 'commandResults')) props.hostCommands.grantResults(fn);
+    if (hasCapability(name, 'agentVersions')) props.hostCommands.grantAgentVersions(fn);
     if (hasCapability(name, 'cancelCommands')) props.hostCommands.grantCancel(fn);
     if (hasCapability(name, 'alarms')) this.grantAlarmStates(fn);
     if (hasCapability(name, 'metrics')) this.grantMetrics(fn);

@@ -119,6 +119,8 @@ function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecution
     'store.getChange': () => store.getChange(change.id),
     'store.updateChange': () => store.updateChange(change.id, 1, { status: 'MONITORING' }),
     'store.listChanges': () => store.listChanges({ environment: profile.name }),
+    'store.listChangesPage': () => store.listChangesPage({ environment: profile.name }, { limit: 10 }),
+    'store.lockHolder': () => store.lockHolder(profile.name),
     'store.appendEvent': () => store.appendEvent({ changeId: change.id, attempt: 1, at, actor: 'a', type: 't', message: 'm' }),
     'store.listEvents': () => store.listEvents(change.id),
     'store.putApproval': () => store.putApproval({ changeId: change.id, attempt: 1, role: 'technical', decision: 'approve', approver: 'x', at }),
@@ -140,6 +142,7 @@ function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecution
     'hosts.outcome': () => hosts.outcome('cmd-1'),
     'hosts.validate': () => hosts.validate(step),
     'hosts.cancel': () => hosts.cancel('cmd-1'),
+    'hosts.agents': () => hosts.agents(profile.targets),
     'alarms.states': () => alarms.states(Object.values(rollbackAlarmNames(profile.name))),
     'metrics.snapshot': () => metrics.snapshot(60),
     // The scheduled check publishes through its entry's EMF publisher (log lines, no API call).
@@ -239,7 +242,7 @@ describe('IAM derived from the SDK calls each function makes', () => {
   it('should follow the code a function can run, not every module it imports', () => {
     // Assess: the alarm function imports phases/events.ts for onAlarmStateChange (which also leaves the alarm on the change
     // for the next ACT/TEST step); onCommandStatus's calls are not its own.
-    expect(usage.get('alarm')).toEqual(new Set(['store.listChanges', 'store.getChange', 'store.updateChange', 'store.appendEvent', 'store.getCallback', 'callbacks.sendTaskFailure', 'store.deleteCallback']));
+    expect(usage.get('alarm')).toEqual(new Set(['store.lockHolder', 'store.getChange', 'store.updateChange', 'store.appendEvent', 'store.getCallback', 'callbacks.sendTaskFailure', 'store.deleteCallback']));
     expect(usage.get('command-status')).toContain('hosts.outcome');
     expect([...(usage.get('rollback') ?? [])]).toEqual(expect.arrayContaining(['hosts.cancel', 'hosts.send', 'callbacks.sendTaskSuccess']));
     expect([...(usage.get('api') ?? [])]).toEqual(expect.arrayContaining(['control.stop', 'control.history', 'executions.start', 'profile.load']));

@@ -176,6 +176,7 @@ describe('IAM', () => {
       'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
       'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
       'cloudwatch:GetMetricData', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands', 'ssm:CancelCommand',
+      'ssm:DescribeInstanceInformation',
     ]);
 
     // Act: a key policy's "*" means "this key", so only identity policies count.
@@ -274,7 +275,7 @@ describe('IAM', () => {
     const probe: Record<string, string> = {
       notify: 'sns:Publish', sendCommands: 'ssm:SendCommand', cancelCommands: 'ssm:CancelCommand', commandResults: 'ssm:GetCommandInvocation', alarms: 'cloudwatch:DescribeAlarms',
       metrics: 'cloudwatch:GetMetricData', callbacks: 'states:SendTaskSuccess', executions: 'states:StopExecution', startExecutions: 'states:StartExecution',
-      parameters: 'ssm:GetParameters',
+      parameters: 'ssm:GetParameters', agentVersions: 'ssm:DescribeInstanceInformation',
     };
     // Controlling executions includes starting them.
     const implied = (caps: readonly string[]): string[] => (caps.includes('executions') ? [...caps, 'startExecutions'] : [...caps]);

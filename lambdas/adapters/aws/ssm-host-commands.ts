@@ -3,6 +3,7 @@
 // engine runs, and reads a command's outcome back aggregated over every instance it ran on.
 import {
   CancelCommandCommand,
+  DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
@@ -11,6 +12,7 @@ import {
   type SendCommandCommandInput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
+import type { AgentInventory } from '../../core/agent-version';
 import { EXECUTION_TIMEOUT_PARAMETER, stepParameters, type CommandDocument } from '../../core/documents';
 import { ValidationError } from '../../core/errors';
 import type { CommandStep } from '../../core/schemas';
@@ -174,6 +176,34 @@ export class SsmHostCommands implements HostCommands {
       if (errorName(err) === 'InvalidCommandId') return { cancelled: false };
       throw err;
     }
+  }
+
+  /**
+   * DescribeInstanceInformation, every page, filtered to the targets: `InstanceIds` (at most 50 ids a call) or
+   * `tag:<key>`. Shape: Filters [{ Key, Values }], MaxResults 5-50, NextToken; InstanceInformationList[].AgentVersion,
+   * PingStatus: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeInstanceInformation.html
+   * and https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_InstanceInformationStringFilter.html
+   */
+  async agents(targets: SendCommandRequest['targets']): Promise<AgentInventory> {
+    if (targets.kind === 'local') return { applicable: false, reason: 'not applicable: targets kind local has no managed instances' };
+    const filters = targets.kind === 'tag'
+      ? [[{ Key: `tag:${targets.key}`, Values: targets.values }]]
+      : Array.from({ length: Math.ceil(targets.ids.length / 50) }, (_, i) => [{ Key: 'InstanceIds', Values: targets.ids.slice(i * 50, i * 50 + 50) }]);
+    const instances: Extract<AgentInventory, { applicable: true }>['instances'] = [];
+    for (const Filters of filters) {
+      let nextToken: string | undefined;
+      do {
+        const page = await callAws('SSM DescribeInstanceInformation', () => this.client.send(new DescribeInstanceInformationCommand({
+          Filters, MaxResults: 50, ...(nextToken ? { NextToken: nextToken } : {}),
+        })));
+        for (const i of page.InstanceInformationList ?? []) {
+          if (!i.InstanceId) continue;
+          instances.push({ instanceId: i.InstanceId, ...(i.AgentVersion ? { agentVersion: i.AgentVersion } : {}), ...(i.PingStatus ? { pingStatus: i.PingStatus } : {}) });
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+    }
+    return { applicable: true, instances, ...(targets.kind === 'instances' ? { expectedIds: targets.ids } : {}) };
   }
 
   private async invocationsWithRetry(commandId: string): Promise<CommandInvocation[]> {

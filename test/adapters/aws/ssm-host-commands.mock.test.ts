@@ -5,6 +5,7 @@ import {
   GetCommandInvocationCommand,
   InvalidDocument,
   CancelCommandCommand,
+  DescribeInstanceInformationCommand,
   InvalidCommandId,
   InvocationDoesNotExist,
   ListCommandInvocationsCommand,
@@ -23,6 +24,7 @@ import {
   loadDocuments,
   type SsmHostCommandsOptions,
 } from '../../../lambdas/adapters/aws/ssm-host-commands';
+import { agentProblems } from '../../../lambdas/core/agent-version';
 import { parseCommandDocument } from '../../../lambdas/core/documents';
 import { TransientError, ValidationError } from '../../../lambdas/core/errors';
 import type { SendCommandRequest } from '../../../lambdas/ports';
@@ -378,5 +380,48 @@ describe('loadDocuments', () => {
       'runbook-Backup', 'runbook-DatabaseMigration', 'runbook-Dependencies', 'runbook-DeployRelease',
       'runbook-HealthCheck', 'runbook-ServiceControl', 'runbook-SystemHealth', 'runbook-TrafficControl',
     ]);
+  });
+});
+
+describe('SsmHostCommands agents (PRE-FLIGHT\'s SSM Agent version check)', () => {
+  // Shape: DescribeInstanceInformation Filters [{ Key: InstanceIds | tag:<key>, Values }], MaxResults, NextToken;
+  // InstanceInformationList[].InstanceId/AgentVersion/PingStatus —
+  // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeInstanceInformation.html,
+  // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_InstanceInformationStringFilter.html
+  it('should ask for the target instance ids, 50 per filter, following every page', async () => {
+    // Prepare
+    const ids = Array.from({ length: 60 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+    ssm.on(DescribeInstanceInformationCommand).callsFake((input: { Filters: { Values: string[] }[]; NextToken?: string }) => {
+      const values = input.Filters[0]?.Values ?? [];
+      const half = input.NextToken ? values.slice(25) : values.slice(0, 25);
+      return { InstanceInformationList: half.map((id) => ({ InstanceId: id, AgentVersion: id.endsWith('07') ? '3.2.582.0' : '3.3.3572.0', PingStatus: 'Online' })), ...(input.NextToken || values.length <= 25 ? {} : { NextToken: 'page-2' }) };
+    });
+
+    // Act
+    const inventory = await hosts().agents({ kind: 'instances', ids });
+
+    // Assess
+    const calls = ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => [c.Filters?.[0]?.Key, c.Filters?.[0]?.Values?.length, c.NextToken, c.MaxResults])).toEqual([
+      ['InstanceIds', 50, undefined, 50], ['InstanceIds', 50, 'page-2', 50], ['InstanceIds', 10, undefined, 50],
+    ]);
+    expect(inventory.applicable && inventory.instances).toHaveLength(60);
+    expect(agentProblems(inventory)).toEqual([
+      `${ids[7]}: SSM Agent 3.2.582.0 is older than 3.3.2746.0, the first version that passes document parameters as environment variables (interpolationType ENV_VAR); update it (AWS-UpdateSSMAgent)`,
+    ]);
+  });
+
+  it('should filter by the target tag and name an instance SSM does not know', async () => {
+    // Prepare
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0123456789abcdef0', AgentVersion: '3.3.2746.0' }] });
+
+    // Act
+    const byTag = await hosts().agents({ kind: 'tag', key: 'Environment', values: ['production'] });
+    const byId = await hosts().agents({ kind: 'instances', ids: ['i-0123456789abcdef0', 'i-0fedcba9876543210'] });
+
+    // Assess
+    expect(ssm.commandCalls(DescribeInstanceInformationCommand)[0]?.args[0].input.Filters).toEqual([{ Key: 'tag:Environment', Values: ['production'] }]);
+    expect(agentProblems(byTag)).toEqual([]);
+    expect(agentProblems(byId)).toEqual(['i-0fedcba9876543210: not a managed instance of Systems Manager (no SSM Agent registered)']);
   });
 });
