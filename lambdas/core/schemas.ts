@@ -18,6 +18,24 @@ import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-key
  */
 export const MAX_LEAD_DAYS = 14;
 
+/**
+ * A step's own targets, narrower than the environment's: one or a few instances (a database backup or migration runs
+ * on one host, not on every tagged host), or one more tag that SSM combines with the environment's tag (an instance
+ * must carry both: https://docs.aws.amazon.com/systems-manager/latest/userguide/send-commands-multiple.html).
+ */
+const StepTargetsSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('instances').describe('These instances only.'),
+    ids: z.array(z.string().regex(/^(i|mi)-[0-9a-f]{8,17}$/)).min(1).max(50).describe('EC2 (i-…) or hybrid (mi-…) managed instance ids of the environment.'),
+  }).describe('Some of the environment\'s instances, by id.'),
+  z.object({
+    kind: z.literal('tag').describe('The environment\'s instances that also carry this tag.'),
+    key: z.string().min(1).max(128).describe('A tag key other than the environment\'s (or the same key with fewer values), e.g. Role.'),
+    values: z.array(z.string().min(1)).min(1).max(50).describe('Its values; an instance with any of them (and the environment\'s tag) is targeted.'),
+  }).describe('The environment\'s instances narrowed by one more tag.'),
+]).describe('Where this step runs, when narrower than the environment\'s targets (default: every target of the environment). Rate control (MaxConcurrency, MaxErrors 0) applies as to any step.');
+export type StepTargets = z.infer<typeof StepTargetsSchema>;
+
 /** A host command: one of the project's SSM documents with its parameters (validated by the document's allowedPattern when sent). */
 export const CommandStepSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case words joined by hyphens')
@@ -27,6 +45,7 @@ export const CommandStepSchema = z.object({
   parameters: z.record(z.string(), z.string()).default({})
     .describe("The document's parameters (all values are strings); each is checked against the document's allowedPattern/allowedValues."),
   timeoutSeconds: z.number().int().min(5).max(7200).default(600).describe('How long the command may run before it counts as failed.'),
+  targets: StepTargetsSchema.optional(),
 }).describe('A host command: one of the project\'s documents with its parameters.');
 export type CommandStep = z.infer<typeof CommandStepSchema>;
 
@@ -246,8 +265,31 @@ export const EnvironmentProfileSchema = z.object({
     if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
   };
   for (const [field, name] of Object.entries(profile.tests.auth?.credentials ?? {})) check(name, ['tests', 'auth', 'credentials', field]);
+  // A step's targets must stay within the environment's (the send grant covers only the environment's instances).
+  for (const phase of ['act', 'rollback'] as const) {
+    profile[phase].steps.forEach((step, i) => {
+      const problem = step.targets && stepTargetsProblem(profile.targets, step.targets);
+      if (problem) ctx.addIssue({ code: 'custom', path: [phase, 'steps', i, 'targets'], message: problem });
+    });
+  }
 }).describe('An environment profile: where and how changes run, with the safety settings.');
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
+
+/** Why a step's targets are not a narrowing of the environment's, or undefined when they are. */
+export function stepTargetsProblem(environment: z.infer<typeof TargetsSchema>, step: StepTargets): string | undefined {
+  if (environment.kind === 'local') return 'the environment runs on this machine (targets kind local): a step cannot narrow it';
+  if (environment.kind === 'instances') {
+    if (step.kind === 'tag') return 'the environment targets instance ids: narrow a step with some of those ids (kind instances), not a tag';
+    const outside = step.ids.filter((id) => !environment.ids.includes(id));
+    return outside.length > 0 ? `not instances of the environment: ${outside.join(', ')}` : undefined;
+  }
+  if (step.kind === 'tag' && step.key === environment.key) {
+    const outside = step.values.filter((v) => !environment.values.includes(v));
+    if (outside.length > 0) return `tag ${step.key} values outside the environment's (${environment.values.join(', ')}): ${outside.join(', ')}`;
+  }
+  // Instance ids under a tag environment: the send grant's tag condition and PRE-FLIGHT's agent check cover them.
+  return undefined;
+}
 
 const WORD = z.string().min(1);
 /** A change id: CR-YYYY-NNN. */

@@ -176,6 +176,38 @@ describe('parseProfile', () => {
     expect(err.issues.map((i) => i.path)).toEqual(['requiredParameters.1']);
   });
 
+  it('should take per-step targets narrower than the environment and refuse wider ones, naming the step', () => {
+    // Prepare
+    const kis = parseYaml(example('kis-core-v3.profile.yml')) as { act: { steps: Record<string, unknown>[] }; targets: unknown };
+    const withStepTargets = (envTargets: unknown, targets: unknown): string => toYaml({ ...kis, targets: envTargets, act: { steps: kis.act.steps.map(({ targets: _own, ...st }, i) => (i === 0 ? { ...st, targets } : st)) } });
+    const tagEnv = { kind: 'tag', key: 'Environment', values: ['production'] };
+    const idEnv = { kind: 'instances', ids: ['i-0123456789abcdef0', 'i-0fedcba9876543210'] };
+
+    // Act
+    const kisProfile = parseProfile(example('kis-core-v3.profile.yml'));
+    const oneHost = parseProfile(withStepTargets(idEnv, { kind: 'instances', ids: ['i-0fedcba9876543210'] }));
+    const errors = [
+      withStepTargets(idEnv, { kind: 'instances', ids: ['i-0aaaaaaaaaaaaaaaa'] }),
+      withStepTargets(idEnv, { kind: 'tag', key: 'Role', values: ['db'] }),
+      withStepTargets(tagEnv, { kind: 'tag', key: 'Environment', values: ['staging'] }),
+      withStepTargets({ kind: 'local' }, { kind: 'tag', key: 'Role', values: ['db'] }),
+    ].map((text) => validationErrorOf(() => parseProfile(text)));
+
+    // Assess
+    expect(kisProfile.act.steps.filter((st) => st.targets).map((st) => [st.name, st.targets])).toEqual([
+      ['deployment-backup', { kind: 'tag', key: 'Role', values: ['db-primary'] }],
+      ['migrations', { kind: 'tag', key: 'Role', values: ['db-primary'] }],
+    ]);
+    expect(oneHost.act.steps[0]?.targets).toEqual({ kind: 'instances', ids: ['i-0fedcba9876543210'] });
+    expect(errors.map((e) => e.issues.map((i) => i.path))).toEqual([['act.steps.0.targets'], ['act.steps.0.targets'], ['act.steps.0.targets'], ['act.steps.0.targets']]);
+    expect(errors.map((e) => e.issues[0]?.message)).toEqual([
+      'not instances of the environment: i-0aaaaaaaaaaaaaaaa',
+      'the environment targets instance ids: narrow a step with some of those ids (kind instances), not a tag',
+      "tag Environment values outside the environment's (production): staging",
+      'the environment runs on this machine (targets kind local): a step cannot narrow it',
+    ]);
+  });
+
   const withTests = (tests: string): string => minimal.replace("tests: { baseUrl: 'http://127.0.0.1:3001' }", `tests: { baseUrl: 'http://127.0.0.1:3001', ${tests} }`);
 
   it.each([

@@ -15,7 +15,7 @@ import {
 import type { AgentInventory } from '../../core/agent-version';
 import { EXECUTION_TIMEOUT_PARAMETER, stepParameters, type CommandDocument } from '../../core/documents';
 import { ValidationError } from '../../core/errors';
-import type { CommandStep } from '../../core/schemas';
+import type { CommandStep, StepTargets } from '../../core/schemas';
 import type { CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
 import { callAws, errorName, truncate } from './errors';
 
@@ -130,13 +130,12 @@ export class SsmHostCommands implements HostCommands {
       DocumentVersion: '$LATEST',
       Parameters: Object.fromEntries(Object.entries(resolved).map(([name, value]) =>
         [name, doc.parameters[name]?.type === 'StringList' ? value.split(',') : [value]])),
-      ...(targets.kind === 'tag'
-        ? { Targets: [{ Key: `tag:${targets.key}`, Values: targets.values }] }
-        : { InstanceIds: targets.ids }),
+      ...sendTargets(targets, step.targets),
+      // Rate control applies to a narrowed step as to any other.
       MaxConcurrency: this.maxConcurrency,
       // One failed host stops the rollout: the change then rolls back instead of spreading a bad release.
       MaxErrors: '0',
-      TimeoutSeconds: deliveryTimeoutSeconds(step.timeoutSeconds, this.maxConcurrency, targets),
+      TimeoutSeconds: deliveryTimeoutSeconds(step.timeoutSeconds, this.maxConcurrency, step.targets?.kind === 'instances' ? step.targets : targets),
       CloudWatchOutputConfig: { CloudWatchOutputEnabled: true, CloudWatchLogGroupName: this.options.logGroupName },
       Comment: truncate(request.comment, COMMENT_LIMIT),
     };
@@ -262,6 +261,23 @@ export class SsmHostCommands implements HostCommands {
       }
     }
   }
+}
+
+/**
+ * SendCommand's Targets or InstanceIds: the environment's, or a step's narrower ones (profile validation keeps them
+ * within the environment). Several tag keys in Targets select the instances that carry all of them
+ * (https://docs.aws.amazon.com/systems-manager/latest/userguide/send-commands-multiple.html).
+ */
+export function sendTargets(environment: SendCommandRequest['targets'], step: StepTargets | undefined): Pick<SendCommandCommandInput, 'Targets' | 'InstanceIds'> {
+  if (environment.kind === 'local') throw new ValidationError('targets: kind local needs the embedded engine', [{ path: 'targets', message: 'kind local needs the embedded engine' }]);
+  if (step?.kind === 'instances') return { InstanceIds: step.ids };
+  if (environment.kind === 'instances') {
+    if (step) throw new ValidationError('targets: a step of an environment targeted by instance ids narrows it by ids only', [{ path: 'targets', message: 'use kind instances' }]);
+    return { InstanceIds: environment.ids };
+  }
+  const own = { Key: `tag:${environment.key}`, Values: environment.values };
+  if (!step) return { Targets: [own] };
+  return { Targets: step.key === environment.key ? [{ Key: own.Key, Values: step.values }] : [own, { Key: `tag:${step.key}`, Values: step.values }] };
 }
 
 function listedOutput(invocation: CommandInvocation): InstanceOutput {

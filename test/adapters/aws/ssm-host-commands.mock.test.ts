@@ -189,6 +189,41 @@ mainSteps:
   });
 });
 
+describe('SsmHostCommands.send with a step\'s own targets', () => {
+  // SendCommand Targets [{ Key: tag:<key>, Values }] (several keys: instances carrying all of them) or InstanceIds:
+  // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html,
+  // https://docs.aws.amazon.com/systems-manager/latest/userguide/send-commands-multiple.html
+  const step = { name: 'migrations', document: 'runbook-DatabaseMigration', parameters: { MigrationFile: '/app/migrations/pending.sql' }, timeoutSeconds: 1800 };
+
+  it('should send to one instance, or to the environment\'s tag AND the step\'s tag, with the same rate control', async () => {
+    // Prepare
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+
+    // Act
+    await hosts().send(request({ step: { ...step, targets: { kind: 'instances', ids: ['i-0123456789abcdef0'] } } }));
+    await hosts().send(request({ step: { ...step, targets: { kind: 'tag', key: 'Role', values: ['db-primary'] } } }));
+    await hosts().send(request({ step }));
+
+    // Assess
+    const [one, tagged, all] = ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input);
+    expect(one).toMatchObject({ InstanceIds: ['i-0123456789abcdef0'], MaxConcurrency: '50%', MaxErrors: '0' });
+    expect(one?.Targets).toBeUndefined();
+    expect(tagged).toMatchObject({ Targets: [{ Key: 'tag:Environment', Values: ['production'] }, { Key: 'tag:Role', Values: ['db-primary'] }], MaxConcurrency: '50%', MaxErrors: '0' });
+    expect(all).toMatchObject({ Targets: [{ Key: 'tag:Environment', Values: ['production'] }], MaxConcurrency: '50%', MaxErrors: '0' });
+  });
+
+  it('should narrow the environment\'s own tag to fewer values', async () => {
+    // Prepare
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+
+    // Act
+    await hosts().send(request({ targets: { kind: 'tag', key: 'Environment', values: ['production', 'production-db'] }, step: { ...step, targets: { kind: 'tag', key: 'Environment', values: ['production-db'] } } }));
+
+    // Assess
+    expect(ssm.commandCalls(SendCommandCommand)[0]?.args[0].input.Targets).toEqual([{ Key: 'tag:Environment', Values: ['production-db'] }]);
+  });
+});
+
 describe('deliveryTimeoutSeconds', () => {
   it('should give every rate-control batch the step timeout, within SendCommand bounds', () => {
     // Assess
