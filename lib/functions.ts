@@ -47,8 +47,9 @@ export const FUNCTION_CAPABILITIES = {
   alarm: ['records', 'profile', 'callbacks'],
   // Submissions start executions; cancel stops them and ends the attempt through the REPORT code (metrics, notify).
   api: ['records', 'profile', 'notify', 'callbacks', 'executions', 'metrics'],
-  // Runs the PRE-FLIGHT checks outside a change and polls their results itself (lambdas/phases/scheduled-check.ts).
-  'scheduled-check': ['records', 'profile', 'parameters', 'sendCommands', 'commandResults', 'notify'],
+  // Runs the PRE-FLIGHT checks outside a change and polls their results itself (lambdas/phases/scheduled-check.ts);
+  // first it completes or fails the tasks of steps whose command-status event was lost (lambdas/phases/reconcile.ts).
+  'scheduled-check': ['records', 'profile', 'parameters', 'sendCommands', 'commandResults', 'notify', 'callbacks'],
   // Unfinished executions: starts a rollback-only run, or ends the attempt through the REPORT code (metrics, notify).
   'execution-status': ['records', 'profile', 'notify', 'metrics', 'startExecutions'],
 } as const satisfies Record<FunctionName, readonly Capability[]>;

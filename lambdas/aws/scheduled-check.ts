@@ -1,7 +1,9 @@
-// Lambda entry of the scheduled health check (target of an EventBridge schedule): the pre-flight checks outside any
-// change, run by the same phase logic as on the embedded engine, with the AWS adapters and EMF metrics.
+// Lambda entry of the scheduled health check (target of an EventBridge schedule): the reconciler of steps whose
+// command-status event was lost, then the pre-flight checks outside any change, run by the same phase logic as on the
+// embedded engine, with the AWS adapters and EMF metrics.
 import { EmfMetricsPublisher } from '../adapters/aws/emf-metrics';
 import { ValidationError } from '../core/errors';
+import { reconcileLostCommands } from '../phases/reconcile';
 import { runScheduledCheck } from '../phases/scheduled-check';
 import { awsRuntime, lambdaHandler } from './deps';
 import { parseEnv } from './env';
@@ -24,5 +26,8 @@ export const handler = lambdaHandler(async (_event, deps) => {
     throw new ValidationError(`profile parameter ${env.PROFILE_PARAMETER_NAME} describes ${profile.name}, but this stack serves ${env.ENVIRONMENT_NAME}`,
       [{ path: 'name', message: `expected ${env.ENVIRONMENT_NAME}` }]);
   }
-  return runScheduledCheck({ ...deps, metrics }, profile, { pollIntervalMs: POLL_INTERVAL_MS });
+  // First the steps whose status event was lost (their tasks are waiting now), then the health check itself.
+  const reconciled = await reconcileLostCommands(deps, profile.name);
+  const check = await runScheduledCheck({ ...deps, metrics }, profile, { pollIntervalMs: POLL_INTERVAL_MS });
+  return { ...check, reconciled };
 }, runtime);

@@ -60,3 +60,28 @@ describe('required parameters encrypted with a customer managed key', () => {
     expect(violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
+
+describe('event-handler failures (KIS example)', () => {
+  // AWS::Events::Rule Target RetryPolicy { MaximumRetryAttempts, MaximumEventAgeInSeconds } and DeadLetterConfig { Arn }:
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-events-rule-target.html; EventBridge
+  // retries a failed delivery with exponential backoff and jitter: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+  const { template } = synthRunbook();
+  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
+
+  it('should retry every rule target with backoff, then dead-letter it into a queue whose messages raise an alarm', () => {
+    // Act
+    const targets = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule').flatMap((r) => r.Properties.Targets as Json[]);
+    const dlqAlarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm'
+      && (r.Properties.Namespace === 'AWS/SQS') && JSON.stringify(r.Properties.Dimensions).includes('DeadLettersQueue'));
+
+    // Assess
+    expect(targets.length).toBeGreaterThanOrEqual(3);
+    for (const t of targets) {
+      expect(t.RetryPolicy).toEqual({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) });
+      expect((t.RetryPolicy as { MaximumRetryAttempts: number }).MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(t.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLettersQueue/), 'Arn'] } });
+    }
+    expect(dlqAlarms).toHaveLength(1);
+    expect(dlqAlarms[0]?.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [expect.anything()] });
+  });
+});
