@@ -76,7 +76,8 @@ export class HostCommands extends Construct {
       return Stack.of(this).formatArn({ service: 'ssm', resource: 'document', resourceName: name });
     });
     this.commandLogGroup = new logs.LogGroup(this, 'CommandOutput', {
-      logGroupName: `/runbook/${profile.name}/commands`,
+      // No fixed name: the group is retained with the output it holds, and a retained group with a fixed name would
+      // make the next deploy under the same stack name fail (the functions get the generated name from the stack).
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });

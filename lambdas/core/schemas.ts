@@ -244,7 +244,7 @@ export const EnvironmentProfileSchema = z.object({
     logins(tests.regression, 'regression');
   }).describe('The TEST phase.'),
   notifications: z.object({
-    slackWebhookSecret: z.string().optional().describe('Secrets Manager secret name holding the Slack webhook URL.'),
+    slackWebhookSecret: z.string().optional().describe('Name of the Secrets Manager secret the stack creates for the Slack webhook URL (default: a generated name; a fixed name stays taken through the secret\'s recovery window after the stack is destroyed).'),
     file: z.string().optional().describe('A file that notifications are appended to (embedded engine).'),
   }).prefault({}).describe('Where notifications go besides the console / SNS topic.'),
   maxAttempts: z.number().int().min(1).max(10).default(3).describe('How many attempts a change may make (each rollback returns it to PLAN for another).'),

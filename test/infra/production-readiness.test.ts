@@ -85,3 +85,31 @@ describe('event-handler failures (KIS example)', () => {
     expect(dlqAlarms[0]?.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [expect.anything()] });
   });
 });
+
+describe('destroy and deploy again under the same stack name (KIS example)', () => {
+  const { template } = synthRunbook();
+  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties?: Json; DeletionPolicy?: string }>;
+  /** Physical-name properties of the resource types in lib/ (CloudFormation resource reference, per type). */
+  const NAME_PROPERTIES = ['TableName', 'LogGroupName', 'Name', 'TopicName', 'AlarmName', 'QueueName', 'SecretName', 'StateMachineName', 'FunctionName', 'RoleName', 'DashboardName', 'AliasName'];
+  const fixedNames = (props: Json | undefined): string[] => NAME_PROPERTIES.filter((k) => props?.[k] !== undefined && !JSON.stringify(props[k]).includes('AWS::StackId'));
+
+  it('should give no retained resource a fixed physical name, so a new stack can create its own next to it', () => {
+    // Act
+    const retained = Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain');
+    const blocking = retained.filter(([, r]) => fixedNames(r.Properties).length > 0).map(([id, r]) => `${id}: ${fixedNames(r.Properties).join(', ')}`);
+
+    // Assess: what is retained is the audit trail and its logs (README "Destroying and deploying again")
+    expect(retained.map(([, r]) => r.Type).sort()).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']));
+    expect(blocking).toEqual([]);
+  });
+
+  it('should leave a deleted secret\'s name free: the Slack secret has a generated name unless the profile names it', () => {
+    // Act
+    const secrets = Object.values(resources).filter((r) => r.Type === 'AWS::SecretsManager::Secret');
+
+    // Assess: a deleted secret keeps its name through its recovery window
+    // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_delete-restore-secret.html)
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0]?.Properties?.Name).toBeUndefined();
+  });
+});
