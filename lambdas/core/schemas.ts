@@ -9,6 +9,7 @@ import { ValidationError, type FieldIssue } from './errors';
 import { FreezesSchema } from './freeze';
 import { ApproversSchema, CallersSchema } from './identity';
 import { parameterNameProblem } from './parameter-names';
+import { PASSWORD_IN_URL_MESSAGE, hasPasswordInUrl } from './secrets';
 import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-keys';
 
 /**
@@ -265,6 +266,17 @@ export const EnvironmentProfileSchema = z.object({
     if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
   };
   for (const [field, name] of Object.entries(profile.tests.auth?.credentials ?? {})) check(name, ['tests', 'auth', 'credentials', field]);
+  // Secrets are never values: a URL with a password anywhere in the profile is refused, naming the field.
+  const urls: [string, (string | number)[]][] = [
+    ...profile.endpoints.map((u, i): [string, (string | number)[]] => [u, ['endpoints', i]]),
+    ...profile.dependencies.map((d, i): [string, (string | number)[]] => [d.url, ['dependencies', i, 'url']]),
+    ...profile.healthCheck.urls.map((u, i): [string, (string | number)[]] => [u, ['healthCheck', 'urls', i]]),
+    [profile.tests.baseUrl, ['tests', 'baseUrl']],
+    ...(profile.backup.database ? [[profile.backup.database, ['backup', 'database']] as [string, (string | number)[]]] : []),
+    ...(['act', 'rollback'] as const).flatMap((phase) => profile[phase].steps.flatMap((st, i) =>
+      Object.entries(st.parameters).map(([k, v]): [string, (string | number)[]] => [v, [phase, 'steps', i, 'parameters', k]]))),
+  ];
+  for (const [url, path] of urls) if (hasPasswordInUrl(url)) ctx.addIssue({ code: 'custom', path, message: PASSWORD_IN_URL_MESSAGE });
   // A step's targets must stay within the environment's (the send grant covers only the environment's instances).
   for (const phase of ['act', 'rollback'] as const) {
     profile[phase].steps.forEach((step, i) => {

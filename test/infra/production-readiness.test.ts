@@ -113,3 +113,25 @@ describe('destroy and deploy again under the same stack name (KIS example)', () 
     expect(secrets[0]?.Properties?.Name).toBeUndefined();
   });
 });
+
+describe('smoke-test credentials (KIS example)', () => {
+  const { stack, template } = synthRunbook();
+
+  it('should put only the credentials\' parameter names in the template, under /runbook/<env>/, never a value', () => {
+    // Prepare: the profile parameter's Value is the profile JSON (AWS::SSM::Parameter Value)
+    const parameters = Object.values(template.findResources('AWS::SSM::Parameter')) as { Properties: { Name: string; Value: string } }[];
+    const profileJson = parameters.find((p) => p.Properties.Name === '/runbook/kis-core-v3/profile')?.Properties.Value;
+
+    // Act
+    const credentials = (JSON.parse(profileJson ?? '{}') as { tests?: { auth?: { credentials?: Record<string, string> } } }).tests?.auth?.credentials ?? {};
+    const testFn = stack.functions.all.find((fn) => fn.logicalName === 'test');
+    const testEnv = JSON.stringify(Object.values(template.findResources('AWS::Lambda::Function')).map((r) => (r as { Properties: { Environment?: unknown } }).Properties.Environment));
+
+    // Assess: TEST reads them at run time (GetParameters WithDecryption) from SecureString parameters operators create
+    expect(Object.keys(credentials).sort()).toEqual(['email', 'password']);
+    for (const name of Object.values(credentials)) expect(name).toMatch(/^\/runbook\/kis-core-v3\/[a-z-]+$/);
+    expect(testFn).toBeDefined();
+    expect(testEnv).not.toMatch(/pass(word)?|secret_value|credential/i);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/:\/\/[^/"@\s:]+:[^/"@\s]+@/);
+  });
+});
