@@ -1,6 +1,7 @@
 // Ports: everything the phase logic needs from the outside world. Each engine supplies adapters
 // (AWS: DynamoDB, SSM, CloudWatch, SFN, SNS; embedded: dynalite, local documents, probe, token broker).
 import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from './core/records';
+import type { AgentInventory } from './core/agent-version';
 import type { CommandStep, EnvironmentProfile, HttpCheck, LoadCheck } from './core/schemas';
 
 export interface ChangeStore {
@@ -10,6 +11,12 @@ export interface ChangeStore {
   /** Conditional on `expectedVersion`; bumps the version. Throws ConflictError when it moved, NotFoundError when absent. */
   updateChange(id: string, expectedVersion: number, patch: Partial<Omit<ChangeRecord, 'id' | 'version'>>): Promise<ChangeRecord>;
   listChanges(filter?: { status?: ChangeStatus; environment?: string }): Promise<ChangeRecord[]>;
+  /**
+   * One page of changes, newest first (created time, then id, descending), strictly after `after`. Bounded: at most
+   * `limit` changes returned and at most CHANGE_PAGE_EXAMINED changes read, however many match; `next` (where the
+   * next page starts) is set whenever more may follow.
+   */
+  listChangesPage(filter: { status?: ChangeStatus; environment?: string }, page: { limit: number; after?: ChangeCursor }): Promise<{ changes: ChangeRecord[]; next?: ChangeCursor }>;
 
   /**
    * Appends the next link of the change's hash chain (core/audit.ts): the next sequence number, the previous event's
@@ -27,6 +34,8 @@ export interface ChangeStore {
 
   /** One active change per environment. */
   acquireLock(environment: string, changeId: string): Promise<{ acquired: true } | { acquired: false; holder: string }>;
+  /** The change holding the environment's lock (one strongly consistent read of the lock item), if any. */
+  lockHolder(environment: string): Promise<string | undefined>;
   /** Only the holder releases; releasing a lock not held is a no-op. */
   releaseLock(environment: string, changeId: string): Promise<void>;
 
@@ -48,6 +57,12 @@ export interface ChangeStore {
   /** Newest first. */
   listCheckResults(environment: string, limit: number): Promise<CheckResult[]>;
 }
+
+/** A position in the newest-first listing of changes: the last change of a page. */
+export interface ChangeCursor { createdAt: string; id: string }
+
+/** How many changes one listing page may read at most when a filter skips most of them (DynamoDB and memory alike). */
+export const CHANGE_PAGE_EXAMINED = 500;
 
 /** Custom metrics (CloudWatch EMF on AWS, a JSON-lines file locally). */
 export interface MetricsPublisher {
@@ -89,6 +104,11 @@ export interface HostCommands {
    * as usual, with status Cancelled. `cancelled: false` when it had already ended.
    */
   cancel(commandId: string): Promise<{ cancelled: boolean }>;
+  /**
+   * The SSM Agents of these targets (DescribeInstanceInformation on AWS), for PRE-FLIGHT's version check
+   * (core/agent-version.ts); `applicable: false` where no agent runs the documents (the embedded engine).
+   */
+  agents(targets: SendCommandRequest['targets']): Promise<AgentInventory>;
 }
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';

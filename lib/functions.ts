@@ -25,6 +25,7 @@ export type Capability =
   | 'sendCommands' // ssm:SendCommand on the documents and the environment's instances
   | 'cancelCommands' // ssm:CancelCommand (a step still running when the rollback begins)
   | 'commandResults' // read command invocations
+  | 'agentVersions' // the targets' SSM Agent versions (PRE-FLIGHT)
   | 'alarms' // the rollback alarms' states
   | 'metrics' // the metrics the rollback alarms watch
   | 'callbacks' // complete or fail waiting tasks (granted by the orchestration, which owns the state machine)
@@ -35,7 +36,7 @@ export type Capability =
   | 'publishProbeMetrics'; // PutMetricData into the rollback alarms' namespace (likewise)
 
 export const FUNCTION_CAPABILITIES = {
-  preflight: ['records', 'profile', 'parameters', 'sendCommands', 'callbacks'],
+  preflight: ['records', 'profile', 'parameters', 'sendCommands', 'agentVersions', 'callbacks'],
   // PLAN reads the alarms' metrics too: no recent datapoint blocks ACT (AlarmNoData).
   // With monitoring.source: probe, PLAN starts the attempt's active probe before it checks the alarms' data.
   plan: ['records', 'profile', 'alarms', 'metrics', 'callbacks', 'notify', 'startProbe'],
@@ -52,8 +53,9 @@ export const FUNCTION_CAPABILITIES = {
   alarm: ['records', 'profile', 'callbacks'],
   // Submissions start executions; cancel stops them and ends the attempt through the REPORT code (metrics, notify).
   api: ['records', 'profile', 'notify', 'callbacks', 'executions', 'metrics', 'stopProbe'],
-  // Runs the PRE-FLIGHT checks outside a change and polls their results itself (lambdas/phases/scheduled-check.ts).
-  'scheduled-check': ['records', 'profile', 'parameters', 'sendCommands', 'commandResults', 'notify'],
+  // Runs the PRE-FLIGHT checks outside a change and polls their results itself (lambdas/phases/scheduled-check.ts);
+  // first it completes or fails the tasks of steps whose command-status event was lost (lambdas/phases/reconcile.ts).
+  'scheduled-check': ['records', 'profile', 'parameters', 'sendCommands', 'commandResults', 'notify', 'callbacks'],
   // Unfinished executions: starts a rollback-only run, or ends the attempt through the REPORT code (metrics, notify).
   'execution-status': ['records', 'profile', 'notify', 'metrics', 'startExecutions', 'stopProbe'],
   // Samples the endpoints and publishes the rollback alarms' metrics; it reads nothing of the control plane's.
@@ -193,14 +195,12 @@ export class RunbookFunctions extends Construct {
     }
     if (hasCapability(name, 'records')) props.records.grantRecords(fn);
     if (hasCapability(name, 'profile')) props.profileParameter.grantReadProfile(fn);
-    if (hasCapability(name, 'parameters')) {
-      // TEST reads only its login credentials; the pre-flight checks read the required parameters and check those too.
-      const credentials = Object.values(props.profile.tests.auth?.credentials ?? {});
-      props.profileParameter.grantRequiredParameters(fn, name === 'test' ? credentials : [...props.profile.requiredParameters, ...credentials]);
-    }
+    // Required parameters and TEST's login credentials are all read under /runbook/<env>/ (core/parameter-names.ts).
+    if (hasCapability(name, 'parameters')) props.profileParameter.grantRequiredParameters(fn);
     if (hasCapability(name, 'notify')) props.notifications.grantNotify(fn);
     if (hasCapability(name, 'sendCommands')) props.hostCommands.grantSend(fn);
     if (hasCapability(name, 'commandResults')) props.hostCommands.grantResults(fn);
+    if (hasCapability(name, 'agentVersions')) props.hostCommands.grantAgentVersions(fn);
     if (hasCapability(name, 'cancelCommands')) props.hostCommands.grantCancel(fn);
     if (hasCapability(name, 'alarms')) this.grantAlarmStates(fn);
     if (hasCapability(name, 'metrics')) this.grantMetrics(fn);

@@ -42,6 +42,13 @@ export class HostCommands extends Construct {
   private readonly cancelPolicy = new UnscopedPolicy(this, 'CancelCommandsPolicy', { sid: 'CancelRunningCommands', actions: ['ssm:CancelCommand'] },
     'ssm:CancelCommand supports no resource-level permissions (Service Authorization Reference); the rollback only cancels commands of its own change, read from the change table.');
 
+  /**
+   * PRE-FLIGHT's SSM Agent version check (lambdas/core/agent-version.ts). DescribeInstanceInformation takes no resource
+   * ARN (Service Authorization Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html).
+   */
+  private readonly agentsPolicy = new UnscopedPolicy(this, 'AgentVersionsPolicy', { sid: 'ReadAgentVersions', actions: ['ssm:DescribeInstanceInformation'] },
+    'ssm:DescribeInstanceInformation supports no resource-level permissions (Service Authorization Reference); PRE-FLIGHT reads only the SSM Agent version and ping status of the targets, filtered by their ids or tag.');
+
   constructor(scope: Construct, id: string, props: HostCommandsProps) {
     super(scope, id);
     const { profile } = props;
@@ -69,7 +76,8 @@ export class HostCommands extends Construct {
       return Stack.of(this).formatArn({ service: 'ssm', resource: 'document', resourceName: name });
     });
     this.commandLogGroup = new logs.LogGroup(this, 'CommandOutput', {
-      logGroupName: `/runbook/${profile.name}/commands`,
+      // No fixed name: the group is retained with the output it holds, and a retained group with a fixed name would
+      // make the next deploy under the same stack name fail (the functions get the generated name from the stack).
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -126,6 +134,13 @@ export class HostCommands extends Construct {
     const role = grantee.role;
     if (!role) throw new Error('grantCancel needs a grantee with a role');
     this.cancelPolicy.attachTo(role);
+  }
+
+  /** The targets' SSM Agent versions (see agentsPolicy). */
+  grantAgentVersions(grantee: iam.IGrantable & { role?: iam.IRole }): void {
+    const role = grantee.role;
+    if (!role) throw new Error('grantAgentVersions needs a grantee with a role');
+    this.agentsPolicy.attachTo(role);
   }
 
   /** The command results (see resultsPolicy). */

@@ -20,8 +20,12 @@ export const KEY_ADMIN_ACTIONS = [
 ] as const;
 export const KEY_USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'] as const;
 
-export const slackSecretName = (profile: EnvironmentProfile): string =>
-  profile.notifications.slackWebhookSecret ?? `runbook/${profile.name}/slack-webhook`;
+/**
+ * The Slack secret's name: the profile's, when it gives one; otherwise none, so CloudFormation generates a unique one.
+ * A fixed default would block a redeploy under the same stack name: a deleted secret keeps its name through its
+ * recovery window (https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_delete-restore-secret.html).
+ */
+export const slackSecretName = (profile: EnvironmentProfile): string | undefined => profile.notifications.slackWebhookSecret;
 
 export interface NotificationsProps {
   profile: EnvironmentProfile;
@@ -72,7 +76,7 @@ export class Notifications extends Construct {
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
     }));
     this.slackSecret = new secretsmanager.Secret(this, 'SlackWebhook', {
-      secretName: slackSecretName(profile),
+      ...(slackSecretName(profile) !== undefined ? { secretName: slackSecretName(profile) } : {}),
       description: `Runbook ${profile.name}: Slack incoming-webhook URL (set by operators; empty means no Slack)`,
     });
     // No generated value: a random string is not a webhook URL. CloudFormation then creates the secret without a

@@ -1,6 +1,6 @@
 // The runbook workflow: the Standard state machine defined by statemachines/runbook.asl.json, its ARNs filled with
 // the same substitution map the embedded engine applies, and the grants CDK cannot infer from an ASL file.
-import { ArnFormat, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Fn, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -27,7 +27,9 @@ export class Orchestration extends Construct {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account's CloudWatch Logs resource policy.
-      logGroupName: `/aws/vendedlogs/states/runbook-${props.environment}`,
+      // The stack id's UUID makes the name unique per stack creation: the group is retained with the execution logs,
+      // and a fixed name would make a redeploy under the same stack name fail ("already exists").
+      logGroupName: `/aws/vendedlogs/states/runbook-${props.environment}-${Fn.select(2, Fn.split('/', Aws.STACK_ID))}`,
       retention: props.logRetention ?? logs.RetentionDays.SIX_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });

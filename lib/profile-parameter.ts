@@ -28,10 +28,12 @@ export class ProfileParameter extends Construct {
   /** Everything under /runbook/<env>/: the profile and the values of the profile's required parameters. */
   readonly pathArn: string;
   private readonly environment: string;
+  private readonly kmsKeyArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: ProfileParameterProps) {
     super(scope, id);
     this.environment = props.profile.name;
+    this.kmsKeyArn = props.profile.parameterKmsKeyArn;
     const json = JSON.stringify(props.profile);
     const path = parameterPath(props.profile.name);
     this.parameterName = `${path}/profile`;
@@ -52,19 +54,29 @@ export class ProfileParameter extends Construct {
   }
 
   /**
-   * PRE-FLIGHT's required-parameter check (GetParameters by name): everything under /runbook/<env>/, plus the
-   * profile's requiredParameters by exact name, since profiles name them as they are (DATABASE_URL, not a path).
+   * PRE-FLIGHT's required-parameter check and TEST's login credentials (GetParameters by name): exactly the
+   * environment's path /runbook/<env>/*, where the SSM adapter reads every name the profile gives
+   * (lambdas/core/parameter-names.ts). SecureString values under the aws/ssm key need no KMS grant (that key lets
+   * every principal of the account decrypt through SSM); under the profile's customer key, kms:Decrypt is granted
+   * only through SSM and only for parameters of this path (the encryption context SSM sets is PARAMETER_ARN:
+   * https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-setting-up.html#ps-kms-permissions).
    */
-  grantRequiredParameters(grantee: iam.IGrantable, names: readonly string[]): void {
-    const stack = Stack.of(this);
-    // Names under the environment's own path are covered by its wildcard already.
-    const exact = [...new Set(names)].filter((name) => !name.startsWith(`${parameterPath(this.environment)}/`)).map((name) => stack.formatArn({
-      service: 'ssm', resource: 'parameter', resourceName: name.startsWith('/') ? name.slice(1) : name,
-    }));
+  grantRequiredParameters(grantee: iam.IGrantable): void {
     const principal = grantee.grantPrincipal;
     principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadRequiredParameters', actions: ['ssm:GetParameters'], resources: [this.pathArn, ...exact],
+      sid: 'ReadRequiredParameters', actions: ['ssm:GetParameters'], resources: [this.pathArn],
     }));
+    if (this.kmsKeyArn !== undefined) {
+      principal.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'DecryptRequiredParameters',
+        actions: ['kms:Decrypt'],
+        resources: [this.kmsKeyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `ssm.${Stack.of(this).region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': this.pathArn },
+        },
+      }));
+    }
     if (Construct.isConstruct(principal)) {
       Validations.of(principal).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${parameterPath(this.environment)}/*]`,

@@ -122,5 +122,9 @@ export class RunbookStack extends Stack {
       description: 'The environment dashboard in the CloudWatch console',
       value: `${console}/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${dashboardName(profile.name)}`,
     });
+    // Generated names (a redeploy under the same stack name must not collide with retained or deleted ones): the
+    // outputs say where to put the Slack webhook and where host-command output goes.
+    new CfnOutput(this, 'SlackSecretArn', { description: 'Put the Slack webhook URL here (aws secretsmanager put-secret-value)', value: notifications.slackSecret.secretArn });
+    new CfnOutput(this, 'CommandLogGroup', { description: 'Full output of the host commands (retained)', value: hostCommands.commandLogGroup.logGroupName });
   }
 }

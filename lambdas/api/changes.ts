@@ -13,6 +13,7 @@ import { submitChange } from '../phases/submit';
 import { parseBody } from './body';
 import type { ApiContext } from './context';
 import { badField, json, type ApiRequest, type ApiResponse } from './http';
+import type { ChangeCursor } from '../ports';
 
 const ENVIRONMENT = /^[a-z0-9][a-z0-9-]{0,39}$/;
 export const DEFAULT_PAGE = 25;
@@ -63,9 +64,7 @@ export async function submit(ctx: ApiContext, req: ApiRequest): Promise<ApiRespo
   }, { location: `${req.baseUrl}/changes/${encodeURIComponent(c.id)}` });
 }
 
-interface Cursor { createdAt: string; id: string }
-
-const sortKey = (c: Cursor): string => `${c.createdAt}|${c.id}`;
+type Cursor = ChangeCursor;
 
 export function encodeToken(cursor: Cursor): string {
   return Buffer.from(JSON.stringify({ v: 1, c: cursor.createdAt, i: cursor.id })).toString('base64url');
@@ -97,17 +96,13 @@ export async function list(ctx: ApiContext, req: ApiRequest): Promise<ApiRespons
   if (environment !== undefined && !ENVIRONMENT.test(environment)) throw badField('environment', 'lower-case letters, digits and hyphens');
   const limit = positiveInt(req.query.limit, 'limit', MAX_PAGE) ?? DEFAULT_PAGE;
   const after = nextToken ? decodeToken(nextToken) : undefined;
-  const all = await ctx.deps.store.listChanges({
+  // One bounded read on both engines (ChangeStore.listChangesPage): the store's newest-first order, never the whole table.
+  const { changes, next } = await ctx.deps.store.listChangesPage({
     ...(status ? { status: status as ChangeStatus } : {}), ...(environment ? { environment } : {}),
-  });
-  // Newest first, ids breaking ties, so a token (the last item's key) resumes exactly after what was shown.
-  const ordered = all.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
-  const rest = after ? ordered.filter((c) => sortKey(c) < sortKey(after)) : ordered;
-  const page = rest.slice(0, limit);
-  const last = page[page.length - 1];
+  }, { limit, ...(after ? { after } : {}) });
   return json(200, {
-    items: page.map(summary),
-    ...(rest.length > limit && last ? { nextToken: encodeToken(last) } : {}),
+    items: changes.map(summary),
+    ...(next ? { nextToken: encodeToken(next) } : {}),
   });
 }
 

@@ -15,7 +15,7 @@ const ssm = new SSMClient({});
 export const runtime = awsRuntime('preflight', parseEnv('preflight'), (base) => ({
   store: changeStore(new DynamoDBClient({}), base),
   hosts: ssmHostCommands(ssm, base),
-  parameters: new SsmParameterSource(ssm),
+  parameters: new SsmParameterSource(ssm, base.env.ENVIRONMENT_NAME),
   callbacks: new SfnCallbacks(new SFNClient({})),
 }));
 export const handler = lambdaHandler(handle, runtime);

@@ -1,13 +1,16 @@
-// Lambda entry of the scheduled health check (target of an EventBridge schedule): the pre-flight checks outside any
-// change, run by the same phase logic as on the embedded engine, with the AWS adapters its code uses (DynamoDB, SSM,
-// SNS/Slack) and EMF metrics.
+// Lambda entry of the scheduled health check (target of an EventBridge schedule): the reconciler of steps whose
+// command-status event was lost, then the pre-flight checks outside any change, run by the same phase logic as on the
+// embedded engine, with the AWS adapters and EMF metrics.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnCallbacks } from '../adapters/aws/sfn-callbacks';
 import { EmfMetricsPublisher } from '../adapters/aws/emf-metrics';
 import { SsmParameterSource } from '../adapters/aws/ssm-parameters';
 import { ValidationError } from '../core/errors';
+import { reconcileLostCommands } from '../phases/reconcile';
 import { runScheduledCheck } from '../phases/scheduled-check';
 import { awsRuntime, lambdaHandler } from './deps';
 import { parseEnv } from './env';
@@ -26,7 +29,9 @@ export const runtime = awsRuntime('scheduled-check', env, (base) => {
   return {
     store: changeStore(new DynamoDBClient({}), base),
     hosts: ssmHostCommands(ssm, base),
-    parameters: new SsmParameterSource(ssm),
+    parameters: new SsmParameterSource(ssm, env.ENVIRONMENT_NAME),
+    // The reconciler completes or fails the waiting tasks of steps whose command-status event was lost.
+    callbacks: new SfnCallbacks(new SFNClient({})),
     notifier: snsSlackNotifier(new SNSClient({}), new SecretsManagerClient({}), base, profile),
     profile,
   };
@@ -44,5 +49,8 @@ export const handler = lambdaHandler(async (_event, deps) => {
     throw new ValidationError(`profile parameter ${env.PROFILE_PARAMETER_NAME} describes ${profile.name}, but this stack serves ${env.ENVIRONMENT_NAME}`,
       [{ path: 'name', message: `expected ${env.ENVIRONMENT_NAME}` }]);
   }
-  return runScheduledCheck({ ...deps, metrics }, profile, { pollIntervalMs: POLL_INTERVAL_MS });
+  // First the steps whose status event was lost (their tasks are waiting now), then the health check itself.
+  const reconciled = await reconcileLostCommands(deps, profile.name);
+  const check = await runScheduledCheck({ ...deps, metrics }, profile, { pollIntervalMs: POLL_INTERVAL_MS });
+  return { ...check, reconciled };
 }, runtime);

@@ -11,7 +11,7 @@ import { changeStore } from './wiring/store';
 
 export const runtime = awsRuntime('test', parseEnv('test'), (base) => ({
   store: changeStore(new DynamoDBClient({}), base),
-  parameters: new SsmParameterSource(new SSMClient({})),
+  parameters: new SsmParameterSource(new SSMClient({}), base.env.ENVIRONMENT_NAME),
   tester: new HttpLoadTester(),
 }));
 export const handler = lambdaHandler(handle, runtime);

@@ -1,6 +1,7 @@
 // SSM Command documents (schemaVersion 2.2, aws:runShellScript): parse, check parameters against the
 // document's own allowedPattern/allowedValues, and map them to the SSM_<Name> environment variables that
 // ENV_VAR interpolation gives the script. Pure: the local runner and the AWS SSM adapter share it.
+import { PASSWORD_IN_URL_MESSAGE, hasPasswordInUrl } from './secrets';
 import * as z from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
 import { parseDocumentText, validate } from './schemas';
@@ -80,6 +81,12 @@ export function stepParameters(docName: string, doc: CommandDocument, step: { pa
   if (Object.hasOwn(step.parameters, EXECUTION_TIMEOUT_PARAMETER)) {
     throw new ValidationError(`${docName}: parameters.${EXECUTION_TIMEOUT_PARAMETER} comes from the step's timeoutSeconds`,
       [{ path: `parameters.${EXECUTION_TIMEOUT_PARAMETER}`, message: "is set from the step's timeoutSeconds; set that instead" }]);
+  }
+  // Before any document rule: a password must not reach SSM's command history, whatever the document would accept.
+  const withPassword = Object.entries(step.parameters).filter(([, value]) => hasPasswordInUrl(value)).map(([name]) => name);
+  if (withPassword.length > 0) {
+    throw new ValidationError(`${docName}: parameters ${withPassword.join(', ')}: ${PASSWORD_IN_URL_MESSAGE}`,
+      withPassword.map((name) => ({ path: `parameters.${name}`, message: PASSWORD_IN_URL_MESSAGE })));
   }
   const given = { ...step.parameters };
   if (Object.hasOwn(doc.parameters, EXECUTION_TIMEOUT_PARAMETER)) given[EXECUTION_TIMEOUT_PARAMETER] = String(step.timeoutSeconds);

@@ -181,6 +181,20 @@ export interface CheckResult {
   upcomingFreezes?: { name: string; reason: string; start: string; end: string }[];
 }
 
+/** A scheduled check that did not run: a change was working on the environment's hosts (ACT to REPORT). */
+export interface CheckSkipped {
+  environment: string;
+  at: string;
+  skipped: true;
+  changeId: string;
+  changeStatus: ChangeStatus;
+  reason: string;
+}
+
+/** The change id a scheduled check's commands are recorded under (never a CR-YYYY-NNN change id). */
+export const checkChangeId = (environment: string): string => `CHECK-${environment}`;
+export const isCheckChangeId = (changeId: string): boolean => changeId.startsWith('CHECK-');
+
 export function callbackKey(kind: CallbackKind, changeId: string, attempt: number, suffix = ''): string {
   return `${kind}#${changeId}#${attempt}${suffix ? `#${suffix}` : ''}`;
 }

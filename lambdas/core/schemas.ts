@@ -9,6 +9,8 @@ import { ValidationError, type FieldIssue } from './errors';
 import { FreezesSchema } from './freeze';
 import { ApproversSchema, CallersSchema } from './identity';
 import { NUMBERED_TEXT, numberedItems } from './numbered-list';
+import { parameterNameProblem } from './parameter-names';
+import { PASSWORD_IN_URL_MESSAGE, hasPasswordInUrl } from './secrets';
 import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-keys';
 
 /**
@@ -17,6 +19,24 @@ import { findUnknownKeys, unknownKeyIssue, type UnknownKey } from './unknown-key
  * ACT, the monitoring window, TEST and a rollback; test/statemachine/definition.test.ts keeps the two in step.
  */
 export const MAX_LEAD_DAYS = 14;
+
+/**
+ * A step's own targets, narrower than the environment's: one or a few instances (a database backup or migration runs
+ * on one host, not on every tagged host), or one more tag that SSM combines with the environment's tag (an instance
+ * must carry both: https://docs.aws.amazon.com/systems-manager/latest/userguide/send-commands-multiple.html).
+ */
+const StepTargetsSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('instances').describe('These instances only.'),
+    ids: z.array(z.string().regex(/^(i|mi)-[0-9a-f]{8,17}$/)).min(1).max(50).describe('EC2 (i-…) or hybrid (mi-…) managed instance ids of the environment.'),
+  }).describe('Some of the environment\'s instances, by id.'),
+  z.object({
+    kind: z.literal('tag').describe('The environment\'s instances that also carry this tag.'),
+    key: z.string().min(1).max(128).describe('A tag key other than the environment\'s (or the same key with fewer values), e.g. Role.'),
+    values: z.array(z.string().min(1)).min(1).max(50).describe('Its values; an instance with any of them (and the environment\'s tag) is targeted.'),
+  }).describe('The environment\'s instances narrowed by one more tag.'),
+]).describe('Where this step runs, when narrower than the environment\'s targets (default: every target of the environment). Rate control (MaxConcurrency, MaxErrors 0) applies as to any step.');
+export type StepTargets = z.infer<typeof StepTargetsSchema>;
 
 /** A host command: one of the project's SSM documents with its parameters (validated by the document's allowedPattern when sent). */
 export const CommandStepSchema = z.object({
@@ -27,6 +47,7 @@ export const CommandStepSchema = z.object({
   parameters: z.record(z.string(), z.string()).default({})
     .describe("The document's parameters (all values are strings); each is checked against the document's allowedPattern/allowedValues."),
   timeoutSeconds: z.number().int().min(5).max(7200).default(600).describe('How long the command may run before it counts as failed.'),
+  targets: StepTargetsSchema.optional(),
 }).describe('A host command: one of the project\'s documents with its parameters.');
 export type CommandStep = z.infer<typeof CommandStepSchema>;
 
@@ -166,7 +187,9 @@ export const EnvironmentProfileSchema = z.object({
   }).describe('One dependency checked in pre-flight.')).default([]).describe('Databases, caches and external APIs checked in pre-flight.'),
   /** Names only: values live in Parameter Store / Secrets Manager (or the local parameter file). */
   requiredParameters: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_/.-]*$/)).default([])
-    .describe('Parameter names that must exist (values live in Parameter Store / Secrets Manager under /runbook/<environment>/, or the local parameter file).'),
+    .describe('Parameter names that must exist, bare (DATABASE_URL): on AWS read as /runbook/<environment>/NAME, the only path the functions may read (SecureString for secrets); locally from the parameter file or the environment.'),
+  parameterKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)').optional()
+    .describe('The customer managed KMS key that encrypts the SecureString parameters under /runbook/<environment>/; the functions get kms:Decrypt on it only through SSM. Leave out with the aws/ssm key, which every principal of the account may already use through SSM.'),
   backup: z.object({
     directory: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('/backups').describe('Where backups are written on the hosts.'),
     database: z.string().regex(/^postgresql:\/\/[A-Za-z0-9.:/_@-]+$/).optional().describe('PostgreSQL database to dump (postgresql://host:port/name, no password).'),
@@ -250,7 +273,7 @@ export const EnvironmentProfileSchema = z.object({
     logins(tests.regression, 'regression');
   }).describe('The TEST phase.'),
   notifications: z.object({
-    slackWebhookSecret: z.string().optional().describe('Secrets Manager secret name holding the Slack webhook URL.'),
+    slackWebhookSecret: z.string().optional().describe('Name of the Secrets Manager secret the stack creates for the Slack webhook URL (default: a generated name; a fixed name stays taken through the secret\'s recovery window after the stack is destroyed).'),
     file: z.string().optional().describe('A file that notifications are appended to (embedded engine).'),
   }).prefault({}).describe('Where notifications go besides the console / SNS topic.'),
   maxAttempts: z.number().int().min(1).max(10).default(3).describe('How many attempts a change may make (each rollback returns it to PLAN for another).'),
@@ -263,8 +286,50 @@ export const EnvironmentProfileSchema = z.object({
   approvers: ApproversSchema,
   callers: CallersSchema,
   freezes: FreezesSchema,
+}).superRefine((profile, ctx) => {
+  // On AWS the functions may read only /runbook/<name>/ (lib/profile-parameter.ts): refuse a name they could not read
+  // (requiredParameters are bare names by their pattern, read under that path).
+  const check = (name: string, path: (string | number)[]): void => {
+    const problem = parameterNameProblem(profile.name, name);
+    if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
+  };
+  for (const [field, name] of Object.entries(profile.tests.auth?.credentials ?? {})) check(name, ['tests', 'auth', 'credentials', field]);
+  // Secrets are never values: a URL with a password anywhere in the profile is refused, naming the field.
+  const urls: [string, (string | number)[]][] = [
+    ...profile.endpoints.map((u, i): [string, (string | number)[]] => [u, ['endpoints', i]]),
+    ...profile.dependencies.map((d, i): [string, (string | number)[]] => [d.url, ['dependencies', i, 'url']]),
+    ...profile.healthCheck.urls.map((u, i): [string, (string | number)[]] => [u, ['healthCheck', 'urls', i]]),
+    [profile.tests.baseUrl, ['tests', 'baseUrl']],
+    ...(profile.backup.database ? [[profile.backup.database, ['backup', 'database']] as [string, (string | number)[]]] : []),
+    ...(['act', 'rollback'] as const).flatMap((phase) => profile[phase].steps.flatMap((st, i) =>
+      Object.entries(st.parameters).map(([k, v]): [string, (string | number)[]] => [v, [phase, 'steps', i, 'parameters', k]]))),
+  ];
+  for (const [url, path] of urls) if (hasPasswordInUrl(url)) ctx.addIssue({ code: 'custom', path, message: PASSWORD_IN_URL_MESSAGE });
+  // A step's targets must stay within the environment's (the send grant covers only the environment's instances).
+  for (const phase of ['act', 'rollback'] as const) {
+    profile[phase].steps.forEach((step, i) => {
+      const problem = step.targets && stepTargetsProblem(profile.targets, step.targets);
+      if (problem) ctx.addIssue({ code: 'custom', path: [phase, 'steps', i, 'targets'], message: problem });
+    });
+  }
 }).describe('An environment profile: where and how changes run, with the safety settings.');
 export type EnvironmentProfile = z.infer<typeof EnvironmentProfileSchema>;
+
+/** Why a step's targets are not a narrowing of the environment's, or undefined when they are. */
+export function stepTargetsProblem(environment: z.infer<typeof TargetsSchema>, step: StepTargets): string | undefined {
+  if (environment.kind === 'local') return 'the environment runs on this machine (targets kind local): a step cannot narrow it';
+  if (environment.kind === 'instances') {
+    if (step.kind === 'tag') return 'the environment targets instance ids: narrow a step with some of those ids (kind instances), not a tag';
+    const outside = step.ids.filter((id) => !environment.ids.includes(id));
+    return outside.length > 0 ? `not instances of the environment: ${outside.join(', ')}` : undefined;
+  }
+  if (step.kind === 'tag' && step.key === environment.key) {
+    const outside = step.values.filter((v) => !environment.values.includes(v));
+    if (outside.length > 0) return `tag ${step.key} values outside the environment's (${environment.values.join(', ')}): ${outside.join(', ')}`;
+  }
+  // Instance ids under a tag environment: the send grant's tag condition and PRE-FLIGHT's agent check cover them.
+  return undefined;
+}
 
 const WORD = z.string().min(1);
 

@@ -76,9 +76,10 @@ export async function onAlarmStateChange(deps: Deps, event: AlarmStateChangeEven
   const environment = environmentOfAlarm(alarmName);
   if (!environment) return { handled: false, reason: `${alarmName} is not a rollback alarm` };
   if (state.value === 'OK') return { handled: false, reason: `${alarmName} is ${state.value}` };
-  const active = await deps.store.listChanges({ environment });
-  const inFlight = active.find((c) => WATCHED.includes(c.status));
-  if (!inFlight) return { handled: false, reason: `no change in flight on ${environment}` };
+  // The environment's active change is the lock holder: one key read, however many changes the table holds.
+  const holder = await deps.store.lockHolder(environment);
+  const inFlight = holder === undefined ? undefined : await deps.store.getChange(holder);
+  if (!inFlight || !WATCHED.includes(inFlight.status)) return { handled: false, reason: `no change in flight on ${environment}` };
   // INSUFFICIENT_DATA is breaching only in the monitoring window and only when missing data is (the default).
   if (state.value === 'INSUFFICIENT_DATA' && !(inFlight.status === 'MONITORING' && inFlight.profile.monitoring.missingData === 'breaching')) {
     return { handled: false, reason: `${alarmName} is INSUFFICIENT_DATA, not breaching while ${inFlight.status}` };

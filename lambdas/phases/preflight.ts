@@ -1,5 +1,6 @@
 // PRE-FLIGHT: system health, dependencies and backup, each a host command from the project's
 // documents; a failed check stops the change before anything is touched.
+import { MIN_AGENT_VERSION, agentProblems } from '../core/agent-version';
 import { PreflightCheckFailed } from '../core/errors';
 import type { ChangeEvent, ChangeRecord, CommandRecord } from '../core/records';
 import type { CommandStep, EnvironmentProfile, PreflightSeverity } from '../core/schemas';
@@ -107,6 +108,7 @@ export async function runPreflightCheck(deps: Deps, input: { changeId: string; a
       if (severity === 'fatal') throw new PreflightCheckFailed(`required parameters not set: ${missing.join(', ')}`);
     }
   }
+  if (input.check === 'system-health') await checkAgents(deps, change);
   const p = change.profile;
   const step = input.check === 'system-health' ? systemHealthStep(p) : input.check === 'backup' ? backupStep(p) : dependenciesStep(p);
   if (!step) {
@@ -115,6 +117,28 @@ export async function runPreflightCheck(deps: Deps, input: { changeId: string; a
     return { skipped: true };
   }
   return sendCommandForTask(deps, { changeId: change.id, attempt: input.attempt, taskToken: input.taskToken, phase: 'PREFLIGHT', step, slot: input.check });
+}
+
+/**
+ * Every target's SSM Agent must pass document parameters as environment variables (core/agent-version.ts); an older
+ * agent would run the scripts with empty parameters, so the change stops here. Recorded either way, and as not
+ * applicable on the embedded engine.
+ */
+async function checkAgents(deps: Deps, change: ChangeRecord): Promise<void> {
+  const inventory = await deps.hosts.agents(change.profile.targets);
+  if (!inventory.applicable) {
+    await recordEvent(deps, change, { type: 'preflight.agents', phase: 'PREFLIGHT', message: `SSM Agent version check ${inventory.reason}`, data: { applicable: false } });
+    return;
+  }
+  const problems = agentProblems(inventory);
+  if (problems.length > 0) {
+    await recordEvent(deps, change, { type: 'preflight.agents-outdated', phase: 'PREFLIGHT', message: `SSM Agent check failed: ${problems.join('; ')}`, data: { problems, minimum: MIN_AGENT_VERSION } });
+    throw new PreflightCheckFailed(`SSM Agent check failed (${MIN_AGENT_VERSION} or later required for ENV_VAR parameters): ${problems.join('; ')}`);
+  }
+  await recordEvent(deps, change, {
+    type: 'preflight.agents', phase: 'PREFLIGHT', message: `SSM Agent ${MIN_AGENT_VERSION} or later on all ${inventory.instances.length} target instance(s)`,
+    data: { applicable: true, instances: inventory.instances.map((i) => ({ instanceId: i.instanceId, agentVersion: i.agentVersion })) },
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
 // watches, and a failure is notified. The backup is left out: it belongs to a change, not to a health check.
 import { randomUUID } from 'node:crypto';
 import { freezesBetween } from '../core/freeze';
-import type { CheckResult } from '../core/records';
+import { AFTER_ACT_BEGAN, checkChangeId, type CheckResult, type CheckSkipped } from '../core/records';
 import type { CommandStep, EnvironmentProfile } from '../core/schemas';
 import type { Deps, MetricsPublisher } from '../ports';
 import { lastLineJson } from './events';
@@ -26,7 +26,7 @@ export const CHECK_DURATION_METRIC = 'ScheduledCheckDuration';
 type Check = CheckResult['checks'][number];
 
 async function runCommand(deps: CheckDeps, profile: EnvironmentProfile, step: CommandStep, options: Required<CheckOptions>): Promise<Check> {
-  const changeId = `CHECK-${profile.name}`;
+  const changeId = checkChangeId(profile.name);
   const { commandId } = await deps.hosts.send({ changeId, attempt: 1, step, targets: profile.targets, comment: `scheduled check ${profile.name} ${step.name}` });
   // Recorded like a change's commands (without a token) so the command-status handler knows it and does not
   // ask for redelivery of its status events; it then keeps the command's output with the record.
@@ -48,7 +48,25 @@ async function runCommand(deps: CheckDeps, profile: EnvironmentProfile, step: Co
   }
 }
 
-export async function runScheduledCheck(deps: CheckDeps, profile: EnvironmentProfile, options: CheckOptions = {}): Promise<CheckResult> {
+/**
+ * The change working on the environment's hosts, if any: the lock holder (one key read) once ACT has begun and until
+ * its report is written. Its own steps, health checks and monitoring window watch the hosts then; a check's commands
+ * would compete with them and report a deployment in progress as an unhealthy environment.
+ */
+async function changeOnHosts(deps: CheckDeps, environment: string): Promise<{ id: string; status: CheckSkipped['changeStatus'] } | undefined> {
+  const holder = await deps.store.lockHolder(environment);
+  const change = holder === undefined ? undefined : await deps.store.getChange(holder);
+  return change && AFTER_ACT_BEGAN.includes(change.status) ? { id: change.id, status: change.status } : undefined;
+}
+
+export async function runScheduledCheck(deps: CheckDeps, profile: EnvironmentProfile, options: CheckOptions = {}): Promise<CheckResult | CheckSkipped> {
+  const busy = await changeOnHosts(deps, profile.name);
+  if (busy) {
+    const reason = `skipped: change ${busy.id} is ${busy.status} on ${profile.name} (between ACT and REPORT)`;
+    deps.log.info('scheduled check skipped', { environment: profile.name, changeId: busy.id, status: busy.status });
+    // Nothing is stored or published: the failed-check alarm treats a period without a datapoint as missing, not failed.
+    return { environment: profile.name, at: deps.clock.now().toISOString(), skipped: true, changeId: busy.id, changeStatus: busy.status, reason };
+  }
   const opts: Required<CheckOptions> = { pollIntervalMs: options.pollIntervalMs ?? 1000, sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) };
   const started = deps.clock.now();
   const checks: Check[] = [];
@@ -77,7 +95,7 @@ export async function runScheduledCheck(deps: CheckDeps, profile: EnvironmentPro
   await deps.metrics.publish(CHECK_DURATION_METRIC, result.durationMs, 'Milliseconds', { Environment: profile.name });
   if (!result.passed) {
     await deps.notifier.notify({
-      kind: 'ended', severity: 'warning', changeId: `CHECK-${profile.name}`,
+      kind: 'ended', severity: 'warning', changeId: checkChangeId(profile.name),
       title: `Scheduled pre-flight check failed: ${profile.name}`,
       text: checks.filter((c) => c.status === 'FAIL').map((c) => `${c.name}: ${c.details}`).join('\n'),
     });

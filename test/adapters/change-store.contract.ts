@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../../lambdas/core/errors';
 import type { Approval, CallbackRecord, ChangeRecord, CheckResult, CommandRecord, StoredReport } from '../../lambdas/core/records';
 import { assessRisk, requiredApprovals } from '../../lambdas/core/risk';
 import { ChangeRequestSchema, EnvironmentProfileSchema } from '../../lambdas/core/schemas';
-import type { ChangeStore } from '../../lambdas/ports';
+import { CHANGE_PAGE_EXAMINED, type ChangeStore } from '../../lambdas/ports';
 
 const profile = EnvironmentProfileSchema.parse({
   name: 'staging',
@@ -249,6 +249,43 @@ export function describeChangeStoreContract(newStore: () => Promise<ChangeStore>
         expect(none).toEqual([]);
       });
 
+      it('should page the listing newest first: limit changes a page, each page after the cursor, no next after the last', async () => {
+        // Prepare
+        for (let i = 1; i <= 5; i++) await store.createChange(changeRecord({ id: `CR-2025-00${i}`, environment: i % 2 === 0 ? 'production' : 'staging', createdAt: `2025-06-0${i}T10:00:00.000Z` }));
+
+        // Act
+        const first = await store.listChangesPage({}, { limit: 2 });
+        const second = await store.listChangesPage({}, { limit: 2, ...(first.next ? { after: first.next } : {}) });
+        const third = await store.listChangesPage({}, { limit: 2, ...(second.next ? { after: second.next } : {}) });
+        const staging = await store.listChangesPage({ environment: 'staging' }, { limit: 5 });
+
+        // Assess
+        expect(first.changes.map((c) => c.id)).toEqual(['CR-2025-005', 'CR-2025-004']);
+        expect(first.next).toEqual({ createdAt: '2025-06-04T10:00:00.000Z', id: 'CR-2025-004' });
+        expect(second.changes.map((c) => c.id)).toEqual(['CR-2025-003', 'CR-2025-002']);
+        expect(third.changes.map((c) => c.id)).toEqual(['CR-2025-001']);
+        expect(third.next).toBeUndefined();
+        expect(staging).toEqual({ changes: [expect.objectContaining({ id: 'CR-2025-005' }), expect.objectContaining({ id: 'CR-2025-003' }), expect.objectContaining({ id: 'CR-2025-001' })] });
+      });
+
+      it(`should read at most ${CHANGE_PAGE_EXAMINED} changes for a page and say where to go on`, async () => {
+        // Prepare: one matching change behind more than the bound of others
+        await store.createChange(changeRecord({ id: 'CR-2025-0001', status: 'REJECTED', createdAt: '2025-01-01T00:00:00.000Z' }));
+        for (let i = 0; i < CHANGE_PAGE_EXAMINED + 1; i++) {
+          await store.createChange(changeRecord({ id: `CR-2025-${String(1000 + i)}`, createdAt: new Date(Date.parse('2025-02-01T00:00:00.000Z') + i * 1000).toISOString() }));
+        }
+
+        // Act
+        const bounded = await store.listChangesPage({ status: 'REJECTED' }, { limit: 10 });
+        const rest = await store.listChangesPage({ status: 'REJECTED' }, { limit: 10, ...(bounded.next ? { after: bounded.next } : {}) });
+
+        // Assess
+        expect(bounded.changes).toEqual([]);
+        expect(bounded.next?.id).toBe('CR-2025-1001');
+        expect(rest.changes.map((c) => c.id)).toEqual(['CR-2025-0001']);
+        expect(rest.next).toBeUndefined();
+      }, 60_000);
+
       it('should list a change under its updated status', async () => {
         // Prepare
         await store.createChange(changeRecord());
@@ -477,6 +514,20 @@ export function describeChangeStoreContract(newStore: () => Promise<ChangeStore>
         // Assess
         await expect(release).resolves.toBeUndefined();
         expect(await store.acquireLock('staging', 'CR-2025-002')).toEqual({ acquired: true });
+      });
+
+      it('should name the holder of an environment\'s lock, and nobody once it is released', async () => {
+        // Prepare
+        await store.acquireLock('staging', 'CR-2025-001');
+
+        // Act
+        const held = await store.lockHolder('staging');
+        const other = await store.lockHolder('production');
+        await store.releaseLock('staging', 'CR-2025-001');
+        const released = await store.lockHolder('staging');
+
+        // Assess
+        expect([held, other, released]).toEqual(['CR-2025-001', undefined, undefined]);
       });
 
       it('should lock each environment on its own', async () => {

@@ -134,8 +134,11 @@ describe('scheduled-check entry', () => {
     const profile = parseDocumentText(readFileSync(join(__dirname, '..', '..', 'examples', 'kis-core-v3.profile.yml'), 'utf8'), 'profile');
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(profile) } });
     ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
-      Parameters: input.Names.filter((n) => n !== 'JWT_SECRET').map((n) => ({ Name: n, Value: 'set' })), InvalidParameters: ['JWT_SECRET'],
+      // Bare names are read under /runbook/<environment>/ (lambdas/core/parameter-names.ts).
+      Parameters: input.Names.filter((n) => n !== '/runbook/kis-core-v3/JWT_SECRET').map((n) => ({ Name: n, Value: 'set' })), InvalidParameters: ['/runbook/kis-core-v3/JWT_SECRET'],
     }));
+    // No change holds the environment: the reconciler finds no lock item and the check runs.
+    ddb.on(GetItemCommand).resolves({});
     ssm.on(SendCommandCommand).resolvesOnce({ Command: { CommandId: 'cmd-health' } }).resolvesOnce({ Command: { CommandId: 'cmd-deps' } });
     ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [{ InstanceId: 'i-0123456789abcdef0', Status: 'Success', CommandPlugins: [{ ResponseCode: 0 }] }] });
     ssm.on(GetCommandInvocationCommand).resolves({ ResponseCode: 0, StandardOutputContent: 'ok\n{"violations":[]}\n' });

@@ -167,16 +167,59 @@ describe('parseProfile', () => {
     expect(profile.tests.regression).toEqual([]);
   });
 
+  it('should accept bare required-parameter names (read as /runbook/<environment>/NAME) and refuse a path, naming the entry', () => {
+    // Act
+    const ok = parseProfile(`${minimal}\nrequiredParameters: [DATABASE_URL, jwt-secret]`);
+    const err = validationErrorOf(() => parseProfile(`${minimal}\nrequiredParameters: [DATABASE_URL, /kis/prod/db-password]`));
+
+    // Assess
+    expect(ok.requiredParameters).toEqual(['DATABASE_URL', 'jwt-secret']);
+    expect(err.issues.map((i) => i.path)).toEqual(['requiredParameters.1']);
+  });
+
+  it('should take per-step targets narrower than the environment and refuse wider ones, naming the step', () => {
+    // Prepare
+    const kis = parseYaml(example('kis-core-v3.profile.yml')) as { act: { steps: Record<string, unknown>[] }; targets: unknown };
+    const withStepTargets = (envTargets: unknown, targets: unknown): string => toYaml({ ...kis, targets: envTargets, act: { steps: kis.act.steps.map(({ targets: _own, ...st }, i) => (i === 0 ? { ...st, targets } : st)) } });
+    const tagEnv = { kind: 'tag', key: 'Environment', values: ['production'] };
+    const idEnv = { kind: 'instances', ids: ['i-0123456789abcdef0', 'i-0fedcba9876543210'] };
+
+    // Act
+    const kisProfile = parseProfile(example('kis-core-v3.profile.yml'));
+    const oneHost = parseProfile(withStepTargets(idEnv, { kind: 'instances', ids: ['i-0fedcba9876543210'] }));
+    const errors = [
+      withStepTargets(idEnv, { kind: 'instances', ids: ['i-0aaaaaaaaaaaaaaaa'] }),
+      withStepTargets(idEnv, { kind: 'tag', key: 'Role', values: ['db'] }),
+      withStepTargets(tagEnv, { kind: 'tag', key: 'Environment', values: ['staging'] }),
+      withStepTargets({ kind: 'local' }, { kind: 'tag', key: 'Role', values: ['db'] }),
+    ].map((text) => validationErrorOf(() => parseProfile(text)));
+
+    // Assess
+    expect(kisProfile.act.steps.filter((st) => st.targets).map((st) => [st.name, st.targets])).toEqual([
+      ['deployment-backup', { kind: 'tag', key: 'Role', values: ['db-primary'] }],
+      ['migrations', { kind: 'tag', key: 'Role', values: ['db-primary'] }],
+    ]);
+    expect(oneHost.act.steps[0]?.targets).toEqual({ kind: 'instances', ids: ['i-0fedcba9876543210'] });
+    expect(errors.map((e) => e.issues.map((i) => i.path))).toEqual([['act.steps.0.targets'], ['act.steps.0.targets'], ['act.steps.0.targets'], ['act.steps.0.targets']]);
+    expect(errors.map((e) => e.issues[0]?.message)).toEqual([
+      'not instances of the environment: i-0aaaaaaaaaaaaaaaa',
+      'the environment targets instance ids: narrow a step with some of those ids (kind instances), not a tag',
+      "tag Environment values outside the environment's (production): staging",
+      'the environment runs on this machine (targets kind local): a step cannot narrow it',
+    ]);
+  });
+
   const withTests = (tests: string): string => minimal.replace("tests: { baseUrl: 'http://127.0.0.1:3001' }", `tests: { baseUrl: 'http://127.0.0.1:3001', ${tests} }`);
 
   it.each([
     ['a literal password in a smoke body', "smoke: [{ name: Login, path: /login, method: POST, body: { user: { email: a@b.c, password: hunter2 } } }]", 'tests.smoke.0.body.user.password'],
     ['a login check without tests.auth', 'smoke: [{ name: Login, path: /login, method: POST, login: true }]', 'tests.smoke.0.login'],
-    ['a login check with a body', "auth: { credentials: { email: /runbook/x/email } }, smoke: [{ name: Login, path: /login, method: POST, login: true, body: { email: x } }]", 'tests.smoke.0.body'],
+    ['a login check with a body', "auth: { credentials: { email: /runbook/local-demo/email } }, smoke: [{ name: Login, path: /login, method: POST, login: true, body: { email: x } }]", 'tests.smoke.0.body'],
     ['a credential given as a value, not a parameter name', "auth: { credentials: { password: 'hunter2!' } }", 'tests.auth.credentials.password'],
     ['no credentials', 'auth: { credentials: {} }', 'tests.auth.credentials'],
     ['a think time longer than a round of paths', 'performance: { paths: [/a], thinkTimeSeconds: 2 }', 'tests.performance.thinkTimeSeconds'],
     ['a check on a path the load test does not request', 'performance: { paths: [/a], checks: [{ path: /b, expectedStatus: 200 }] }', 'tests.performance.checks.0.path'],
+    ['a credential outside the environment\'s parameter path', 'auth: { credentials: { password: /runbook/other-env/password } }', 'tests.auth.credentials.password'],
   ])('should refuse %s, naming the field', (_what, tests, path) => {
     // Act
     const err = validationErrorOf(() => parseProfile(withTests(tests)));

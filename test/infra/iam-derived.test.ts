@@ -115,7 +115,7 @@ function everyPort(base: AwsBase): AwsPorts {
     metrics: cloudwatch,
     callbacks: new SfnCallbacks(clients.sfn),
     notifier: snsSlackNotifier(clients.sns, clients.secrets, base, loader),
-    parameters: new SsmParameterSource(clients.ssm),
+    parameters: new SsmParameterSource(clients.ssm, ENV.ENVIRONMENT_NAME),
     executions: new SfnExecutions(clients.sfn, ENV.STATE_MACHINE_ARN),
     profile: loader,
   };
@@ -176,6 +176,8 @@ function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecution
     'store.getChange': () => store.getChange(change.id),
     'store.updateChange': () => store.updateChange(change.id, 1, { status: 'MONITORING' }),
     'store.listChanges': () => store.listChanges({ environment: profile.name }),
+    'store.listChangesPage': () => store.listChangesPage({ environment: profile.name }, { limit: 10 }),
+    'store.lockHolder': () => store.lockHolder(profile.name),
     'store.appendEvent': () => store.appendEvent({ changeId: change.id, attempt: 1, at, actor: 'a', type: 't', message: 'm' }),
     'store.listEvents': () => store.listEvents(change.id),
     'store.putApproval': () => store.putApproval({ changeId: change.id, attempt: 1, role: 'technical', decision: 'approve', approver: 'x', at }),
@@ -197,6 +199,7 @@ function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecution
     'hosts.outcome': () => hosts.outcome('cmd-1'),
     'hosts.validate': () => hosts.validate(step),
     'hosts.cancel': () => hosts.cancel('cmd-1'),
+    'hosts.agents': () => hosts.agents(profile.targets),
     'alarms.states': () => alarms.states(Object.values(rollbackAlarmNames(profile.name))),
     'metrics.snapshot': () => metrics.snapshot(60),
     // Optional on the port: the CloudWatch adapter has no per-period series (only the local probe keeps one), so it sends nothing.
@@ -326,7 +329,7 @@ describe('IAM derived from the SDK calls each function makes', () => {
   it('should follow the code a function can run, not every module it imports', () => {
     // Assess: the alarm function imports phases/events.ts for onAlarmStateChange (which also leaves the alarm on the change
     // for the next ACT/TEST step); onCommandStatus's calls are not its own.
-    expect(usage.get('alarm')).toEqual(new Set(['store.listChanges', 'store.getChange', 'store.updateChange', 'store.appendEvent', 'store.getCallback', 'callbacks.sendTaskFailure', 'store.deleteCallback']));
+    expect(usage.get('alarm')).toEqual(new Set(['store.lockHolder', 'store.getChange', 'store.updateChange', 'store.appendEvent', 'store.getCallback', 'callbacks.sendTaskFailure', 'store.deleteCallback']));
     expect(usage.get('command-status')).toContain('hosts.outcome');
     expect([...(usage.get('rollback') ?? [])]).toEqual(expect.arrayContaining(['hosts.cancel', 'hosts.send', 'callbacks.sendTaskSuccess']));
     expect([...(usage.get('api') ?? [])]).toEqual(expect.arrayContaining(['control.stop', 'control.history', 'executions.start', 'profile.load']));

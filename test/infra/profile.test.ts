@@ -40,7 +40,14 @@ describe('the profile context', () => {
 
   it("should name documents, alarms and parameters after another profile's environment and target its instances by id", () => {
     // Prepare
-    const file = profileFile('staging', { name: 'staging', targets: { kind: 'instances', ids: ['i-0123456789abcdef0', 'mi-0123456789abcdef0'] } });
+    // Its own parameter path for the login credentials, and no KIS step narrowed by a tag (an id-targeted environment narrows by id).
+    const kisTests = kis.tests as Json & { auth: Json };
+    const kisAct = kis.act as { steps: Json[] };
+    const file = profileFile('staging', {
+      name: 'staging', targets: { kind: 'instances', ids: ['i-0123456789abcdef0', 'mi-0123456789abcdef0'] },
+      tests: { ...kisTests, auth: { ...kisTests.auth, credentials: { email: '/runbook/staging/test-user-email', password: '/runbook/staging/test-user-password' } } },
+      act: { steps: kisAct.steps.map(({ targets: _t, ...step }) => step) },
+    });
 
     // Act
     const { stack, template } = synthRunbook({ context: { profile: file } });

@@ -23,6 +23,8 @@ describe('rollback alarms from Act Begin to the end of TEST', () => {
   /** A change record of the test environment in `status`, with no execution behind it. */
   async function changeIn(status: 'ACTING' | 'TESTING'): Promise<void> {
     await h.store.createChange(changeRecord({ id: ID, environment: TEST_ENV, profile: testProfile(), status, phase: status === 'TESTING' ? 'TEST' : 'ACT' }));
+    // Submission takes the environment lock; the alarm handler finds the change through it.
+    await h.store.acquireLock(TEST_ENV, ID);
   }
 
   it('should read the alarms again after a failed read and give up with AlarmReadFailed after 3 attempts', async () => {
@@ -79,12 +81,16 @@ describe('rollback alarms from Act Begin to the end of TEST', () => {
     // Prepare
     h = createHarness();
     await changeIn('ACTING');
+    const listing = jest.spyOn(h.store, 'listChanges');
+    const lockReads = jest.spyOn(h.store, 'lockHolder');
 
     // Act
     const first = await onAlarmStateChange(h.engine.deps, alarmEvent(NAMES.errorRate, 'ALARM'));
     await onAlarmStateChange(h.engine.deps, alarmEvent(NAMES.latency, 'ALARM'));
 
-    // Assess
+    // Assess: the active change is read from the environment's lock item, never by listing changes
+    expect(listing).not.toHaveBeenCalled();
+    expect(lockReads).toHaveBeenCalledWith(TEST_ENV);
     expect(first).toMatchObject({ handled: true, changeId: ID, reason: 'recorded; the next ACT step rolls back' });
     const change = await h.store.getChange(ID);
     expect(change && pendingAlarmRollback(change)).toMatchObject({ attempt: 1, alarmName: NAMES.errorRate, reason: 'test ALARM' });

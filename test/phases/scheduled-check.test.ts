@@ -8,9 +8,11 @@ import { DOCUMENTS_DIR } from '../../documents';
 import { MemoryChangeStore } from '../../lambdas/adapters/memory/change-store';
 import { LocalHostCommands } from '../../lambdas/adapters/local/host-commands';
 import { FileMetricsPublisher } from '../../lambdas/adapters/local/metrics-file';
+import { AFTER_ACT_BEGAN, checkChangeId, type CheckResult } from '../../lambdas/core/records';
 import { parseDocumentText, validate, EnvironmentProfileSchema, type EnvironmentProfile } from '../../lambdas/core/schemas';
 import { LocalEventBus } from '../../lambdas/embedded/event-bus';
 import { CHECK_FAILED_METRIC, runScheduledCheck, type CheckDeps } from '../../lambdas/phases/scheduled-check';
+import { changeRecord } from '../adapters/change-store.contract';
 import { FakeHostCommands, FakeParameters, RecordingNotifier, silentLog, systemClock } from '../support/fakes';
 
 jest.setTimeout(60_000);
@@ -18,6 +20,13 @@ jest.setTimeout(60_000);
 function demoProfile(port: number): EnvironmentProfile {
   const text = readFileSync(join(__dirname, '..', '..', 'examples', 'local-demo.profile.yml'), 'utf8').split('{{port}}').join(String(port));
   return validate(EnvironmentProfileSchema, parseDocumentText(text, 'profile'), 'profile');
+}
+
+/** A check that ran (not skipped): what the tests below expect. */
+async function ranCheck(...args: Parameters<typeof runScheduledCheck>): Promise<CheckResult> {
+  const result = await runScheduledCheck(...args);
+  if ('skipped' in result) throw new Error(`expected the check to run: ${result.reason}`);
+  return result;
 }
 
 describe('runScheduledCheck', () => {
@@ -38,9 +47,9 @@ describe('runScheduledCheck', () => {
       await control('start');
 
       // Act
-      const healthy = await runScheduledCheck(deps, profile, { pollIntervalMs: 50 });
+      const healthy = await ranCheck(deps, profile, { pollIntervalMs: 50 });
       await control('stop');
-      const down = await runScheduledCheck(deps, profile, { pollIntervalMs: 50 });
+      const down = await ranCheck(deps, profile, { pollIntervalMs: 50 });
 
       // Assess
       expect(healthy.passed).toBe(true);
@@ -70,12 +79,58 @@ describe('runScheduledCheck', () => {
     const profile = { ...demoProfile(1234), requiredParameters: ['DATABASE_URL', 'JWT_SECRET'] };
 
     // Act
-    const result = await runScheduledCheck(deps, profile, { pollIntervalMs: 1 });
+    const result = await ranCheck(deps, profile, { pollIntervalMs: 1 });
 
     // Assess
     expect(result.passed).toBe(false);
     expect(result.checks[0]).toEqual({ name: 'required-parameters', status: 'FAIL', details: 'not set: JWT_SECRET' });
     expect(result.checks[1]).toMatchObject({ name: 'preflight-system-health', status: 'FAIL', details: expect.stringContaining('not found') });
+    await bus.close();
+  });
+
+  it.each(AFTER_ACT_BEGAN)('should skip the environment, sending and writing nothing, while its change is %s', async (status) => {
+    // Prepare: the change holding the environment's lock is between ACT and REPORT
+    const bus = new LocalEventBus({ log: silentLog });
+    const hosts = new FakeHostCommands(bus);
+    const sent = jest.spyOn(hosts, 'send');
+    const store = new MemoryChangeStore();
+    const notifier = new RecordingNotifier();
+    const metrics = new FileMetricsPublisher(undefined, systemClock);
+    const profile = demoProfile(1234);
+    await store.createChange(changeRecord({ id: 'CR-2026-042', environment: profile.name, status }));
+    await store.acquireLock(profile.name, 'CR-2026-042');
+    const deps: CheckDeps = { store, hosts, parameters: new FakeParameters(), notifier, clock: systemClock, log: silentLog, metrics };
+
+    // Act
+    const result = await runScheduledCheck(deps, profile, { pollIntervalMs: 1 });
+
+    // Assess
+    expect(result).toMatchObject({ skipped: true, environment: profile.name, changeId: 'CR-2026-042', changeStatus: status, reason: expect.stringContaining('between ACT and REPORT') });
+    expect(sent).not.toHaveBeenCalled();
+    expect(await store.listCheckResults(profile.name, 10)).toEqual([]);
+    expect(await store.listCommands(checkChangeId(profile.name))).toEqual([]);
+    expect(notifier.sent).toEqual([]);
+    expect(metrics.published).toEqual([]);
+    await bus.close();
+  });
+
+  it('should run while the environment\'s change has not reached ACT', async () => {
+    // Prepare
+    const bus = new LocalEventBus({ log: silentLog });
+    const store = new MemoryChangeStore();
+    const profile = { ...demoProfile(1234), requiredParameters: ['JWT_SECRET'] };
+    await store.createChange(changeRecord({ id: 'CR-2026-043', environment: profile.name, status: 'AWAITING_APPROVAL' }));
+    await store.acquireLock(profile.name, 'CR-2026-043');
+    const hosts = new FakeHostCommands(bus);
+    hosts.send = async () => { throw new Error('no hosts in this test'); };
+    const deps: CheckDeps = { store, hosts, parameters: new FakeParameters(['JWT_SECRET']), notifier: new RecordingNotifier(), clock: systemClock, log: silentLog, metrics: new FileMetricsPublisher(undefined, systemClock) };
+
+    // Act
+    const result = await ranCheck(deps, profile, { pollIntervalMs: 1 });
+
+    // Assess
+    expect(result.checks[0]).toMatchObject({ name: 'required-parameters', status: 'FAIL' });
+    expect(await store.listCheckResults(profile.name, 10)).toHaveLength(1);
     await bus.close();
   });
 });

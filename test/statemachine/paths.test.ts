@@ -130,6 +130,39 @@ describe('runbook state machine on the local engine', () => {
     expect((await h.store.getChange('CR-2026-900'))?.reason).toContain('JWT_SECRET');
   });
 
+  it('should stop at PRE-FLIGHT, sending nothing, when a target\'s SSM Agent is older than the ENV_VAR minimum', async () => {
+    // Prepare: AgentVersion as DescribeInstanceInformation reports it (InstanceInformation.AgentVersion)
+    h = createHarness();
+    h.hosts.agentInventory = { applicable: true, instances: [{ instanceId: 'i-0123456789abcdef0', agentVersion: '3.3.40.0' }, { instanceId: 'i-0fedcba9876543210', agentVersion: '3.3.2746.0' }] };
+    const name = await h.submit();
+
+    // Act
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(statePath(outcome)).toEqual(['How To Start', 'Start Attempt', 'PreFlight System Health', 'Report PreFlight Failure', 'PreFlight Failed']);
+    const change = await h.store.getChange('CR-2026-900');
+    expect(change?.status).toBe('PREFLIGHT_FAILED');
+    expect(change?.reason).toContain('i-0123456789abcdef0: SSM Agent 3.3.40.0 is older than 3.3.2746.0');
+    expect(change?.reason).not.toContain('i-0fedcba9876543210');
+    expect(h.hosts.sent.map((r) => r.step.name)).not.toContain('preflight-system-health');
+  });
+
+  it('should record the agent check as not applicable on the embedded engine and go on', async () => {
+    // Prepare
+    h = createHarness();
+    const name = await h.submit();
+
+    // Act
+    await h.approveAll('CR-2026-900');
+    await h.finish(name);
+
+    // Assess
+    expect((await h.store.getChange('CR-2026-900'))?.status).toBe('COMPLETED');
+    const events = await h.store.listEvents('CR-2026-900');
+    expect(events.find((e) => e.type === 'preflight.agents')?.message).toMatch(/^SSM Agent version check not applicable/);
+  });
+
   it('should stop at PRE-FLIGHT when a TEST login credential has no value, before anything is touched', async () => {
     // Prepare
     h = createHarness({ missingParameters: ['/runbook/test-env/test-user-password'] });

@@ -6,6 +6,7 @@ import type {
   AlarmStateValue, Alarms, Clock, CommandOutcome, HostCommands, LoadResult, LoadSpec, LoadTester, Logger, Metrics,
   MetricsSnapshot, Notification, Notifier, ParameterSource, SendCommandRequest, SmokeResult,
 } from '../../lambdas/ports';
+import type { AgentInventory } from '../../lambdas/core/agent-version';
 import type { CommandStep, HttpCheck } from '../../lambdas/core/schemas';
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -42,6 +43,13 @@ export class FakeHostCommands implements HostCommands {
       }, new Date()));
     }, 1));
     return { commandId };
+  }
+
+  /** What agents() answers; a test sets it to exercise PRE-FLIGHT's agent check. */
+  agentInventory: AgentInventory = { applicable: false, reason: 'not applicable: fake hosts' };
+
+  async agents(): Promise<AgentInventory> {
+    return this.agentInventory;
   }
 
   /** Commands stopped with cancel(), in order. */

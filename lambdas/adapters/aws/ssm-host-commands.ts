@@ -3,6 +3,7 @@
 // engine runs, and reads a command's outcome back aggregated over every instance it ran on.
 import {
   CancelCommandCommand,
+  DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
@@ -11,9 +12,10 @@ import {
   type SendCommandCommandInput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
+import type { AgentInventory } from '../../core/agent-version';
 import { EXECUTION_TIMEOUT_PARAMETER, SSM_MAX_CONCURRENCY, SSM_MAX_ERRORS, stepParameters, type CommandDocument } from '../../core/documents';
 import { ValidationError } from '../../core/errors';
-import type { CommandStep } from '../../core/schemas';
+import type { CommandStep, StepTargets } from '../../core/schemas';
 import type { CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
 import { callAws, errorName, truncate } from './errors';
 
@@ -128,13 +130,12 @@ export class SsmHostCommands implements HostCommands {
       DocumentVersion: '$LATEST',
       Parameters: Object.fromEntries(Object.entries(resolved).map(([name, value]) =>
         [name, doc.parameters[name]?.type === 'StringList' ? value.split(',') : [value]])),
-      ...(targets.kind === 'tag'
-        ? { Targets: [{ Key: `tag:${targets.key}`, Values: targets.values }] }
-        : { InstanceIds: targets.ids }),
+      ...sendTargets(targets, step.targets),
+      // Rate control applies to a narrowed step as to any other.
       MaxConcurrency: this.maxConcurrency,
       // One failed host stops the rollout: the change then rolls back instead of spreading a bad release.
       MaxErrors: SSM_MAX_ERRORS,
-      TimeoutSeconds: deliveryTimeoutSeconds(step.timeoutSeconds, this.maxConcurrency, targets),
+      TimeoutSeconds: deliveryTimeoutSeconds(step.timeoutSeconds, this.maxConcurrency, step.targets?.kind === 'instances' ? step.targets : targets),
       CloudWatchOutputConfig: { CloudWatchOutputEnabled: true, CloudWatchLogGroupName: this.options.logGroupName },
       Comment: truncate(request.comment, COMMENT_LIMIT),
     };
@@ -174,6 +175,34 @@ export class SsmHostCommands implements HostCommands {
       if (errorName(err) === 'InvalidCommandId') return { cancelled: false };
       throw err;
     }
+  }
+
+  /**
+   * DescribeInstanceInformation, every page, filtered to the targets: `InstanceIds` (at most 50 ids a call) or
+   * `tag:<key>`. Shape: Filters [{ Key, Values }], MaxResults 5-50, NextToken; InstanceInformationList[].AgentVersion,
+   * PingStatus: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeInstanceInformation.html
+   * and https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_InstanceInformationStringFilter.html
+   */
+  async agents(targets: SendCommandRequest['targets']): Promise<AgentInventory> {
+    if (targets.kind === 'local') return { applicable: false, reason: 'not applicable: targets kind local has no managed instances' };
+    const filters = targets.kind === 'tag'
+      ? [[{ Key: `tag:${targets.key}`, Values: targets.values }]]
+      : Array.from({ length: Math.ceil(targets.ids.length / 50) }, (_, i) => [{ Key: 'InstanceIds', Values: targets.ids.slice(i * 50, i * 50 + 50) }]);
+    const instances: Extract<AgentInventory, { applicable: true }>['instances'] = [];
+    for (const Filters of filters) {
+      let nextToken: string | undefined;
+      do {
+        const page = await callAws('SSM DescribeInstanceInformation', () => this.client.send(new DescribeInstanceInformationCommand({
+          Filters, MaxResults: 50, ...(nextToken ? { NextToken: nextToken } : {}),
+        })));
+        for (const i of page.InstanceInformationList ?? []) {
+          if (!i.InstanceId) continue;
+          instances.push({ instanceId: i.InstanceId, ...(i.AgentVersion ? { agentVersion: i.AgentVersion } : {}), ...(i.PingStatus ? { pingStatus: i.PingStatus } : {}) });
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+    }
+    return { applicable: true, instances, ...(targets.kind === 'instances' ? { expectedIds: targets.ids } : {}) };
   }
 
   private async invocationsWithRetry(commandId: string): Promise<CommandInvocation[]> {
@@ -232,6 +261,23 @@ export class SsmHostCommands implements HostCommands {
       }
     }
   }
+}
+
+/**
+ * SendCommand's Targets or InstanceIds: the environment's, or a step's narrower ones (profile validation keeps them
+ * within the environment). Several tag keys in Targets select the instances that carry all of them
+ * (https://docs.aws.amazon.com/systems-manager/latest/userguide/send-commands-multiple.html).
+ */
+export function sendTargets(environment: SendCommandRequest['targets'], step: StepTargets | undefined): Pick<SendCommandCommandInput, 'Targets' | 'InstanceIds'> {
+  if (environment.kind === 'local') throw new ValidationError('targets: kind local needs the embedded engine', [{ path: 'targets', message: 'kind local needs the embedded engine' }]);
+  if (step?.kind === 'instances') return { InstanceIds: step.ids };
+  if (environment.kind === 'instances') {
+    if (step) throw new ValidationError('targets: a step of an environment targeted by instance ids narrows it by ids only', [{ path: 'targets', message: 'use kind instances' }]);
+    return { InstanceIds: environment.ids };
+  }
+  const own = { Key: `tag:${environment.key}`, Values: environment.values };
+  if (!step) return { Targets: [own] };
+  return { Targets: step.key === environment.key ? [{ Key: own.Key, Values: step.values }] : [own, { Key: `tag:${step.key}`, Values: step.values }] };
 }
 
 function listedOutput(invocation: CommandInvocation): InstanceOutput {

@@ -2,6 +2,7 @@
 // the environment profile itself, kept as JSON in one parameter and validated with the same schema as locally.
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ValidationError } from '../../core/errors';
+import { parameterStoreName } from '../../core/parameter-names';
 import { EnvironmentProfileSchema, parseDocumentText, validate, type EnvironmentProfile } from '../../core/schemas';
 import type { ParameterSource } from '../../ports';
 import { callAws } from './errors';
@@ -10,36 +11,40 @@ import { callAws } from './errors';
 export const NAMES_PER_CALL = 10;
 
 /**
- * A name has a value when Parameter Store returns it with a non-blank value. Secrets Manager secrets are reachable
- * the same way under `/aws/reference/secretsmanager/<secret>`. Values are decrypted only to test them for blankness
- * and are never returned or logged.
+ * A name has a value when Parameter Store returns it with a non-blank value. A profile's bare NAME is read as
+ * `/runbook/<environment>/NAME` (core/parameter-names.ts), the only path the functions' roles may read; SecureString
+ * values are decrypted (with the aws/ssm key any principal of the account may decrypt through SSM; with a customer
+ * key, the profile's parameterKmsKeyArn is granted kms:Decrypt via SSM only). Values are decrypted only to test
+ * them for blankness and are never logged; the result keys are the names as the profile wrote them.
  */
 export class SsmParameterSource implements ParameterSource {
-  constructor(private readonly client: SSMClient) {}
+  constructor(private readonly client: SSMClient, private readonly environment: string) {}
 
   async missing(names: string[]): Promise<string[]> {
-    const unique = [...new Set(names)];
-    const present = new Set<string>();
-    for (let i = 0; i < unique.length; i += NAMES_PER_CALL) {
-      const batch = unique.slice(i, i + NAMES_PER_CALL);
-      const response = await callAws('SSM GetParameters', () => this.client.send(new GetParametersCommand({ Names: batch, WithDecryption: true })));
-      // Unknown names come back in InvalidParameters, not as an error; anything not returned with a value is missing.
-      for (const p of response.Parameters ?? []) {
-        if (p.Name && (p.Value ?? '').trim() !== '') present.add(p.Name);
-      }
-    }
-    return names.filter((name) => !present.has(name));
+    const found = await this.read(names);
+    return names.filter((name) => !Object.hasOwn(found, name));
   }
 
   /** Same calls as `missing`; the values go to the caller only (TEST's login), never to a log. */
   async values(names: string[]): Promise<Record<string, string>> {
-    const unique = [...new Set(names)];
+    return this.read(names);
+  }
+
+  private async read(names: string[]): Promise<Record<string, string>> {
+    const byPath = new Map<string, string[]>();
+    for (const name of new Set(names)) {
+      const path = parameterStoreName(this.environment, name);
+      byPath.set(path, [...(byPath.get(path) ?? []), name]);
+    }
+    const paths = [...byPath.keys()];
     const found: Record<string, string> = {};
-    for (let i = 0; i < unique.length; i += NAMES_PER_CALL) {
-      const batch = unique.slice(i, i + NAMES_PER_CALL);
+    for (let i = 0; i < paths.length; i += NAMES_PER_CALL) {
+      const batch = paths.slice(i, i + NAMES_PER_CALL);
       const response = await callAws('SSM GetParameters', () => this.client.send(new GetParametersCommand({ Names: batch, WithDecryption: true })));
+      // Unknown names come back in InvalidParameters, not as an error; anything not returned with a value is missing.
       for (const p of response.Parameters ?? []) {
-        if (p.Name && p.Value !== undefined && p.Value.trim() !== '') found[p.Name] = p.Value;
+        if (!p.Name || p.Value === undefined || p.Value.trim() === '') continue;
+        for (const name of byPath.get(p.Name) ?? []) found[name] = p.Value;
       }
     }
     return found;

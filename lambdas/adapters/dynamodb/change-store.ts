@@ -18,9 +18,9 @@ import { convertToAttr, marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { chainEvent, compareEvents, type ChainLink } from '../../core/audit';
 import { ConflictError, NotFoundError, TransientError } from '../../core/errors';
 import { callAws, errorName } from '../aws/errors';
-import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
+import { isCheckChangeId, type Approval, type CallbackRecord, type ChangeEvent, type ChangeRecord, type ChangeStatus, type CheckResult, type CommandRecord, type StoredReport } from '../../core/records';
 import { personOf } from '../../core/identity';
-import type { ChangeStore } from '../../ports';
+import type { ChangeCursor, ChangeStore } from '../../ports';
 import {
   CALLBACK_TTL_SECONDS,
   CHECK_RESULT_TTL_SECONDS,
@@ -36,6 +36,7 @@ import {
   createTableInput,
   keys,
   monotonicIds,
+  pageOfChanges,
   prefixes,
   type ItemKey,
 } from './table';
@@ -211,6 +212,33 @@ export class DynamoChangeStore implements ChangeStore {
     return items.map((item) => fromItem<ChangeRecord>(item));
   }
 
+  async listChangesPage(filter: { status?: ChangeStatus; environment?: string }, page: { limit: number; after?: ChangeCursor }): Promise<{ changes: ChangeRecord[]; next?: ChangeCursor }> {
+    const { client, tableName } = this;
+    // Reads the index newest first, one bounded Query page at a time, only as far as pageOfChanges consumes; the filter
+    // is applied in code, so a page that matches little still reads at most CHANGE_PAGE_EXAMINED items.
+    async function* ordered(): AsyncGenerator<ChangeRecord> {
+      let start: Item | undefined = page.after ? {
+        ...marshall(changeIndexKeys(page.after)),
+        ...keyOf(keys.change(page.after.id)),
+      } : undefined;
+      do {
+        const output = await call('Query', () => client.send(new QueryCommand({
+          TableName: tableName,
+          IndexName: GSI1_NAME,
+          KeyConditionExpression: '#gsi1pk = :changes',
+          ExpressionAttributeNames: { '#gsi1pk': GSI1_PARTITION_KEY },
+          ExpressionAttributeValues: { ':changes': { S: CHANGES_INDEX_PARTITION } },
+          ScanIndexForward: false,
+          Limit: Math.min(100, page.limit + 1),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        })));
+        for (const item of output.Items ?? []) yield fromItem<ChangeRecord>(item);
+        start = output.LastEvaluatedKey;
+      } while (start);
+    }
+    return pageOfChanges(ordered(), filter, page.limit);
+  }
+
   async appendEvent(event: Omit<ChangeEvent, 'id' | 'seq' | 'prevHash' | 'hash'>): Promise<ChangeEvent> {
     const content = { ...event, id: this.nextEventId() };
     // No transactions: the next sequence number is claimed by a conditional put, so of two writers that read the same
@@ -300,6 +328,10 @@ export class DynamoChangeStore implements ChangeStore {
     throw new TransientError(`lock for environment ${environment}: held and released repeatedly while acquiring`);
   }
 
+  async lockHolder(environment: string): Promise<string | undefined> {
+    return (await this.getItem<{ holder: string }>(keys.lock(environment)))?.holder;
+  }
+
   async releaseLock(environment: string, changeId: string): Promise<void> {
     // A failed condition means someone else holds it (or nobody does): releasing is then a no-op by contract.
     await conditionally('DeleteItem', () => this.client.send(new DeleteItemCommand({
@@ -335,8 +367,12 @@ export class DynamoChangeStore implements ChangeStore {
   async putCommand(command: CommandRecord): Promise<void> {
     // Pointer first: if the second write fails the listing skips a dangling pointer, and the caller's retry completes it.
     const pointer = keys.commandPointer(command.changeId, command.attempt, command.requestedAt, command.commandId);
-    await this.putItem(pointer, { commandId: command.commandId });
-    await this.putItem(keys.command(command.commandId), command);
+    // A scheduled check's commands are history like its results, and expire with them; a change's commands are records.
+    const expiry = isCheckChangeId(command.changeId)
+      ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(command.requestedAt) / 1000) + CHECK_RESULT_TTL_SECONDS }
+      : undefined;
+    await this.putItem(pointer, { commandId: command.commandId }, expiry);
+    await this.putItem(keys.command(command.commandId), command, expiry);
   }
 
   async getCommand(commandId: string): Promise<CommandRecord | undefined> {

@@ -2,13 +2,15 @@
 // shared by the DynamoDB adapter, the in-memory adapter (same keys, so the same order) and the CDK data construct.
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
+import type { ChangeRecord, ChangeStatus } from '../../core/records';
+import { CHANGE_PAGE_EXAMINED, type ChangeCursor } from '../../ports';
 
 export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
 export const GSI1_NAME = 'gsi1';
 export const GSI1_PARTITION_KEY = 'gsi1pk';
 export const GSI1_SORT_KEY = 'gsi1sk';
-/** Epoch seconds. Only callback tokens carry it; dynalite has no TTL, so locally it is just an attribute. */
+/** Epoch seconds: callback tokens, scheduled-check results and their commands carry it (the table's TTL is enabled on AWS); dynalite has no TTL, so locally it is just an attribute. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 /** Layout attributes, never part of a record: stripped when an item is read back. */
@@ -149,4 +151,29 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       Projection: { ProjectionType: 'ALL' },
     }],
   };
+}
+
+/**
+ * One page of a newest-first listing, read from `ordered` lazily: up to `limit` changes that match the filter, after
+ * reading at most CHANGE_PAGE_EXAMINED changes; `next` is where the next page starts whenever more may follow (the
+ * last change returned, or the last one read when the bound stopped the page). Both stores page with this.
+ */
+export async function pageOfChanges(
+  ordered: AsyncIterable<ChangeRecord>,
+  filter: { status?: ChangeStatus; environment?: string },
+  limit: number,
+): Promise<{ changes: ChangeRecord[]; next?: ChangeCursor }> {
+  const cursor = (c: ChangeRecord): ChangeCursor => ({ createdAt: c.createdAt, id: c.id });
+  const changes: ChangeRecord[] = [];
+  let examined = 0;
+  let last: ChangeRecord | undefined;
+  for await (const change of ordered) {
+    const lastReturned = changes.at(-1);
+    if (changes.length >= limit && lastReturned) return { changes, next: cursor(lastReturned) };
+    if (examined >= CHANGE_PAGE_EXAMINED && last) return { changes, next: cursor(last) };
+    examined += 1;
+    last = change;
+    if ((filter.status === undefined || change.status === filter.status) && (filter.environment === undefined || change.environment === filter.environment)) changes.push(change);
+  }
+  return { changes };
 }

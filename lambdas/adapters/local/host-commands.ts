@@ -1,6 +1,7 @@
 // The embedded engine's HostCommands: runs the project's SSM documents on this machine the way the SSM agent
 // would (parameters checked by the document, passed only as SSM_<Name> variables, execution timeout, output
 // tail) and announces completion as the same "EC2 Command Status-change Notification" event on the bus.
+import type { AgentInventory } from '../../core/agent-version';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
@@ -97,6 +98,11 @@ export class LocalHostCommands implements HostCommands {
     const outcome: CommandOutcome = { status: run.status, stdout: tail(run.stdout), stderr: tail(run.stderr) };
     if (run.exitCode !== undefined) outcome.exitCode = run.exitCode;
     return outcome;
+  }
+
+  /** No SSM Agent runs the documents here: this engine sets SSM_<Name> itself (core/documents.ts documentEnv). */
+  async agents(): Promise<AgentInventory> {
+    return { applicable: false, reason: 'not applicable: the embedded engine runs the documents on this machine and sets their SSM_<Name> variables itself (no SSM Agent)' };
   }
 
   /** Kills the command's whole process group; its end is published as Cancelled. */

@@ -4,8 +4,8 @@ import { ConflictError, NotFoundError } from '../../core/errors';
 import type { Approval, CallbackRecord, ChangeEvent, ChangeRecord, ChangeStatus, CheckResult, CommandRecord, StoredReport } from '../../core/records';
 import { chainEvent, compareEvents, type ChainLink } from '../../core/audit';
 import { personOf } from '../../core/identity';
-import type { ChangeStore } from '../../ports';
-import { CHANGE_PARTITION_PREFIX, CHANGE_SORT_KEY, changeIndexKeys, compareKeys, keys, monotonicIds, prefixes, type ItemKey } from '../dynamodb/table';
+import type { ChangeCursor, ChangeStore } from '../../ports';
+import { CHANGE_PARTITION_PREFIX, CHANGE_SORT_KEY, changeIndexKeys, compareKeys, keys, monotonicIds, pageOfChanges, prefixes, type ItemKey } from '../dynamodb/table';
 
 interface Lock { environment: string; holder: string; acquiredAt: string }
 
@@ -68,6 +68,21 @@ export class MemoryChangeStore implements ChangeStore {
     return changes.sort((a, b) => compareKeys(indexKey(b), indexKey(a))).map((c) => structuredClone(c));
   }
 
+  async listChangesPage(filter: { status?: ChangeStatus; environment?: string }, page: { limit: number; after?: ChangeCursor }): Promise<{ changes: ChangeRecord[]; next?: ChangeCursor }> {
+    const indexKey = (c: ChangeCursor): string => changeIndexKeys(c).gsi1sk;
+    const start = page.after ? indexKey(page.after) : undefined;
+    const all: ChangeRecord[] = [];
+    for (const [pk, items] of this.partitions) {
+      const change = pk.startsWith(CHANGE_PARTITION_PREFIX) ? items.get(CHANGE_SORT_KEY) as ChangeRecord | undefined : undefined;
+      if (change && (start === undefined || compareKeys(indexKey(change), start) < 0)) all.push(change);
+    }
+    all.sort((a, b) => compareKeys(indexKey(b), indexKey(a)));
+    async function* clones(): AsyncGenerator<ChangeRecord> {
+      for (const c of all) yield structuredClone(c);
+    }
+    return pageOfChanges(clones(), filter, page.limit);
+  }
+
   async appendEvent(event: Omit<ChangeEvent, 'id' | 'seq' | 'prevHash' | 'hash'>): Promise<ChangeEvent> {
     // Read the head and write the next link with no await in between: one step of the event loop, so no fork.
     const chained = this.query<ChangeEvent>(event.changeId, prefixes.chainedEvents);
@@ -107,6 +122,10 @@ export class MemoryChangeStore implements ChangeStore {
     if (lock && lock.holder !== changeId) return { acquired: false, holder: lock.holder };
     this.put(key, { environment, holder: changeId, acquiredAt: this.now().toISOString() } satisfies Lock);
     return { acquired: true };
+  }
+
+  async lockHolder(environment: string): Promise<string | undefined> {
+    return this.get<Lock>(keys.lock(environment))?.holder;
   }
 
   async releaseLock(environment: string, changeId: string): Promise<void> {

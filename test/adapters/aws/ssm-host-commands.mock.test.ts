@@ -5,6 +5,7 @@ import {
   GetCommandInvocationCommand,
   InvalidDocument,
   CancelCommandCommand,
+  DescribeInstanceInformationCommand,
   InvalidCommandId,
   InvocationDoesNotExist,
   ListCommandInvocationsCommand,
@@ -23,6 +24,7 @@ import {
   loadDocuments,
   type SsmHostCommandsOptions,
 } from '../../../lambdas/adapters/aws/ssm-host-commands';
+import { agentProblems } from '../../../lambdas/core/agent-version';
 import { parseCommandDocument } from '../../../lambdas/core/documents';
 import { TransientError, ValidationError } from '../../../lambdas/core/errors';
 import type { SendCommandRequest } from '../../../lambdas/ports';
@@ -184,6 +186,41 @@ mainSteps:
 
     // Assess
     await expect(invalid).rejects.toMatchObject({ name: 'InvalidDocument' });
+  });
+});
+
+describe('SsmHostCommands.send with a step\'s own targets', () => {
+  // SendCommand Targets [{ Key: tag:<key>, Values }] (several keys: instances carrying all of them) or InstanceIds:
+  // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html,
+  // https://docs.aws.amazon.com/systems-manager/latest/userguide/send-commands-multiple.html
+  const step = { name: 'migrations', document: 'runbook-DatabaseMigration', parameters: { MigrationFile: '/app/migrations/pending.sql' }, timeoutSeconds: 1800 };
+
+  it('should send to one instance, or to the environment\'s tag AND the step\'s tag, with the same rate control', async () => {
+    // Prepare
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+
+    // Act
+    await hosts().send(request({ step: { ...step, targets: { kind: 'instances', ids: ['i-0123456789abcdef0'] } } }));
+    await hosts().send(request({ step: { ...step, targets: { kind: 'tag', key: 'Role', values: ['db-primary'] } } }));
+    await hosts().send(request({ step }));
+
+    // Assess
+    const [one, tagged, all] = ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input);
+    expect(one).toMatchObject({ InstanceIds: ['i-0123456789abcdef0'], MaxConcurrency: '50%', MaxErrors: '0' });
+    expect(one?.Targets).toBeUndefined();
+    expect(tagged).toMatchObject({ Targets: [{ Key: 'tag:Environment', Values: ['production'] }, { Key: 'tag:Role', Values: ['db-primary'] }], MaxConcurrency: '50%', MaxErrors: '0' });
+    expect(all).toMatchObject({ Targets: [{ Key: 'tag:Environment', Values: ['production'] }], MaxConcurrency: '50%', MaxErrors: '0' });
+  });
+
+  it('should narrow the environment\'s own tag to fewer values', async () => {
+    // Prepare
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+
+    // Act
+    await hosts().send(request({ targets: { kind: 'tag', key: 'Environment', values: ['production', 'production-db'] }, step: { ...step, targets: { kind: 'tag', key: 'Environment', values: ['production-db'] } } }));
+
+    // Assess
+    expect(ssm.commandCalls(SendCommandCommand)[0]?.args[0].input.Targets).toEqual([{ Key: 'tag:Environment', Values: ['production-db'] }]);
   });
 });
 
@@ -378,5 +415,48 @@ describe('loadDocuments', () => {
       'runbook-Backup', 'runbook-DatabaseMigration', 'runbook-Dependencies', 'runbook-DeployRelease',
       'runbook-HealthCheck', 'runbook-ServiceControl', 'runbook-SystemHealth', 'runbook-TrafficControl',
     ]);
+  });
+});
+
+describe('SsmHostCommands agents (PRE-FLIGHT\'s SSM Agent version check)', () => {
+  // Shape: DescribeInstanceInformation Filters [{ Key: InstanceIds | tag:<key>, Values }], MaxResults, NextToken;
+  // InstanceInformationList[].InstanceId/AgentVersion/PingStatus —
+  // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeInstanceInformation.html,
+  // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_InstanceInformationStringFilter.html
+  it('should ask for the target instance ids, 50 per filter, following every page', async () => {
+    // Prepare
+    const ids = Array.from({ length: 60 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+    ssm.on(DescribeInstanceInformationCommand).callsFake((input: { Filters: { Values: string[] }[]; NextToken?: string }) => {
+      const values = input.Filters[0]?.Values ?? [];
+      const half = input.NextToken ? values.slice(25) : values.slice(0, 25);
+      return { InstanceInformationList: half.map((id) => ({ InstanceId: id, AgentVersion: id.endsWith('07') ? '3.2.582.0' : '3.3.3572.0', PingStatus: 'Online' })), ...(input.NextToken || values.length <= 25 ? {} : { NextToken: 'page-2' }) };
+    });
+
+    // Act
+    const inventory = await hosts().agents({ kind: 'instances', ids });
+
+    // Assess
+    const calls = ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => [c.Filters?.[0]?.Key, c.Filters?.[0]?.Values?.length, c.NextToken, c.MaxResults])).toEqual([
+      ['InstanceIds', 50, undefined, 50], ['InstanceIds', 50, 'page-2', 50], ['InstanceIds', 10, undefined, 50],
+    ]);
+    expect(inventory.applicable && inventory.instances).toHaveLength(60);
+    expect(agentProblems(inventory)).toEqual([
+      `${ids[7]}: SSM Agent 3.2.582.0 is older than 3.3.2746.0, the first version that passes document parameters as environment variables (interpolationType ENV_VAR); update it (AWS-UpdateSSMAgent)`,
+    ]);
+  });
+
+  it('should filter by the target tag and name an instance SSM does not know', async () => {
+    // Prepare
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0123456789abcdef0', AgentVersion: '3.3.2746.0' }] });
+
+    // Act
+    const byTag = await hosts().agents({ kind: 'tag', key: 'Environment', values: ['production'] });
+    const byId = await hosts().agents({ kind: 'instances', ids: ['i-0123456789abcdef0', 'i-0fedcba9876543210'] });
+
+    // Assess
+    expect(ssm.commandCalls(DescribeInstanceInformationCommand)[0]?.args[0].input.Filters).toEqual([{ Key: 'tag:Environment', Values: ['production'] }]);
+    expect(agentProblems(byTag)).toEqual([]);
+    expect(agentProblems(byId)).toEqual(['i-0fedcba9876543210: not a managed instance of Systems Manager (no SSM Agent registered)']);
   });
 });

@@ -28,7 +28,7 @@ describe('SsmParameterSource', () => {
     }));
 
     // Act
-    const values = await new SsmParameterSource(client).values(names);
+    const values = await new SsmParameterSource(client, 'prod').values(names);
 
     // Assess
     expect(ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input)).toEqual([
@@ -41,14 +41,14 @@ describe('SsmParameterSource', () => {
 
   it('should ask for ten names at a time, decrypted, and report the invalid and blank ones as missing', async () => {
     // Prepare
-    const names = Array.from({ length: 23 }, (_, i) => `/kis/prod/p${i}`);
+    const names = Array.from({ length: 23 }, (_, i) => `/runbook/prod/q${i}`);
     ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
-      Parameters: input.Names.filter((n) => n !== '/kis/prod/p3' && n !== '/kis/prod/p21').map((n) => ({ Name: n, Value: n === '/kis/prod/p12' ? '  ' : 'set' })),
-      InvalidParameters: input.Names.filter((n) => n === '/kis/prod/p3' || n === '/kis/prod/p21'),
+      Parameters: input.Names.filter((n) => n !== '/runbook/prod/q3' && n !== '/runbook/prod/q21').map((n) => ({ Name: n, Value: n === '/runbook/prod/q12' ? '  ' : 'set' })),
+      InvalidParameters: input.Names.filter((n) => n === '/runbook/prod/q3' || n === '/runbook/prod/q21'),
     }));
 
     // Act
-    const missing = await new SsmParameterSource(client).missing(names);
+    const missing = await new SsmParameterSource(client, 'prod').missing(names);
 
     // Assess
     const calls = ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input);
@@ -57,13 +57,13 @@ describe('SsmParameterSource', () => {
       { Names: names.slice(10, 20), WithDecryption: true },
       { Names: names.slice(20), WithDecryption: true },
     ]);
-    expect(missing).toEqual(['/kis/prod/p3', '/kis/prod/p12', '/kis/prod/p21']);
+    expect(missing).toEqual(['/runbook/prod/q3', '/runbook/prod/q12', '/runbook/prod/q21']);
   });
 
   it('should ask once for a name listed twice and make no call for no names', async () => {
     // Prepare
-    ssm.on(GetParametersCommand).resolves({ Parameters: [], InvalidParameters: ['JWT_SECRET'] });
-    const source = new SsmParameterSource(client);
+    ssm.on(GetParametersCommand).resolves({ Parameters: [], InvalidParameters: ['/runbook/prod/JWT_SECRET'] });
+    const source = new SsmParameterSource(client, 'prod');
 
     // Act
     const none = await source.missing([]);
@@ -72,7 +72,34 @@ describe('SsmParameterSource', () => {
     // Assess
     expect(none).toEqual([]);
     expect(twice).toEqual(['JWT_SECRET', 'JWT_SECRET']);
-    expect(ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input.Names)).toEqual([['JWT_SECRET']]);
+    expect(ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input.Names)).toEqual([['/runbook/prod/JWT_SECRET']]);
+  });
+
+  it('should read a bare name under /runbook/<environment>/ and answer with the name as the profile wrote it', async () => {
+    // Prepare: the README and the IAM grant (lib/profile-parameter.ts) agree on /runbook/<environment>/<NAME>.
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [{ Name: '/runbook/prod/DATABASE_URL', Value: 'postgresql://db' }, { Name: '/runbook/prod/test-user-email', Value: 'qa@example.com' }],
+      InvalidParameters: ['/runbook/prod/JWT_SECRET'],
+    });
+    const source = new SsmParameterSource(client, 'prod');
+
+    // Act
+    const values = await source.values(['DATABASE_URL', 'JWT_SECRET', '/runbook/prod/test-user-email']);
+    const missing = await source.missing(['DATABASE_URL', 'JWT_SECRET']);
+
+    // Assess
+    expect(ssm.commandCalls(GetParametersCommand)[0]?.args[0].input.Names).toEqual(['/runbook/prod/DATABASE_URL', '/runbook/prod/JWT_SECRET', '/runbook/prod/test-user-email']);
+    expect(values).toEqual({ DATABASE_URL: 'postgresql://db', '/runbook/prod/test-user-email': 'qa@example.com' });
+    expect(missing).toEqual(['JWT_SECRET']);
+  });
+
+  it('should refuse, before any call, a path outside /runbook/<environment>/', async () => {
+    // Act
+    const reading = new SsmParameterSource(client, 'prod').missing(['/other/prod/DATABASE_URL']);
+
+    // Assess
+    await expect(reading).rejects.toThrow('must be under /runbook/prod/');
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(0);
   });
 
   it('should map throttling to TransientError', async () => {
@@ -80,7 +107,7 @@ describe('SsmParameterSource', () => {
     ssm.on(GetParametersCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }));
 
     // Act
-    const checking = new SsmParameterSource(client).missing(['DATABASE_URL']);
+    const checking = new SsmParameterSource(client, 'prod').missing(['DATABASE_URL']);
 
     // Assess
     await expect(checking).rejects.toThrow(TransientError);

@@ -15,6 +15,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoChangeStore } from '../../../lambdas/adapters/dynamodb/change-store';
+import { CHECK_RESULT_TTL_SECONDS } from '../../../lambdas/adapters/dynamodb/table';
 import { ConflictError, NotFoundError, TransientError } from '../../../lambdas/core/errors';
 import { changeRecord } from '../change-store.contract';
 
@@ -158,6 +159,40 @@ describe('DynamoChangeStore requests', () => {
     const input = ddb.commandCalls(PutItemCommand)[0]?.args[0].input;
     expect(input?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect(input?.Item?.expiresAt).toEqual({ N: String(Date.parse('2025-06-01T00:00:00.000Z') / 1000 + 366 * 24 * 3600) });
+  });
+
+  it('should give a scheduled check\'s command and its pointer the check results\' TTL, and a change\'s command none', async () => {
+    // Prepare: TTL attribute in epoch seconds, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-before-you-start.html
+    ddb.on(PutItemCommand).resolves({});
+    const command = { commandId: 'c-1', attempt: 1, phase: 'PREFLIGHT' as const, stepName: 'preflight-system-health', document: 'runbook-SystemHealth', parameters: {}, status: 'InProgress' as const, requestedAt: '2025-06-01T00:00:00.000Z' };
+
+    // Act
+    await store.putCommand({ ...command, changeId: 'CHECK-staging' });
+    await store.putCommand({ ...command, commandId: 'c-2', changeId: 'CR-2025-001' });
+
+    // Assess
+    const items = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item);
+    const expiry = { N: String(Date.parse('2025-06-01T00:00:00.000Z') / 1000 + CHECK_RESULT_TTL_SECONDS) };
+    expect(items.slice(0, 2).map((i) => i?.expiresAt)).toEqual([expiry, expiry]);
+    expect(items.slice(2).map((i) => i?.expiresAt)).toEqual([undefined, undefined]);
+  });
+
+  it('should read one bounded page of the index from the cursor, not the whole listing', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [1, 2, 3].map((i) => marshall(changeRecord({ id: `CR-2025-00${i}` }))), LastEvaluatedKey: marshall({ pk: 'x', sk: 'y', gsi1pk: 'CHANGES', gsi1sk: 'z' }) });
+
+    // Act
+    const page = await store.listChangesPage({}, { limit: 2, after: { createdAt: '2025-06-09T10:00:00.000Z', id: 'CR-2025-009' } });
+
+    // Assess
+    const calls = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      IndexName: 'gsi1', ScanIndexForward: false, Limit: 3,
+      ExclusiveStartKey: { pk: { S: 'CHANGE#CR-2025-009' }, sk: { S: 'META' }, gsi1pk: { S: 'CHANGES' }, gsi1sk: { S: '2025-06-09T10:00:00.000Z#CR-2025-009' } },
+    });
+    expect(page.changes.map((c) => c.id)).toEqual(['CR-2025-001', 'CR-2025-002']);
+    expect(page.next).toEqual({ createdAt: changeRecord().createdAt, id: 'CR-2025-002' });
   });
 
   it('should follow LastEvaluatedKey through every page of the change listing, newest first', async () => {
