@@ -16,8 +16,12 @@ import { readLast, renderTable, withDelta, writeLast, type BenchRow } from './be
 export interface BenchSizes {
   alarmRuns: number;
   alarmWindowMs: number;
+  /** Alarm runs at a time (each its own environment). */
+  alarmParallel: number;
   badReleaseRuns: number;
   healthyRuns: number;
+  /** Healthy demo runs at a time (each its own home, service and probe). */
+  healthyParallel: number;
   windowMs: number;
   stepMs: number;
   hostCounts: number[];
@@ -28,19 +32,19 @@ export interface BenchSizes {
 }
 
 export const FULL: BenchSizes = {
-  alarmRuns: 50, alarmWindowMs: 300, badReleaseRuns: 5, healthyRuns: 5, windowMs: 100, stepMs: 10,
+  alarmRuns: 50, alarmWindowMs: 300, alarmParallel: 5, badReleaseRuns: 5, healthyRuns: 5, healthyParallel: 5, windowMs: 100, stepMs: 10,
   hostCounts: [1, 10, 100, 1000], overheadRuns: 5, concurrent: 50, importRuns: 20, storeOperations: 500,
 };
 
 export const QUICK: BenchSizes = {
-  alarmRuns: 10, alarmWindowMs: 200, badReleaseRuns: 1, healthyRuns: 1, windowMs: 50, stepMs: 5,
+  alarmRuns: 10, alarmWindowMs: 200, alarmParallel: 5, badReleaseRuns: 1, healthyRuns: 1, healthyParallel: 1, windowMs: 50, stepMs: 5,
   hostCounts: [1, 10, 100, 1000], overheadRuns: 2, concurrent: 50, importRuns: 3, storeOperations: 200,
 };
 
 /** The table's sections in the issue's order; each measures its own rows. */
 export const SECTIONS: { id: string; rows: (sizes: BenchSizes, workDir: string) => Promise<BenchRow[]> }[] = [
-  { id: 'alarm', rows: (s) => alarmToRollbackRow({ runs: s.alarmRuns, windowMs: s.alarmWindowMs }) },
-  { id: 'demo', rows: (s) => demoRows({ badRuns: s.badReleaseRuns, healthyRuns: s.healthyRuns }) },
+  { id: 'alarm', rows: (s) => alarmToRollbackRow({ runs: s.alarmRuns, windowMs: s.alarmWindowMs, parallel: s.alarmParallel }) },
+  { id: 'demo', rows: (s) => demoRows({ badRuns: s.badReleaseRuns, healthyRuns: s.healthyRuns, healthyParallel: s.healthyParallel }) },
   { id: 'transitions', rows: (s) => transitionsRow({ windowMs: s.windowMs, stepMs: s.stepMs }) },
   { id: 'fleet', rows: (s) => fleetRows({ hostCounts: s.hostCounts }) },
   { id: 'overhead', rows: (s) => overheadRows({ runs: s.overheadRuns, concurrent: s.concurrent }) },

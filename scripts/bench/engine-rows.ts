@@ -18,7 +18,8 @@ export const CONCURRENT_TARGET_MS = 2000;
  * opens, the alarm fires at a random point of the window and the time to the rollback state is taken from the
  * engine's history.
  */
-export async function alarmToRollbackRow(options: { runs: number; windowMs: number }): Promise<BenchRow[]> {
+export async function alarmToRollbackRow(options: { runs: number; windowMs: number; parallel: number }): Promise<BenchRow[]> {
+  if (!Number.isInteger(options.parallel) || options.parallel < 1) throw new RangeError(`alarm runs at a time must be a whole number ≥ 1, got ${options.parallel}`);
   const firedAt = new Map<string, number>();
   const rollbackAt = new Map<string, number>();
   const windowFor = new Map<string, string>();
@@ -41,20 +42,24 @@ export async function alarmToRollbackRow(options: { runs: number; windowMs: numb
   });
   const latencies: number[] = [];
   const problems: string[] = [];
+  const one = async (i: number): Promise<void> => {
+    const environment = `bench-alarm-${i}`;
+    const id = changeId(i);
+    const name = await b.submitApproved(benchChange(id, environment), benchProfile(environment));
+    windowFor.set(name, environment);
+    const outcome = await b.engine.wait(name);
+    const fired = firedAt.get(name);
+    const rolled = rollbackAt.get(name);
+    if (fired === undefined || rolled === undefined) {
+      problems.push(`${id}: ${fired === undefined ? 'the alarm never fired (window not reached)' : 'no rollback'}, ended ${outcome.status} ${outcome.error ?? ''}`);
+    } else {
+      latencies.push(rolled - fired);
+    }
+  };
   try {
-    for (let i = 0; i < options.runs; i += 1) {
-      const environment = `bench-alarm-${i}`;
-      const id = changeId(i);
-      const name = await b.submitApproved(benchChange(id, environment), benchProfile(environment));
-      windowFor.set(name, environment);
-      const outcome = await b.engine.wait(name);
-      const fired = firedAt.get(name);
-      const rolled = rollbackAt.get(name);
-      if (fired === undefined || rolled === undefined) {
-        problems.push(`${id}: ${fired === undefined ? 'the alarm never fired (window not reached)' : 'no rollback'}, ended ${outcome.status} ${outcome.error ?? ''}`);
-      } else {
-        latencies.push(rolled - fired);
-      }
+    // A few changes at a time, each on its own environment: the others' work only adds to a run's latency.
+    for (let i = 0; i < options.runs; i += options.parallel) {
+      await Promise.all(Array.from({ length: Math.min(options.parallel, options.runs - i) }, (_, k) => one(i + k)));
     }
   } finally {
     await b.close();
@@ -65,7 +70,7 @@ export async function alarmToRollbackRow(options: { runs: number; windowMs: numb
   const p99 = quantile(latencies, 0.99);
   return [{
     figure, target, value: p99,
-    measured: `p50 ${ms(median(latencies))}, p99 ${ms(p99)}, max ${ms(Math.max(...latencies))} (${latencies.length} runs, window ${options.windowMs} ms)`,
+    measured: `p50 ${ms(median(latencies))}, p99 ${ms(p99)}, max ${ms(Math.max(...latencies))} (${latencies.length} runs, ${options.parallel} at a time, window ${options.windowMs} ms)`,
     met: p99 <= ALARM_TARGET_MS && problems.length === 0,
     ...(problems.length ? { note: `${problems.length} runs not measured: ${problems.slice(0, 2).join('; ')}` } : {}),
   }];
@@ -122,6 +127,7 @@ export async function overheadRows(options: { runs: number; concurrent: number }
       await b.engine.wait(await b.submitApproved(benchChange(changeId(0), 'bench-warm'), benchProfile('bench-warm')));
       const times: number[] = [];
       const statuses = new Set<string>();
+      b.storeRequests.clear();
       for (let i = 1; i <= options.runs; i += 1) {
         const environment = `bench-one-${i}`;
         const started = performance.now();
@@ -130,11 +136,14 @@ export async function overheadRows(options: { runs: number; concurrent: number }
         statuses.add(outcome.status);
       }
       const p50 = median(times);
+      const requests = [...b.storeRequests].sort((x, y) => y[1] - x[1]);
+      const perChange = (n: number): string => (n / times.length).toFixed(0);
+      const storeNote = `${perChange(requests.reduce((a, [, n]) => a + n, 0))} store requests per change (${requests.slice(0, 3).map(([op, n]) => `${op} ${perChange(n)}`).join(', ')})`;
       const succeeded = statuses.size === 1 && statuses.has('SUCCEEDED');
       rows.push({
         figure: 'control-plane overhead of a 5-phase change (no-op host commands, zero waits)',
         measured: `median ${ms(p50)}, max ${ms(Math.max(...times))} (${times.length} changes${succeeded ? '' : `; ended ${[...statuses].join('/')}`})`,
-        target: `≤ ${OVERHEAD_TARGET_MS} ms`, value: p50, met: succeeded && p50 <= OVERHEAD_TARGET_MS,
+        target: `≤ ${OVERHEAD_TARGET_MS} ms`, value: p50, met: succeeded && p50 <= OVERHEAD_TARGET_MS, note: storeNote,
       });
 
       const started = performance.now();

@@ -67,6 +67,8 @@ export interface BenchEngine {
   engine: EmbeddedEngine;
   alarms: FakeAlarms;
   bus: LocalEventBus;
+  /** DynamoDB requests sent to the store so far, by operation (GetItem, PutItem, ...). */
+  storeRequests: Map<string, number>;
   /** Submits, approves every required role and returns the execution name. */
   submitApproved(request: ChangeRequest, profile: EnvironmentProfile): Promise<string>;
   close(): Promise<void>;
@@ -77,6 +79,12 @@ export const BENCH_TABLE = 'runbook-bench';
 export async function startBenchEngine(options: BenchEngineOptions): Promise<BenchEngine> {
   const dynamo: EmbeddedDynamo = await startDynalite(options.dataDir ? { path: options.dataDir } : {});
   await ensureTable(dynamo.client, BENCH_TABLE);
+  const storeRequests = new Map<string, number>();
+  dynamo.client.middlewareStack.add((next, context) => async (args) => {
+    const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+    storeRequests.set(operation, (storeRequests.get(operation) ?? 0) + 1);
+    return next(args);
+  }, { step: 'initialize', name: 'benchStoreRequests' });
   const bus = new LocalEventBus({ log: silentLog, baseDelayMs: 2 });
   const alarms = new FakeAlarms(bus);
   const deps: BaseDeps = {
@@ -93,7 +101,7 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
   });
   routeEvents(bus, engine);
   return {
-    engine, alarms, bus,
+    engine, alarms, bus, storeRequests,
     async submitApproved(request, profile) {
       const { executionName, change } = await submitChange(engine.deps, { request, profile, submittedBy: request.requester.name });
       for (const role of change.requiredApprovals) {
