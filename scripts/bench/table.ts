@@ -47,7 +47,8 @@ export function withDelta(row: BenchRow, last: LastResult | undefined): BenchRow
 }
 
 export function formatNumber(n: number): string {
-  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+  if (Number.isInteger(n) || n >= 100) return n.toFixed(0);
+  return n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
 
 export const ms = (n: number): string => `${n.toFixed(0)} ms`;

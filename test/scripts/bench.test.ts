@@ -95,6 +95,7 @@ describe('bench table helpers', () => {
       expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ at: '2026-01-02T03:04:05.000Z', quick: false, values: { a: 100 } });
       expect(a.measured).toBe('150 ms (last run 100, +50%, 2026-01-02)');
       expect(c.measured).toBe('5');
+      expect(withDelta({ figure: 'a', measured: '0 of 5', target: 't', met: true, value: 0 }, last).measured).toBe('0 of 5 (last run 100, -100%, 2026-01-02)');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
