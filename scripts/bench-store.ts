@@ -8,10 +8,8 @@ import { DynamoChangeStore, ensureTable } from '../lambdas/adapters/dynamodb/cha
 import { startDynalite } from '../lambdas/embedded/dynalite';
 import { changeRecord } from '../test/adapters/change-store.contract';
 
-const operations = Number(process.argv[2] ?? 500);
-
 /** Runs `op(0..count-1)` with at most `concurrency` in flight and returns ops/s. */
-async function measure(count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
+export async function measure(count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -21,14 +19,18 @@ async function measure(count: number, concurrency: number, op: (i: number) => Pr
   return count / seconds;
 }
 
-async function bench(label: string, path: string | undefined): Promise<void> {
+export interface StoreThroughput { concurrency: number; create: number; append: number; get: number; recordBytes: number }
+
+/** ops/s of createChange, appendEvent and getChange on dynalite (on disk at `path`, else in memory). */
+export async function storeThroughput(path: string | undefined, operations: number, concurrencies = [1, 8]): Promise<StoreThroughput[]> {
   const dynamo = await startDynalite(path !== undefined ? { path } : {});
+  const results: StoreThroughput[] = [];
   try {
     await ensureTable(dynamo.client, 'bench');
     const store = new DynamoChangeStore(dynamo.client, 'bench');
     const template = changeRecord();
     const size = Buffer.byteLength(JSON.stringify(template));
-    for (const concurrency of [1, 8]) {
+    for (const concurrency of concurrencies) {
       const prefix = `CR-${concurrency}`;
       // Warm-up: first requests pay for sockets and JIT.
       for (let i = 0; i < 20; i++) await store.getChange(`${prefix}-warmup-${i}`);
@@ -37,25 +39,36 @@ async function bench(label: string, path: string | undefined): Promise<void> {
         changeId: `${prefix}-${i % 10}`, attempt: 1, at: new Date().toISOString(), actor: 'bench', type: 'status', message: `event ${i}`,
       }));
       const get = await measure(operations, concurrency, (i) => store.getChange(`${prefix}-${i}`));
-      console.log(`${label.padEnd(16)} concurrency ${concurrency}  createChange ${create.toFixed(0).padStart(6)} ops/s  appendEvent ${append.toFixed(0).padStart(6)} ops/s  getChange ${get.toFixed(0).padStart(6)} ops/s  (${operations} ops each, change record ${size} B)`);
+      results.push({ concurrency, create, append, get, recordBytes: size });
     }
   } finally {
     await dynamo.close();
   }
+  return results;
+}
+
+async function bench(label: string, path: string | undefined, operations: number): Promise<void> {
+  for (const { concurrency, create, append, get, recordBytes } of await storeThroughput(path, operations)) {
+    console.log(`${label.padEnd(16)} concurrency ${concurrency}  createChange ${create.toFixed(0).padStart(6)} ops/s  appendEvent ${append.toFixed(0).padStart(6)} ops/s  getChange ${get.toFixed(0).padStart(6)} ops/s  (${operations} ops each, change record ${recordBytes} B)`);
+  }
 }
 
 async function main(): Promise<void> {
+  const operations = Number(process.argv[2] ?? 500);
   const dir = await mkdtemp(join(tmpdir(), 'runbook-bench-'));
   try {
     console.log(`node ${process.version}`);
-    await bench('dynalite memory', undefined);
-    await bench('dynalite disk', join(dir, 'data'));
+    await bench('dynalite memory', undefined, operations);
+    await bench('dynalite disk', join(dir, 'data'), operations);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+// Imported by scripts/bench.ts for its store row; run directly, it prints its own lines.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

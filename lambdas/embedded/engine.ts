@@ -44,6 +44,8 @@ export interface EngineOptions {
   /** Live progress: every history event as it happens. */
   onHistoryEvent?: (executionName: string, event: HistoryEvent) => void;
   onExecutionEnd?: (outcome: ExecutionOutcome) => void;
+  /** Every state's input as it enters and output as it exits (the benchmark measures payload sizes with it). */
+  onStateData?: (executionName: string, stateName: string, data: { input?: Json; output?: Json }) => void;
   /**
    * Where each finished execution is written as `<name>.json` (the outcome with its history), so a later process
    * can still show it; history() reads it back for executions this engine did not run. None: nothing is written.
@@ -259,7 +261,10 @@ export class EmbeddedEngine implements Executions, ExecutionControl {
 
   private async collect(name: string, logs: AsyncGenerator<Record<string, unknown>>, history: HistoryEvent[]): Promise<void> {
     for await (const raw of logs) {
-      const state = raw.state as { name?: string; type?: string; input?: { command?: { name?: string } } } | undefined;
+      const state = raw.state as { name?: string; type?: string; input?: { command?: { name?: string } }; output?: Json } | undefined;
+      if (this.options.onStateData && state?.name && (raw.type === 'StateEntered' || raw.type === 'StateExited')) {
+        this.options.onStateData(name, state.name, raw.type === 'StateEntered' ? { input: state.input } : { output: state.output });
+      }
       // The engine forwards nested state events without their parent: the definition knows it.
       const parent = (raw.parentState as { name?: string } | undefined) ?? (state?.name ? { name: this.parentOf.get(state.name) } : undefined);
       const error = raw.error as { name?: string; message?: string } | string | undefined;
