@@ -3,6 +3,7 @@
 // measured is the control plane itself.
 import { DynamoChangeStore, ensureTable } from '../../lambdas/adapters/dynamodb/change-store';
 import { ssmCommandStatusEvent } from '../../lambdas/core/events';
+import type { AgentInventory } from '../../lambdas/core/agent-version';
 import type { ChangeRequest, CommandStep, EnvironmentProfile } from '../../lambdas/core/schemas';
 import { startDynalite, type EmbeddedDynamo } from '../../lambdas/embedded/dynalite';
 import { EmbeddedEngine, routeEvents, type BaseDeps, type EngineOptions, type ExecutionOutcome, type HistoryEvent } from '../../lambdas/embedded/engine';
@@ -21,8 +22,13 @@ export class DelayedHostCommands implements HostCommands {
 
   constructor(private readonly bus: LocalEventBus, private readonly delayMs: number) {}
 
-  async validate(_step: CommandStep): Promise<void> {
+  async validate(step: CommandStep): Promise<Record<string, string>> {
     // Every step of the bench profiles names a project document; the submission path validates them all the same.
+    return { ...step.parameters };
+  }
+
+  async agents(): Promise<AgentInventory> {
+    return { applicable: false, reason: 'not applicable: the bench runs no SSM Agent' };
   }
 
   async send(req: SendCommandRequest): Promise<{ commandId: string }> {
@@ -104,8 +110,15 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
     engine, alarms, bus, storeRequests,
     async submitApproved(request, profile) {
       const { executionName, change } = await submitChange(engine.deps, { request, profile, submittedBy: request.requester.name });
-      for (const role of change.requiredApprovals) {
-        await recordApproval(engine.deps, { changeId: change.id, role, decision: 'approve', approver: `approver-${role}`, approvers: profile.approvers });
+      try {
+        for (const role of change.requiredApprovals) {
+          await recordApproval(engine.deps, { changeId: change.id, role, decision: 'approve', approver: `approver-${role}`, approvers: profile.approvers });
+        }
+      } catch (err) {
+        // Say why the change stopped waiting (the run's store goes away with the bench): its last events.
+        const events = await engine.deps.store.listEvents(change.id);
+        const last = events.slice(-3).map((e) => `${e.type}: ${e.message}`).join(' | ');
+        throw new Error(`${(err as Error).message} (last events: ${last})`, { cause: err });
       }
       return executionName;
     },

@@ -9,7 +9,7 @@
 // https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-event-bridge-events.html
 import { randomUUID } from 'node:crypto';
 import {
-  GetCommandInvocationCommand, ListCommandInvocationsCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
+  DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandInvocationsCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
   type CommandInvocation,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -72,6 +72,15 @@ export async function fleetRun(hosts: number): Promise<FleetRun> {
           parameters: {}, 'requested-date-time': new Date().toISOString(), status: 'Success',
         }, new Date())), 0);
         return { Command: { CommandId: commandId, TargetCount: hosts, Status: 'Pending' } };
+      });
+      // PRE-FLIGHT's SSM Agent check: every host online with a current agent, 50 a page (MaxResults 5-50, NextToken):
+      // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeInstanceInformation.html
+      ssm.on(DescribeInstanceInformationCommand).callsFake((input: { NextToken?: string }) => {
+        countCall('DescribeInstanceInformation', phase);
+        const start = Number(input.NextToken ?? 0);
+        const end = Math.min(start + 50, hosts);
+        const page = Array.from({ length: end - start }, (_, k) => ({ InstanceId: `i-${(0x10000000 + start + k).toString(16)}`, AgentVersion: '3.3.2746.0', PingStatus: 'Online' }));
+        return { InstanceInformationList: page, ...(end < hosts ? { NextToken: String(end) } : {}) };
       });
       ssm.on(ListCommandInvocationsCommand).callsFake((input: { CommandId: string; MaxResults?: number; NextToken?: string }) => {
         countCall('ListCommandInvocations', phaseOfCommand.get(input.CommandId) ?? phase);

@@ -11,7 +11,11 @@ import { buildEntries, kb, type EntryBundle } from '../support/bundles';
  */
 const OVER_BUDGET: Partial<Record<FunctionName, { ceilingBytes: number; reason: string }>> = {
   // All six clients, the yaml package (YAML request bodies, the retrospective route) and zod (change-request messages).
-  'api': { ceilingBytes: 800 * 1024, reason: 'six SDK clients, yaml (YAML bodies, retro route) and zod (change requests)' },
+  'api': { ceilingBytes: 865 * 1024, reason: 'six SDK clients, the Scheduler client (a cancel stops the probe), yaml (YAML bodies, retro route), zod (change requests) and the ASL (the dry run reads its timeouts)' },
+  // The Lambda client for the probe's first invocation (~74 KB): the probe publishes at once, not a minute later.
+  'plan': { ceilingBytes: 712 * 1024, reason: 'the Lambda client for the active probe\'s first invocation, and the Scheduler client' },
+  // The profile schema grew (per-step targets, pre-flight severities, the probe VPC): ~4.5 KB more of schemas.ts.
+  'test': { ceilingBytes: 708 * 1024, reason: 'autocannon and the profile schema (zod) it validates the stored profile with' },
 };
 
 let bundles: Map<FunctionName, EntryBundle>;
