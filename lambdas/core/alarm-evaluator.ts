@@ -81,6 +81,7 @@ export function evaluateAlarm(def: AlarmDefinition, datapoints: readonly (number
   const range = datapoints.slice(-evaluationRangeLength(def));
   const real: RealPoint[] = [];
   range.forEach((value, index) => {
+    // Stryker disable next-line ConditionalExpression: Number.isFinite(undefined) is false; the undefined check is there for the type
     if (value !== undefined && Number.isFinite(value)) {
       real.push({ value, breach: breaches(value, def.comparison, def.threshold), age: range.length - 1 - index });
     }
