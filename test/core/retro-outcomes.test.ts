@@ -45,7 +45,8 @@ describe('a clean success', () => {
     { changeId: 'CR-2025-001', attempt: 1, role: 'technical', decision: 'approve', approver: 'kim', at: iso(20) },
     { changeId: 'CR-2025-001', attempt: 1, role: 'business', decision: 'approve', approver: ' KIM ', at: iso(21) },
   ];
-  const retro = buildRetrospective({
+  // Built inside each test: mutation testing attributes only what runs in a test to that test.
+  const build = () => buildRetrospective({
     change: { id: 'CR-2025-001', request }, events, approvals,
     stored: stored({ attempt: 1, status: 'SUCCESS', startTime: iso(0), endTime: iso(3600), tests: [
       { type: 'smoke', name: 'Health', status: 'PASS', durationMs: 10 },
@@ -55,6 +56,7 @@ describe('a clean success', () => {
   });
 
   it('should list only what was recorded as going well, and nothing as going wrong', () => {
+    const retro = build();
     expect(retro.what_went_well).toEqual([
       'Pre-flight checks passed (system health, dependencies, backup) before anything was touched',
       // kim and " KIM " are one person (as in the participants), so one approver
@@ -68,12 +70,14 @@ describe('a clean success', () => {
   });
 
   it('should merge one person written twice (case, spaces) into one participant with both roles', () => {
+    const retro = build();
     expect(retro.retrospective.participants).toEqual([
       '이충원 (requester, 대표이사)', 'kim (technical approver; business approver)', 'ops-kim (operator)',
     ]);
   });
 
   it('should give one block of downtime without a count, the variance and the coverage', () => {
+    const retro = build();
     expect(retro.metrics_analysis.downtime.actual).toBe('42s');
     expect(retro.metrics_analysis.deployment_duration).toEqual({ planned: '2 hours', actual: '1h', variance: '-50%' });
     expect(retro.metrics_analysis.test_coverage).toEqual({ smoke_tests: '100% (2/2 passed)', regression_tests: 'not run', performance_tests: '100% (1/1 passed)' });
@@ -97,7 +101,7 @@ describe('a cancelled second attempt', () => {
   ];
   const approvals: Approval[] = [{ changeId: 'CR-2025-001', attempt: 2, role: 'security', decision: 'reject', approver: 'park', at: iso(1010) }];
   const unreadable = { ...request, timeline: { ...request.timeline, estimated_duration: 'about a day' } };
-  const retro = buildRetrospective({
+  const build = () => buildRetrospective({
     change: { id: 'CR-2025-001', request: unreadable }, events, approvals,
     stored: stored({ attempt: 2, status: 'CANCELLED', startTime: iso(1000), endTime: iso(1300), tests: [
       { type: 'smoke', name: 'Health', status: 'FAIL', durationMs: 10 },
@@ -110,12 +114,14 @@ describe('a cancelled second attempt', () => {
   });
 
   it('should name the attempt\'s execution and leave the earlier attempt\'s events out', () => {
+    const retro = build();
     expect(retro.retrospective.deployment_id).toBe('CR-2025-001-2');
     expect(retro.retrospective.outcome).toBe('CANCELLED');
     expect(retro.what_went_well).toEqual(['TODO: nothing recorded went well; add what the team saw']);
   });
 
   it('should list each thing that went wrong once, an issue already said only once, and the traffic left blocked', () => {
+    const retro = build();
     expect(retro.what_went_wrong).toEqual([
       'smoke test "Health" failed',
       'regression test "Orders" failed: status 503',
@@ -129,12 +135,14 @@ describe('a cancelled second attempt', () => {
   });
 
   it('should name the rejecter and the canceller among the participants', () => {
+    const retro = build();
     expect(retro.retrospective.participants).toEqual([
       '이충원 (requester, 대표이사)', 'park (security rejecter)', 'ops-kim (operator)', 'ops-lee (cancelled the change)',
     ]);
   });
 
   it('should say the estimate cannot be read instead of comparing with it', () => {
+    const retro = build();
     expect(retro.metrics_analysis.deployment_duration).toEqual({ planned: 'about a day', actual: '5m', variance: 'n/a (cannot read "about a day")' });
     // A failed restore does not end the block: it runs from the first block to the end of the attempt.
     expect(retro.metrics_analysis.downtime.actual).toBe('4m');

@@ -125,18 +125,21 @@ describe('documentPolicyIssues', () => {
 });
 
 describe('validateParameters', () => {
-  const d = doc({
+  // Parsed inside each test: mutation testing attributes only what runs in a test to that test.
+  const document = (): CommandDocument => doc({
     Mode: MODE,
     Services: { type: 'StringList', allowedPattern: '^[a-z-]+$', interpolationType: 'ENV_VAR', default: ['web', 'api'] },
     Note: { type: 'String', allowedPattern: '^[a-z]*$', default: 'x' },
   });
 
   it('should fill defaults (a list joined with commas) and keep given values', () => {
+    const d = document();
     expect(validateParameters('runbook-X', d, { Mode: 'production' })).toEqual({ Mode: 'production', Services: 'web,api', Note: 'x' });
     expect(validateParameters('runbook-X', d, { Mode: 'production', Services: 'web', Note: '' })).toEqual({ Mode: 'production', Services: 'web', Note: '' });
   });
 
   it('should name an unknown parameter, a missing one and each bad list item, in one error', () => {
+    const d = document();
     // Act
     const { message, issues } = refusal(() => validateParameters('runbook-X', d, { Services: 'web,API', Extra: '1' }));
 
@@ -151,6 +154,7 @@ describe('validateParameters', () => {
 
   it('should quote a refused value in full up to 80 characters and cut a longer one', () => {
     // Prepare
+    const d = document();
     const at80 = 'A'.repeat(80);
     const at81 = 'B'.repeat(81);
 
@@ -160,6 +164,7 @@ describe('validateParameters', () => {
   });
 
   it('should not take an inherited property name for a parameter', () => {
+    const d = document();
     expect(refusal(() => validateParameters('runbook-X', d, JSON.parse('{"Mode":"production","constructor":"x"}') as Record<string, string>)).issues)
       .toEqual([{ path: 'parameters.constructor', message: 'is not a parameter of runbook-X' }]);
   });
