@@ -85,6 +85,22 @@ describe('a clean success', () => {
   });
 });
 
+describe('participants', () => {
+  it('should name a requester without a role plainly as the requester', () => {
+    // Prepare
+    const noRole = { ...request, requester: { ...request.requester, role: undefined } };
+
+    // Act
+    const retro = buildRetrospective({
+      change: { id: 'CR-2025-001', request: noRole }, events: [], approvals: [],
+      stored: stored({ attempt: 1, status: 'SUCCESS', startTime: iso(0), endTime: iso(60), tests: [], issues: [] }),
+    });
+
+    // Assess
+    expect(retro.retrospective.participants).toEqual(['이충원 (requester)', 'ops-kim (operator)']);
+  });
+});
+
 describe('a cancelled second attempt', () => {
   const events = [
     event(1, 0, 'change.submitted', 'submitted', undefined, 'ops-kim'),
