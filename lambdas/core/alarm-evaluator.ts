@@ -136,6 +136,7 @@ export function evaluateAlarm(def: AlarmDefinition, datapoints: readonly (number
 
 function isPrematureAlarm(real: RealPoint[], m: number): boolean {
   const oldest = real[0];
+  // Stryker disable next-line ConditionalExpression: only called with at least one real datapoint; the check is there for the type
   return oldest !== undefined && real.every((p) => p.breach) && oldest.age + 1 >= m;
 }
 

@@ -103,6 +103,12 @@ describe('evaluateAlarm with enough datapoints', () => {
   });
 });
 
+describe('evaluateAlarm staying OK with M = 1', () => {
+  it('should name M in the singular in an OK reason too', () => {
+    expect(evaluateAlarm(alarm({ datapointsToAlarm: 1 }), [0, 0, 0], 'ALARM').reason).toBe('Threshold Crossed: 0 out of the last 3 datapoints [0,0,0] were greater than the threshold (1) (minimum 1 datapoint for OK -> ALARM transition).');
+  });
+});
+
 describe('percentile of nothing', () => {
   it('should be undefined for an empty list whatever p is', () => {
     expect(percentile([], 0)).toBeUndefined();
