@@ -107,6 +107,17 @@ describe('findUnknownKeys through every schema shape', () => {
     expect(paths(schema, [{ zz: 1 }])).toEqual([]);
   });
 
+  it('should find nothing under shapes that hold no object: a union of no options, an intersection of scalars, a scalar', () => {
+    // Prepare
+    const schema = z.object({ none: z.union([]), scalars: z.intersection(z.string(), z.string().min(1)), text: z.string() });
+
+    // Act + Assess
+    expect(paths(schema, { none: { a: 1 }, scalars: { b: 1 }, text: { c: 1 } })).toEqual([]);
+    expect(knownKeys(schema.shape.scalars)).toEqual([]);
+    expect(knownKeys(z.string())).toEqual([]);
+    expect(knownKeys(z.union([]))).toEqual([]);
+  });
+
   it('should not take an inherited property name for a known key', () => {
     // Prepare
     const schema = z.object({ a: z.number() });
