@@ -172,6 +172,7 @@ function round(value: number): number {
  * p95 of 20 samples is the 19th slowest. `undefined` for no values; p is clamped to [0, 100] and p = 0 gives the minimum.
  */
 export function percentile(values: readonly number[], p: number): number | undefined {
+  // Stryker disable next-line ConditionalExpression: without the early return an empty list gives sorted[0], also undefined
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   const clamped = Math.min(100, Math.max(0, p));

@@ -2,7 +2,8 @@
 // change's events and notifications ("why did it roll back?"), modelled on CloudWatch's StateReason texts in the
 // user guide's examples (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html).
 // alarm-evaluator.test.ts pins the states; this file pins what each outcome says, singular and plural.
-import { evaluateAlarm, percentile, type AlarmDefinition } from '../../lambdas/core/alarm-evaluator';
+import { evaluateAlarm, percentile, rollbackAlarmDefinitions, type AlarmDefinition } from '../../lambdas/core/alarm-evaluator';
+import type { EnvironmentProfile } from '../../lambdas/core/schemas';
 
 /** Threshold 1, "greater than": 2 breaches, 0 does not, undefined is a period without data. */
 function alarm(overrides: Partial<AlarmDefinition> = {}): AlarmDefinition {
@@ -113,5 +114,19 @@ describe('percentile of nothing', () => {
   it('should be undefined for an empty list whatever p is', () => {
     expect(percentile([], 0)).toBeUndefined();
     expect(percentile([], 100)).toBeUndefined();
+  });
+});
+
+describe('rollbackAlarmDefinitions descriptions', () => {
+  it('should describe each rollback alarm by its environment, the profile threshold and the factor', () => {
+    // Prepare: only the fields the definitions read
+    const profile = { name: 'kis-prod', monitoring: { p95Ms: 2000, errorRate: 0.01, rollbackFactor: 1.5, periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, missingData: 'breaching' } } as unknown as EnvironmentProfile;
+
+    // Act
+    const [latency, errorRate] = rollbackAlarmDefinitions(profile);
+
+    // Assess
+    expect(latency.description).toBe('kis-prod: p95 latency above 2000 ms × 1.5');
+    expect(errorRate.description).toBe('kis-prod: error rate above 0.01 × 1.5');
   });
 });
