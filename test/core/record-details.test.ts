@@ -53,6 +53,13 @@ describe('assertMayApprove wording', () => {
   const approvers = { technical: ['tia'], business: ['bo'], security: ['sam'], executive: [] };
   const base = { approver: 'tia', role: 'technical', required: ['technical' as const], requester: 'someone else', approvers, recorded: [] };
 
+  it('should refuse a blank caller first, before looking at the role', () => {
+    for (const approver of ['', '   ']) {
+      expect(() => assertMayApprove({ ...base, approver })).toThrow(new ForbiddenError('an approval needs an authenticated caller'));
+      expect(() => assertMayApprove({ ...base, approver, role: 'janitor' })).toThrow(ForbiddenError);
+    }
+  });
+
   it('should say "none" when the change requires no role at all', () => {
     expect(() => assertMayApprove({ ...base, required: [] })).toThrow(new ValidationError('role: role "technical" is not required for this change (required: none)', []));
   });
