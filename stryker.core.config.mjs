@@ -24,6 +24,7 @@ export default {
   incrementalFile: 'reports/stryker-incremental-core.json',
   htmlReporter: { fileName: 'reports/mutation/core/index.html' },
   jsonReporter: { fileName: 'reports/mutation/core/mutation.json' },
-  // Measured 69.26 % (README); the break sits a few points under it.
+  // Last full measure 69.26 % (README), before the tests added since; the break sits a few points under it until a
+  // full run measures the new score.
   thresholds: { ...base.thresholds, break: 65 },
 };
