@@ -61,3 +61,47 @@ describe('the recommendation about regression checks', () => {
     expect(buildReport(input({ regressionChecksDeclared: 0 })).recommendations.map((r) => r.description)).toContain(NONE);
   });
 });
+
+describe('report edges', () => {
+  it('should judge a change that was never measured afterwards by its pre-deployment metrics', () => {
+    // Prepare: stopped in pre-flight, measured only before
+    const data = input({ status: 'PREFLIGHT_FAILED', metricsAfter: undefined, metricsBefore: { at: '2026-01-01T00:00:00.000Z', p95Ms: 2000.4, errorRate: 0.02, requests: 10, windowSeconds: 60 }, rollback: { executed: false } });
+
+    // Act
+    const report = buildReport(data);
+
+    // Assess
+    expect(report.recommendations.map((r) => r.type)).toEqual(['PERFORMANCE', 'RELIABILITY']);
+    expect(report.metrics.post_deployment).toBeNull();
+    expect(report.summary.overall_status).toBe('FAILED');
+    expect(report.rollback).toEqual({ executed: false, reason: null, duration: null });
+  });
+
+  it('should give no percent change from a zero baseline but still the delta', () => {
+    // Act
+    const report = buildReport(input({
+      metricsBefore: { at: '2026-01-01T00:00:00.000Z', p95Ms: 500, errorRate: 0, requests: 10, windowSeconds: 60 },
+      metricsAfter: { at: '2026-01-01T00:10:00.000Z', p95Ms: 750, errorRate: 0.004, requests: 10, windowSeconds: 60 },
+    }));
+
+    // Assess
+    expect(report.metrics.comparison).toEqual({
+      p95Ms: { before: 500, after: 750, delta: 250, percentChange: 50 },
+      errorRate: { before: 0, after: 0.004, delta: 0.004, percentChange: null },
+    });
+  });
+
+  it('should call a rollback executed when the status says ROLLED_BACK even if the flag was not set, and not otherwise', () => {
+    expect(buildReport(input({ status: 'ROLLED_BACK', rollback: { executed: false } })).rollback.executed).toBe(true);
+    expect(buildReport(input({ status: 'FAILED', rollback: { executed: false } })).rollback.executed).toBe(false);
+    expect(buildReport(input({ status: 'MANUAL_INTERVENTION', rollback: { executed: true } })).rollback.executed).toBe(true);
+  });
+
+  it('should keep a multi-line error on one table row in the Markdown', () => {
+    // Act
+    const markdown = reportToMarkdown(buildReport(input({ tests: [{ type: 'smoke', name: 'orders', status: 'FAIL', durationMs: 5, error: 'HTTP 500\r\nbody: oops' }] })), 'QC');
+
+    // Assess
+    expect(markdown).toContain('| smoke | orders | FAIL | 5 | HTTP 500 body: oops |');
+  });
+});
