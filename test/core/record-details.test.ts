@@ -4,6 +4,7 @@ import { assertMayApprove } from '../../lambdas/core/approvals';
 import { canonical, chainEvent, verifyChain } from '../../lambdas/core/audit';
 import { ForbiddenError, ValidationError } from '../../lambdas/core/errors';
 import type { ChangeEvent } from '../../lambdas/core/records';
+import { parseDuration } from '../../lambdas/core/duration';
 import { assessRisk } from '../../lambdas/core/risk';
 import type { ChangeRequest } from '../../lambdas/core/schemas';
 
@@ -67,5 +68,12 @@ describe('assertMayApprove wording', () => {
   it('should name the change the submitter may not approve, when its id is known', () => {
     expect(() => assertMayApprove({ ...base, submittedBy: 'TIA', changeId: 'CR-2026-007' })).toThrow(new ForbiddenError('tia submitted change CR-2026-007 and may not approve it'));
     expect(() => assertMayApprove({ ...base, submittedBy: 'tia' })).toThrow(new ForbiddenError('tia submitted this change and may not approve it'));
+  });
+});
+
+describe('parseDuration on a value that is not text', () => {
+  it('should refuse it naming the field, as a document read from JSON may hold a number', () => {
+    expect(() => parseDuration(90 as unknown as string, 'timeline.estimated_duration'))
+      .toThrow(new ValidationError('timeline.estimated_duration: not a string (expected e.g. "2 hours", "30 minutes", "90s" or "1h30m")', []));
   });
 });
