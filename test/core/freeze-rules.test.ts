@@ -1,6 +1,7 @@
 // Every refusal of a freeze definition names its field (freeze.test.ts covers the first few through the profile), and
 // describeFreeze, the text a refused change and the scheduled check show.
-import { describeFreeze, FreezeSchema, FreezesSchema, occurrences } from '../../lambdas/core/freeze';
+import { changeWindow, describeFreeze, freezesBetween, FreezeSchema, FreezesSchema, occurrences } from '../../lambdas/core/freeze';
+import type { ChangeRequest } from '../../lambdas/core/schemas';
 
 const ONE_OFF = { name: 'year-end', reason: 'close', start: '2026-12-20T00:00:00Z', end: '2027-01-03T00:00:00Z' };
 
@@ -44,5 +45,28 @@ describe('describeFreeze', () => {
 
     // Act + Assess
     expect(w && describeFreeze(w)).toBe('"year-end" (2026-12-20T00:00:00.000Z – 2027-01-03T00:00:00.000Z: close)');
+  });
+});
+
+describe('changeWindow edges', () => {
+  const request = (timeline: Record<string, string>): ChangeRequest => ({ timeline } as unknown as ChangeRequest);
+
+  it('should give a zero-length or backwards window its own instant (1 ms), so it still meets a freeze there', () => {
+    // Act
+    const same = changeWindow(request({ planned_start: '2026-12-24T00:00:00Z', planned_completion: '2026-12-24T00:00:00Z', estimated_duration: '2 hours' }), new Date('2026-01-01T00:00:00Z'));
+    const backwards = changeWindow(request({ planned_start: '2026-12-24T00:00:00Z', planned_completion: '2026-12-23T00:00:00Z', estimated_duration: '2 hours' }), new Date('2026-01-01T00:00:00Z'));
+
+    // Assess
+    expect([same.start.toISOString(), same.end.toISOString()]).toEqual(['2026-12-24T00:00:00.000Z', '2026-12-24T00:00:00.001Z']);
+    expect(backwards.end.getTime() - backwards.start.getTime()).toBe(1);
+    expect(freezesBetween([FreezeSchema.parse(ONE_OFF)], same.start, same.end).map((w) => w.name)).toEqual(['year-end']);
+  });
+
+  it('should take planned_completion over estimated_duration, from the planned start even when now is later', () => {
+    // Act
+    const w = changeWindow(request({ planned_start: '2026-12-24T00:00:00Z', planned_completion: '2026-12-24T03:00:00Z', estimated_duration: '10 minutes' }), new Date('2026-12-24T01:00:00Z'));
+
+    // Assess: starts now, lasts the planned three hours
+    expect([w.start.toISOString(), w.end.toISOString()]).toEqual(['2026-12-24T01:00:00.000Z', '2026-12-24T04:00:00.000Z']);
   });
 });
