@@ -61,6 +61,15 @@ describe('assertMayApprove wording', () => {
     }
   });
 
+  it('should admit a listed caller when the submitter is not known, returning the role', () => {
+    expect(assertMayApprove({ ...base })).toBe('technical');
+  });
+
+  it('should list the required roles, comma-separated, when the role is not one of them', () => {
+    expect(() => assertMayApprove({ ...base, role: 'security', required: ['technical', 'business'] }))
+      .toThrow(new ValidationError('role: role "security" is not required for this change (required: technical, business)', []));
+  });
+
   it('should say "none" when the change requires no role at all', () => {
     expect(() => assertMayApprove({ ...base, required: [] })).toThrow(new ValidationError('role: role "technical" is not required for this change (required: none)', []));
   });
