@@ -44,6 +44,10 @@ describe('assertMayApprove details', () => {
     expect(() => assertMayApprove({ ...base, approver: '  bob ' })).toThrow(new ForbiddenError("bob is not listed in the profile's approvers.technical: may not approve as technical"));
   });
 
+  it('should admit a listed caller who is not the submitter', () => {
+    expect(assertMayApprove({ ...base, submittedBy: 'ops-kim' })).toBe('technical');
+  });
+
   it('should let a person decide again as the role they already decided as', () => {
     expect(assertMayApprove({ ...base, recorded: [decision('technical', 'Tia')] })).toBe('technical');
   });
