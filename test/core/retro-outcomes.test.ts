@@ -101,6 +101,47 @@ describe('participants', () => {
   });
 });
 
+describe('thresholds of what went well and wrong', () => {
+  // CR-2025-001 plans 2 hours: 7,200 s; 20 % over is 8,640 s.
+  const build = (endSeconds: number, events: ChangeEvent[] = [], approvals: Approval[] = []) => buildRetrospective({
+    change: { id: 'CR-2025-001', request }, events, approvals,
+    stored: stored({ attempt: 1, status: 'SUCCESS', startTime: iso(0), endTime: iso(endSeconds), tests: [], issues: [] }),
+  });
+
+  it('should count a change that took exactly the plan as within it, and not claim smoke tests that never ran', () => {
+    const retro = build(7200);
+    expect(retro.what_went_well).toEqual(['Finished within the planned 2 hours (2h)']);
+  });
+
+  it('should call an overrun only past 20 %, without a plus sign', () => {
+    expect(build(8640).what_went_wrong).toEqual(['Nothing recorded went wrong (no failed test, alarm, failed command or rollback)']);
+    expect(build(8641).what_went_wrong).toEqual(['Took 20% longer than the planned 2 hours (2h 24m 1s)']);
+  });
+
+  it('should credit recorded approvals even when one of them was a reject, and leave a blank operator out of the participants', () => {
+    // Prepare
+    const approvals: Approval[] = [
+      { changeId: 'CR-2025-001', attempt: 1, role: 'technical', decision: 'approve', approver: 'kim', at: iso(1) },
+      { changeId: 'CR-2025-001', attempt: 1, role: 'business', decision: 'reject', approver: 'lee', at: iso(2) },
+    ];
+
+    // Act
+    const retro = buildRetrospective({
+      change: { id: 'CR-2025-001', request }, events: [], approvals,
+      stored: stored({ attempt: 1, status: 'REJECTED', startTime: iso(0), endTime: iso(60), tests: [], issues: [], operator: '  ' }),
+    });
+
+    // Assess
+    expect(retro.what_went_well[0]).toBe('Approvals recorded through the approvals route by 2 approver(s)');
+    expect(retro.retrospective.participants).toEqual(['이충원 (requester, 대표이사)', 'kim (technical approver)', 'lee (business rejecter)']);
+  });
+
+  it('should strip only a leading "rolling back: " from the rollback reason', () => {
+    const retro = build(60, [event(1, 10, 'rollback.started', 'after rolling back: twice')]);
+    expect(retro.what_went_wrong).toEqual(['Rolled back: after rolling back: twice']);
+  });
+});
+
 describe('a cancelled second attempt', () => {
   const events = [
     event(1, 0, 'change.submitted', 'submitted', undefined, 'ops-kim'),
