@@ -136,6 +136,18 @@ describe('thresholds of what went well and wrong', () => {
     expect(retro.retrospective.participants).toEqual(['이충원 (requester, 대표이사)', 'kim (technical approver)', 'lee (business rejecter)']);
   });
 
+  it('should list a person who decided twice as one role once, and say when no traffic was blocked', () => {
+    // Prepare
+    const twice: Approval[] = [1, 2].map((m) => ({ changeId: 'CR-2025-001', attempt: 1, role: 'technical', decision: 'approve', approver: 'kim', at: iso(m) }));
+
+    // Act
+    const retro = build(60, [], twice);
+
+    // Assess
+    expect(retro.retrospective.participants).toContain('kim (technical approver)');
+    expect(retro.metrics_analysis.downtime.actual).toBe('no traffic block recorded');
+  });
+
   it('should strip only a leading "rolling back: " from the rollback reason', () => {
     const retro = build(60, [event(1, 10, 'rollback.started', 'after rolling back: twice')]);
     expect(retro.what_went_wrong).toEqual(['Rolled back: after rolling back: twice']);
