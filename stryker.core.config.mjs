@@ -6,19 +6,25 @@ import base from './stryker.config.mjs';
 export default {
   ...base,
   mutate: ['lambdas/core/**/*.ts', '!**/*.d.ts'],
-  // The core's own unit tests, the document tests and the phase tests: seconds per mutant. The engine path tests
-  // would also kill core mutants, but at ~10 s a mutant they would take this run past its 15 minutes.
+  // Only the in-process unit tests of the core and of the documents/profiles it validates: each takes milliseconds a
+  // test. The phase tests (6–18 s a file: most drive the embedded engine) and the engine path tests would also kill
+  // core mutants, but per mutant they would take this run far past the 15 minutes CI gives it; the core's behaviour
+  // is pinned by its own tests instead.
   jest: {
     ...base.jest,
     config: {
-      testMatch: ['<rootDir>/test/core/**/*.test.ts', '<rootDir>/test/documents/**/*.test.ts', '<rootDir>/test/phases/**/*.test.ts'],
-      // ~1,000 hostile values through the local runner per mutant of documents.ts; documents.test.ts covers the same code.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/documents/hostile-parameters.test.ts'],
+      testMatch: ['<rootDir>/test/core/**/*.test.ts', '<rootDir>/test/documents/**/*.test.ts'],
+      // schema-limits.test.ts (10 s) pins the schemas' numeric bounds: static values this run does not mutate
+      // (ignoreStatic), while it would rerun for every mutant of validate() and the parsers that every test calls.
+      // hostile-parameters.test.ts sends ~1,000 values through the local runner per mutant of documents.ts, whose
+      // rules document-rules.test.ts and documents.test.ts pin directly.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/core/schema-limits.test.ts', '<rootDir>/test/documents/hostile-parameters.test.ts'],
     },
   },
   incrementalFile: 'reports/stryker-incremental-core.json',
   htmlReporter: { fileName: 'reports/mutation/core/index.html' },
   jsonReporter: { fileName: 'reports/mutation/core/mutation.json' },
-  // Measured 69.26 % (README); the break sits a few points under it.
+  // Last full measure 69.26 % (README), before the tests added since; the break sits a few points under it until a
+  // full run measures the new score.
   thresholds: { ...base.thresholds, break: 65 },
 };

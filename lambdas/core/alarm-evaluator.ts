@@ -81,6 +81,7 @@ export function evaluateAlarm(def: AlarmDefinition, datapoints: readonly (number
   const range = datapoints.slice(-evaluationRangeLength(def));
   const real: RealPoint[] = [];
   range.forEach((value, index) => {
+    // Stryker disable next-line ConditionalExpression: Number.isFinite(undefined) is false; the undefined check is there for the type
     if (value !== undefined && Number.isFinite(value)) {
       real.push({ value, breach: breaches(value, def.comparison, def.threshold), age: range.length - 1 - index });
     }
@@ -135,6 +136,7 @@ export function evaluateAlarm(def: AlarmDefinition, datapoints: readonly (number
 
 function isPrematureAlarm(real: RealPoint[], m: number): boolean {
   const oldest = real[0];
+  // Stryker disable next-line ConditionalExpression: only called with at least one real datapoint; the check is there for the type
   return oldest !== undefined && real.every((p) => p.breach) && oldest.age + 1 >= m;
 }
 
@@ -170,6 +172,7 @@ function round(value: number): number {
  * p95 of 20 samples is the 19th slowest. `undefined` for no values; p is clamped to [0, 100] and p = 0 gives the minimum.
  */
 export function percentile(values: readonly number[], p: number): number | undefined {
+  // Stryker disable next-line ConditionalExpression: without the early return an empty list gives sorted[0], also undefined
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   const clamped = Math.min(100, Math.max(0, p));

@@ -23,6 +23,7 @@ export type Principal =
 export function parsePrincipal(id: string): Principal {
   const trimmed = id.trim();
   const iam = USER_OR_ROLE_ARN.exec(trimmed);
+  // Stryker disable next-line StringLiteral: the path group always takes part in the match (possibly empty), so the fallback never applies
   if (iam) return { kind: iam[3] as 'user' | 'role', partition: iam[1] as string, account: iam[2] as string, path: iam[4] ?? '', name: iam[5] as string };
   const assumed = ASSUMED_ROLE_ARN.exec(trimmed);
   if (assumed) return { kind: 'assumed-role', partition: assumed[1] as string, account: assumed[2] as string, roleName: assumed[3] as string, session: assumed[4] as string };

