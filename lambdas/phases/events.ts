@@ -11,7 +11,7 @@ import { recordEvent } from './common';
 const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
 const OUTPUT_TAIL = 4000;
 
-/** The JSON object a document prints on its last stdout line, if it printed one. */
+/** The JSON object a document prints on its last stdout line (its only one: progress goes to stderr), if any. */
 export function lastLineJson(stdout: string): Record<string, unknown> | undefined {
   const line = stdout.trimEnd().split('\n').pop()?.trim();
   if (!line || !line.startsWith('{')) return undefined;

@@ -235,8 +235,9 @@ export class SsmHostCommands implements HostCommands {
   }
 
   /**
-   * The listing's plugin output is short; GetCommandInvocation gives the first 24,000 characters of stdout, which
-   * is where a document's last-line JSON result is. Fetched for finished instances, failed ones first.
+   * The listing's plugin output is short; GetCommandInvocation gives the first 24,000 characters of stdout (where a
+   * document prints only its one-line JSON result) and 8,000 of stderr (its progress). Fetched for finished
+   * instances, failed ones first.
    */
   private async outputs(commandId: string, invocations: CommandInvocation[]): Promise<InstanceOutput[]> {
     const fromListing = invocations.map(listedOutput);
@@ -326,8 +327,8 @@ function aggregate(outputs: InstanceOutput[], logGroupName: string, commandId: s
       ...truncation(outputs, tailedStreams(only.stdout, only.stderr), logGroupName, commandId),
     };
   }
-  // Several hosts: one section each, so an operator sees which host said what; the tail is kept because a
-  // document's result is its last stdout line.
+  // Several hosts: one section each, so an operator sees which host said what; the tail is kept because the last
+  // stdout line is a document's result (each host's stdout is that one line).
   const header = (o: InstanceOutput): string => `--- ${o.instanceId} ${o.status}${o.exitCode !== undefined ? ` (exit ${o.exitCode})` : ''} ---`;
   const stdout = outputs.map((o) => `${header(o)}\n${o.stdout}`).join('\n');
   const stderr = outputs.filter((o) => o.stderr !== '').map((o) => `${header(o)}\n${o.stderr}`).join('\n');
