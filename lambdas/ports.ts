@@ -82,8 +82,16 @@ export interface CommandOutcome {
   /** How many hosts it ran on, where the engine can tell; 0 means it reached none (targets matched nothing). */
   instances?: number;
   exitCode?: number;
+  /** The document's result: its documents print only one JSON line here (progress goes to stderr). */
   stdout: string;
+  /** The document's progress lines and errors. */
   stderr: string;
+  /**
+   * Set when the engine kept only part of a stream (SSM's GetCommandInvocation returns the first 24,000 characters of
+   * stdout and the first 8,000 of stderr; the local runner keeps the last 24,000 of each): which streams, and a
+   * sentence for operators saying what was cut and where the full output is.
+   */
+  truncated?: { streams: ('stdout' | 'stderr')[]; note: string };
 }
 
 export interface HostCommands {

@@ -106,7 +106,7 @@ export class DemoEnvironment {
     const { commandId } = await this.setupHosts.send({ changeId: 'CR-0000-000', attempt: 1, step: { name: 'demo-setup', document, parameters, timeoutSeconds: 60 }, targets: { kind: 'local' }, comment: 'demo host setup' });
     for (;;) {
       const o = await this.setupHosts.outcome(commandId);
-      if (o.status !== 'InProgress') return { ok: o.status === 'Success', output: `${o.stdout}\n${o.stderr}`.trim() };
+      if (o.status !== 'InProgress') return { ok: o.status === 'Success', output: `${o.stderr}\n${o.stdout}`.trim() };
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -3,7 +3,7 @@
 import { TransientError } from '../core/errors';
 import type { AlarmStateChangeEvent, SsmCommandStatusEvent } from '../core/events';
 import type { CommandRecord } from '../core/records';
-import type { Deps } from '../ports';
+import type { CommandOutcome, Deps } from '../ports';
 import { failMonitor } from './act';
 import { requestAlarmRollback } from './alarm-watch';
 import { recordEvent } from './common';
@@ -11,7 +11,7 @@ import { recordEvent } from './common';
 const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
 const OUTPUT_TAIL = 4000;
 
-/** The JSON object a document prints on its last stdout line, if it printed one. */
+/** The JSON object a document prints on its last stdout line (its only one: progress goes to stderr), if any. */
 export function lastLineJson(stdout: string): Record<string, unknown> | undefined {
   const line = stdout.trimEnd().split('\n').pop()?.trim();
   if (!line || !line.startsWith('{')) return undefined;
@@ -21,6 +21,19 @@ export function lastLineJson(stdout: string): Record<string, unknown> | undefine
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What an operator sees of a command, at most OUTPUT_TAIL characters: the tail of its progress lines (the documents
+ * write them to stderr), then its stdout (the one-line result), then what the engine cut. The result and the note
+ * are kept whole; the progress gives way.
+ */
+export function commandOutput(outcome: CommandOutcome): string {
+  const result = outcome.stdout.trim();
+  const end = `${result ? `\n${result}` : ''}${outcome.truncated ? `\n[${outcome.truncated.note}]` : ''}`;
+  const room = Math.max(0, OUTPUT_TAIL - end.length);
+  const progress = outcome.stderr.trimEnd();
+  return `${room > 0 ? progress.slice(-room) : ''}${end}`.replace(/^\n/, '').slice(-OUTPUT_TAIL);
 }
 
 export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent): Promise<{ handled: boolean; reason?: string }> {
@@ -41,7 +54,7 @@ export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent):
     status: status as CommandRecord['status'],
     finishedAt: deps.clock.now().toISOString(),
     ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
-    output: `${outcome.stdout}${outcome.stderr ? `\n[stderr]\n${outcome.stderr}` : ''}`.slice(-OUTPUT_TAIL),
+    output: commandOutput(outcome),
     ...(result ? { result } : {}),
   };
   await deps.store.putCommand(finished);
@@ -50,14 +63,17 @@ export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent):
   if (change) await recordEvent(deps, change, {
     type: 'command.finished', phase: command.phase,
     message: `${command.stepName}: ${command.document} ${status}${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''}${reachedNone ? ': reached no instance' : ''}`,
-    data: { commandId, step: command.stepName, status, exitCode: outcome.exitCode, ...(reachedNone ? { instances: 0 } : {}), ...(result ? { result } : {}) },
+    data: {
+      commandId, step: command.stepName, status, exitCode: outcome.exitCode, ...(reachedNone ? { instances: 0 } : {}), ...(result ? { result } : {}),
+      ...(outcome.truncated ? { truncated: outcome.truncated.note } : {}),
+    },
   }, command.attempt);
 
   if (!command.taskToken) return { handled: true };
   if (status === 'Success') {
     await deps.callbacks.sendTaskSuccess(command.taskToken, { commandId, step: command.stepName, status, ...(result ? { result } : {}) });
   } else {
-    const tail = (outcome.stderr.trim() || outcome.stdout.trim()).split('\n').slice(-3).join(' | ');
+    const tail = [(outcome.stderr.trim() || outcome.stdout.trim()).split('\n').slice(-3).join(' | '), outcome.truncated?.note].filter(Boolean).join(' | ');
     await deps.callbacks.sendTaskFailure(command.taskToken, 'HostCommandFailed', `${command.stepName} (${command.document}) ${status}: ${tail}`.slice(0, 32000));
   }
   return { handled: true };

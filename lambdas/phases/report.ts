@@ -161,7 +161,7 @@ export async function healthNow(deps: Pick<Deps, 'hosts' | 'store' | 'clock' | '
         if (api) out.api = api;
         if (database) out.database = database;
         if (cache) out.cache = cache;
-        if (!result) deps.log.warn('report health check gave no result', { changeId: change.id, status: outcome.status });
+        if (!result) deps.log.warn('report health check gave no result', { changeId: change.id, status: outcome.status, ...(outcome.truncated ? { truncated: outcome.truncated.note } : {}) });
         return out;
       }
       if (Date.now() > deadline) {

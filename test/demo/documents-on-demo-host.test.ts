@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalHostCommands } from '../../lambdas/adapters/local/host-commands';
 import { demoServicePid, freePort, killDemoService, prepareDemoHost, type DemoHost } from '../../demo/host';
-import { DOCUMENTS_DIR } from '../../documents';
+import { DOCUMENTS_DIR, DOCUMENT_NAMES, type DocumentName } from '../../documents';
 import { RecordingBus, isRunning, processesMentioning, runToEnd, type Finished } from '../adapters/local/harness';
 const SERVICE = { Services: 'estimator-service', ServiceManager: 'pidfile' };
 
@@ -92,7 +92,7 @@ describe('documents on the demo host', () => {
 
     // Assess
     expect(again.event.detail.status).toBe('Success');
-    expect(again.outcome.stdout).toContain('v2.4.0 is already current');
+    expect(again.outcome.stderr).toContain('v2.4.0 is already current');
     expect(previous.version).toBe('v2.3.1');
   });
 
@@ -222,7 +222,7 @@ describe('documents on the demo host', () => {
     expect(dir.startsWith(join(host.root, 'backups'))).toBe(true);
     expect(backup.result.files).toEqual(expect.arrayContaining(['port', 'estimator-service.release.json', 'service_state.txt', 'backup_metadata.json']));
     expect(backup.result.sizeBytes).toBeGreaterThan(0);
-    expect(backup.outcome.stdout).toContain('/etc/nginx/nginx.conf: FILE NOT FOUND');
+    expect(backup.outcome.stderr).toContain('/etc/nginx/nginx.conf: FILE NOT FOUND');
     expect(readFileSync(join(dir, 'service_state.txt'), 'utf8')).toMatch(/^estimator-service \d+ RUNNING$/m);
     expect(JSON.parse(readFileSync(join(dir, 'estimator-service.release.json'), 'utf8'))).toMatchObject({ version: 'v2.3.1' });
     expect(metadata).toMatchObject({ environment: 'local-demo', backup_type: 'pre-flight', backup_dir: dir });
@@ -238,7 +238,7 @@ describe('documents on the demo host', () => {
 
     // Assess
     expect(down.event.detail.status).toBe('Failed');
-    expect(down.outcome.stdout).toContain('Attempt 1/2');
+    expect(down.outcome.stderr).toContain('Attempt 1/2');
     expect(down.result).toEqual({ urls: { [`${host.baseUrl}/api/v1/health`]: { status: 'UNHEALTHY', attempts: 2 } } });
   });
 
@@ -248,7 +248,7 @@ describe('documents on the demo host', () => {
 
     // Assess
     expect(migration.event.detail.status).toBe('Success');
-    expect(migration.outcome.stdout).toContain('No pending migrations');
+    expect(migration.outcome.stderr).toContain('No pending migrations');
     expect(migration.result).toEqual({ applied: false });
   });
 
@@ -265,5 +265,39 @@ describe('documents on the demo host', () => {
     expect(status.result).toEqual({ action: 'status', services: { 'estimator-service': 'STOPPED' } });
     expect(start.event.detail.status).toBe('Failed');
     expect(start.outcome.stderr).toContain('no ');
+  });
+
+  /**
+   * A harmless run of every document on the demo host (the health check against the running service). Typed by
+   * DocumentName, so a new document cannot be added without an entry here (and so without this test).
+   */
+  const HARMLESS: Record<DocumentName, { parameters: () => Record<string, string>; serviceRunning?: true }> = {
+    'runbook-Backup': { parameters: () => ({ BackupRoot: '/backups', ConfigFiles: '/app/estimator-service/port', ...SERVICE }) },
+    'runbook-DatabaseMigration': { parameters: () => ({}) },
+    'runbook-Dependencies': { parameters: () => ({ Endpoints: '', WarnEndpoints: `${host.baseUrl}/api/v1/health`, TimeoutSeconds: '1' }) },
+    'runbook-DeployRelease': { parameters: () => ({ Release: 'v2.4.0', Method: 'artifact', Services: 'estimator-service' }) },
+    'runbook-HealthCheck': { parameters: () => ({ Url: `${host.baseUrl}/api/v1/health`, Attempts: '3', IntervalSeconds: '1' }), serviceRunning: true },
+    'runbook-ServiceControl': { parameters: () => ({ Action: 'stop', ...SERVICE }) },
+    'runbook-SystemHealth': { parameters: () => ({ ...SERVICE, ServiceSeverity: 'warning', ResourceSeverity: 'warning' }) },
+    'runbook-TrafficControl': { parameters: () => ({ Mode: 'maintenance', Method: 'flagfile' }) },
+  };
+
+  // SSM's GetCommandInvocation keeps only the first 24,000 characters of stdout: the result must be all there is.
+  it.each([...DOCUMENT_NAMES])('%s should print exactly one line on stdout, its JSON result, and its progress on stderr', async (name) => {
+    // Prepare
+    const { parameters, serviceRunning } = HARMLESS[name];
+    if (serviceRunning) expect((await run('runbook-ServiceControl', { Action: 'start', ...SERVICE })).event.detail.status).toBe('Success');
+
+    // Act
+    const r = await run(name, parameters());
+    const lines = r.outcome.stdout.split('\n').filter((l) => l !== '');
+
+    // Assess
+    expect(r.outcome.exitCode).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toEqual(expect.any(Object));
+    expect(r.outcome.stdout).toBe(`${lines[0] as string}\n`);
+    expect(r.outcome.stderr).toMatch(/^=== /m);
+    expect(r.outcome.truncated).toBeUndefined();
   });
 });

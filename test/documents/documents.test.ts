@@ -84,6 +84,15 @@ describe('the project documents', () => {
       expect(lines[1]).toBe('set -euo pipefail');
     });
 
+    it('should send everything but its result to stderr, and print the result only on fd 3 (the original stdout)', () => {
+      // Assess: SSM returns only the first 24,000 characters of stdout, so stdout holds the result line alone.
+      const lines = script.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+      expect(lines[2]).toBe('exec 3>&1 1>&2');
+      const toResult = lines.filter((l) => /(^|[^0-9<])>&3\b/.test(l));
+      expect(toResult.length).toBeGreaterThan(0);
+      for (const l of toResult) expect(l.trim()).toMatch(/^(printf '\{|echo '\{|"\$).*>&3$/);
+    });
+
     it('should be valid bash', () => {
       // Act
       const check = spawnSync('bash', ['-n', '-c', script], { encoding: 'utf8' });

@@ -1,5 +1,5 @@
 // Event-driven completions and the step guard, on the real handlers over in-memory adapters.
-import { environmentOfAlarm, lastLineJson, onCommandStatus } from '../../lambdas/phases/events';
+import { commandOutput, environmentOfAlarm, lastLineJson, onCommandStatus } from '../../lambdas/phases/events';
 import { runStep } from '../../lambdas/phases/act';
 import { ssmCommandStatusEvent } from '../../lambdas/core/events';
 import { StepRefused, TransientError } from '../../lambdas/core/errors';
@@ -20,6 +20,22 @@ describe('event handling', () => {
     expect(lastLineJson('{"a":1}\ndone')).toBeUndefined();
     expect(lastLineJson('[1,2]')).toBeUndefined();
     expect(lastLineJson('{not json')).toBeUndefined();
+  });
+
+  it('should show a command as its progress (stderr), then its result line, then what was cut, keeping the result', () => {
+    // Prepare: 100,000 characters of progress, as a chatty step writes them
+    const progress = Array.from({ length: 1000 }, (_, i) => `progress ${String(i + 1).padStart(90, '0')}`).join('\n');
+    const note = 'output truncated: the first 76000 characters of stderr were dropped';
+
+    // Act
+    const short = commandOutput({ status: 'Success', stdout: '{"ok":true}\n', stderr: '=== CHECK ===\nall good\n' });
+    const long = commandOutput({ status: 'Success', stdout: '{"lines":1000}\n', stderr: progress, truncated: { streams: ['stderr'], note } });
+
+    // Assess
+    expect(short).toBe('=== CHECK ===\nall good\n{"ok":true}');
+    expect(long).toHaveLength(4000);
+    expect(long.endsWith(`progress ${'1000'.padStart(90, '0')}\n{"lines":1000}\n[${note}]`)).toBe(true);
+    expect(commandOutput({ status: 'Failed', stdout: '', stderr: 'boom\n' })).toBe('boom');
   });
 
   it('should find the environment of a rollback alarm and ignore other alarms', () => {

@@ -19,8 +19,14 @@ import type { CommandStep, StepTargets } from '../../core/schemas';
 import type { CommandOutcome, HostCommands, SendCommandRequest } from '../../ports';
 import { callAws, errorName, truncate } from './errors';
 
-/** SSM returns at most the first 24,000 characters of a plugin's stdout (GetCommandInvocation). */
+/**
+ * GetCommandInvocation returns only the first 24,000 characters of a plugin's stdout (StandardOutputContent) and the
+ * first 8,000 of its stderr (StandardErrorContent):
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html. The documents
+ * therefore print only their one-line JSON result on stdout and every progress line on stderr.
+ */
 export const OUTPUT_LIMIT = 24_000;
+export const STDERR_LIMIT = 8_000;
 /** SendCommand's Comment field limit. */
 export const COMMENT_LIMIT = 100;
 /** SendCommand TimeoutSeconds bounds (delivery timeout). */
@@ -79,6 +85,8 @@ interface InstanceOutput {
   exitCode?: number;
   stdout: string;
   stderr: string;
+  /** Streams GetCommandInvocation returned at its limit, so probably cut (the rest is only in CloudWatch Logs). */
+  cut?: ('stdout' | 'stderr')[];
 }
 
 export class SsmHostCommands implements HostCommands {
@@ -149,7 +157,7 @@ export class SsmHostCommands implements HostCommands {
     const invocations = await this.invocationsWithRetry(commandId);
     if (invocations.length === 0) return this.withoutInvocations(commandId);
     const outputs = await this.outputs(commandId, invocations);
-    return { ...aggregate(outputs), instances: invocations.length };
+    return { ...aggregate(outputs, this.options.logGroupName, commandId), instances: invocations.length };
   }
 
   /**
@@ -227,8 +235,9 @@ export class SsmHostCommands implements HostCommands {
   }
 
   /**
-   * The listing's plugin output is short; GetCommandInvocation gives the first 24,000 characters of stdout, which
-   * is where a document's last-line JSON result is. Fetched for finished instances, failed ones first.
+   * The listing's plugin output is short; GetCommandInvocation gives the first 24,000 characters of stdout (where a
+   * document prints only its one-line JSON result) and 8,000 of stderr (its progress). Fetched for finished
+   * instances, failed ones first.
    */
   private async outputs(commandId: string, invocations: CommandInvocation[]): Promise<InstanceOutput[]> {
     const fromListing = invocations.map(listedOutput);
@@ -248,9 +257,13 @@ export class SsmHostCommands implements HostCommands {
     for (let attempt = 0; ; attempt += 1) {
       try {
         const r = await callAws('SSM GetCommandInvocation', () => this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId })));
+        const stdout = r.StandardOutputContent ?? '';
+        const stderr = r.StandardErrorContent ?? '';
+        const cut = [...(stdout.length >= OUTPUT_LIMIT ? ['stdout' as const] : []), ...(stderr.length >= STDERR_LIMIT ? ['stderr' as const] : [])];
         return {
-          stdout: r.StandardOutputContent ?? '',
-          stderr: r.StandardErrorContent ?? '',
+          stdout,
+          stderr,
+          ...(cut.length > 0 ? { cut } : {}),
           ...(r.ResponseCode !== undefined && r.ResponseCode >= 0 ? { exitCode: r.ResponseCode } : {}),
         };
       } catch (err) {
@@ -303,21 +316,48 @@ function overallStatus(statuses: string[]): CommandOutcome['status'] {
   return 'Failed';
 }
 
-function aggregate(outputs: InstanceOutput[]): CommandOutcome {
+function aggregate(outputs: InstanceOutput[], logGroupName: string, commandId: string): CommandOutcome {
   const status = overallStatus(outputs.map((o) => o.status));
   const [only] = outputs;
   if (outputs.length === 1 && only) {
-    return { status, ...(only.exitCode !== undefined ? { exitCode: only.exitCode } : {}), stdout: tail(only.stdout), stderr: tail(only.stderr) };
+    const stdout = tail(only.stdout);
+    const stderr = tail(only.stderr);
+    return {
+      status, ...(only.exitCode !== undefined ? { exitCode: only.exitCode } : {}), stdout, stderr,
+      ...truncation(outputs, tailedStreams(only.stdout, only.stderr), logGroupName, commandId),
+    };
   }
-  // Several hosts: one section each, so an operator sees which host said what; the tail is kept because a
-  // document's result is its last stdout line.
+  // Several hosts: one section each, so an operator sees which host said what; the tail is kept because the last
+  // stdout line is a document's result (each host's stdout is that one line).
   const header = (o: InstanceOutput): string => `--- ${o.instanceId} ${o.status}${o.exitCode !== undefined ? ` (exit ${o.exitCode})` : ''} ---`;
   const stdout = outputs.map((o) => `${header(o)}\n${o.stdout}`).join('\n');
   const stderr = outputs.filter((o) => o.stderr !== '').map((o) => `${header(o)}\n${o.stderr}`).join('\n');
   const codes = outputs.map((o) => o.exitCode);
   const failedCode = codes.find((c) => c !== undefined && c !== 0);
   const exitCode = failedCode ?? (codes.every((c) => c === 0) ? 0 : undefined);
-  return { status, ...(exitCode !== undefined ? { exitCode } : {}), stdout: tail(stdout), stderr: tail(stderr) };
+  return {
+    status, ...(exitCode !== undefined ? { exitCode } : {}), stdout: tail(stdout), stderr: tail(stderr),
+    ...truncation(outputs, tailedStreams(stdout, stderr), logGroupName, commandId),
+  };
+}
+
+/** Says which output SSM (or the aggregation here) cut and where the whole of it is, rather than cutting silently. */
+function truncation(outputs: InstanceOutput[], tailed: ('stdout' | 'stderr')[], logGroupName: string, commandId: string): Pick<CommandOutcome, 'truncated'> {
+  const cut = outputs.filter((o) => o.cut);
+  if (cut.length === 0 && tailed.length === 0) return {};
+  const streams = (['stdout', 'stderr'] as const).filter((s) => tailed.includes(s) || cut.some((o) => o.cut?.includes(s)));
+  const parts = cut.map((o) => `${o.instanceId} returned only its first ${(o.cut ?? []).map((s) => s === 'stdout' ? `${OUTPUT_LIMIT} characters of stdout` : `${STDERR_LIMIT} characters of stderr`).join(' and ')}`);
+  if (tailed.length > 0) parts.push(`only the last ${OUTPUT_LIMIT} characters of the ${tailed.join(' and ')} of ${outputs.length} instance(s) are kept here`);
+  return {
+    truncated: {
+      streams,
+      note: `output truncated: ${parts.join('; ')}; the full output is in CloudWatch Logs group ${logGroupName} (log streams of command ${commandId})`,
+    },
+  };
+}
+
+function tailedStreams(stdout: string, stderr: string): ('stdout' | 'stderr')[] {
+  return (['stdout', 'stderr'] as const).filter((s) => (s === 'stdout' ? stdout : stderr).length > OUTPUT_LIMIT);
 }
 
 function tail(text: string): string {

@@ -39,6 +39,8 @@ interface CommandRun {
   exitCode?: number;
   stdout: string;
   stderr: string;
+  /** Characters dropped from the front of each stream to keep memory bounded. */
+  dropped: { stdout: number; stderr: number };
   child?: ChildProcess;
   timer?: NodeJS.Timeout;
   drainTimer?: NodeJS.Timeout;
@@ -95,8 +97,18 @@ export class LocalHostCommands implements HostCommands {
   async outcome(commandId: string): Promise<CommandOutcome> {
     const run = this.runs.get(commandId);
     if (!run) throw new NotFoundError(`no command ${commandId}`);
-    const outcome: CommandOutcome = { status: run.status, stdout: tail(run.stdout), stderr: tail(run.stderr) };
+    const stdout = tail(run.stdout);
+    const stderr = tail(run.stderr);
+    const outcome: CommandOutcome = { status: run.status, stdout: stdout.text, stderr: stderr.text };
     if (run.exitCode !== undefined) outcome.exitCode = run.exitCode;
+    const dropped = { stdout: run.dropped.stdout + stdout.dropped, stderr: run.dropped.stderr + stderr.dropped };
+    const streams = (['stdout', 'stderr'] as const).filter((s) => dropped[s] > 0);
+    if (streams.length > 0) {
+      outcome.truncated = {
+        streams,
+        note: `output truncated: ${streams.map((s) => `the first ${dropped[s]} characters of ${s}`).join(' and ')} were dropped (the local runner keeps the last ${OUTPUT_LIMIT} of each)`,
+      };
+    }
     return outcome;
   }
 
@@ -138,7 +150,7 @@ export class LocalHostCommands implements HostCommands {
       id: randomUUID(), documentName,
       parameters: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, [v]])),
       requestedAt, expireAfter: new Date(requestedAt.getTime() + timeoutSeconds * 1000),
-      status: 'InProgress', stdout: '', stderr: '', timedOut: false, finished: false, done, resolveDone,
+      status: 'InProgress', stdout: '', stderr: '', dropped: { stdout: 0, stderr: 0 }, timedOut: false, finished: false, done, resolveDone,
     };
     this.runs.set(run.id, run);
     return run;
@@ -165,8 +177,8 @@ export class LocalHostCommands implements HostCommands {
     run.child = child;
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => { run.stdout = keepTail(run.stdout + chunk); });
-    child.stderr?.on('data', (chunk: string) => { run.stderr = keepTail(run.stderr + chunk); });
+    child.stdout?.on('data', (chunk: string) => { append(run, 'stdout', chunk); });
+    child.stderr?.on('data', (chunk: string) => { append(run, 'stderr', chunk); });
     run.timer = setTimeout(() => {
       run.timedOut = true;
       killGroup(child, 'SIGKILL');
@@ -174,7 +186,7 @@ export class LocalHostCommands implements HostCommands {
 
     let exitCode: number | undefined;
     child.on('error', (err) => {
-      run.stderr = keepTail(`${run.stderr}failed to run: ${err.message}\n`);
+      append(run, 'stderr', `failed to run: ${err.message}\n`);
       this.finish(run, undefined);
     });
     child.on('exit', (code) => {
@@ -197,7 +209,7 @@ export class LocalHostCommands implements HostCommands {
     run.child = undefined;
     if (run.timedOut) {
       run.status = 'TimedOut';
-      run.stderr = keepTail(`${run.stderr}\nExecution timed out: killed after ${Math.round((run.expireAfter.getTime() - run.requestedAt.getTime()) / 1000)} s\n`);
+      append(run, 'stderr', `\nExecution timed out: killed after ${Math.round((run.expireAfter.getTime() - run.requestedAt.getTime()) / 1000)} s\n`);
     } else if (this.closed || run.cancelled) {
       run.status = 'Cancelled';
     } else {
@@ -244,11 +256,18 @@ function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): voi
   }
 }
 
-// Bounded memory for chatty scripts: trim in large steps, return exactly the last OUTPUT_LIMIT characters.
-function keepTail(text: string): string {
-  return text.length > 2 * OUTPUT_LIMIT ? text.slice(-OUTPUT_LIMIT) : text;
+// Bounded memory for chatty scripts: trim in large steps, counting what was dropped so the outcome can say so.
+function append(run: CommandRun, stream: 'stdout' | 'stderr', chunk: string): void {
+  const text = run[stream] + chunk;
+  if (text.length > 2 * OUTPUT_LIMIT) {
+    run.dropped[stream] += text.length - OUTPUT_LIMIT;
+    run[stream] = text.slice(-OUTPUT_LIMIT);
+  } else {
+    run[stream] = text;
+  }
 }
 
-function tail(text: string): string {
-  return text.length > OUTPUT_LIMIT ? text.slice(-OUTPUT_LIMIT) : text;
+/** Exactly the last OUTPUT_LIMIT characters, and how many more were cut here. */
+function tail(text: string): { text: string; dropped: number } {
+  return text.length > OUTPUT_LIMIT ? { text: text.slice(-OUTPUT_LIMIT), dropped: text.length - OUTPUT_LIMIT } : { text, dropped: 0 };
 }

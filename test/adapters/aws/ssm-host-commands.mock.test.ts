@@ -19,6 +19,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DOCUMENTS_DIR } from '../../../documents';
 import {
   OUTPUT_LIMIT,
+  STDERR_LIMIT,
   SsmHostCommands,
   deliveryTimeoutSeconds,
   loadDocuments,
@@ -28,6 +29,7 @@ import { agentProblems } from '../../../lambdas/core/agent-version';
 import { parseCommandDocument } from '../../../lambdas/core/documents';
 import { TransientError, ValidationError } from '../../../lambdas/core/errors';
 import type { SendCommandRequest } from '../../../lambdas/ports';
+import { lastLineJson } from '../../../lambdas/phases/events';
 
 const ssm = mockClient(SSMClient);
 const client = new SSMClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -366,6 +368,67 @@ describe('SsmHostCommands.outcome', () => {
     // Assess
     expect(outcome.stdout).toHaveLength(OUTPUT_LIMIT);
     expect(outcome.stdout.endsWith('{"result":1}')).toBe(true);
+    expect(outcome.truncated?.streams).toEqual(['stdout']);
+  });
+
+  /**
+   * GetCommandInvocation as documented: StandardOutputContent is "the first 24,000 characters written by the plugin
+   * to stdout", StandardErrorContent "the first 8,000 characters written by the plugin to stderr"
+   * (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html).
+   */
+  const asSsmReturns = (stdout: string, stderr: string): { ResponseCode: number; Status: 'Success'; StandardOutputContent: string; StandardErrorContent: string } =>
+    ({ ResponseCode: 0, Status: 'Success', StandardOutputContent: stdout.slice(0, 24_000), StandardErrorContent: stderr.slice(0, 8_000) });
+  const chatter = Array.from({ length: 1000 }, (_, i) => `progress ${String(i + 1).padStart(90, '0')}\n`).join('');
+
+  it('should keep the result of a step with 100,000 characters of progress on stderr, and say the progress was cut', async () => {
+    // Prepare: what a project document writes (progress on stderr, one JSON line on stdout), as SSM returns it
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [invocation('i-0000000a', 'Success')] });
+    ssm.on(GetCommandInvocationCommand).resolves(asSsmReturns('{"lines":1000}\n', chatter));
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(chatter).toHaveLength(100_000);
+    expect(outcome.status).toBe('Success');
+    expect(lastLineJson(outcome.stdout)).toEqual({ lines: 1000 });
+    expect(outcome.stderr).toHaveLength(STDERR_LIMIT);
+    expect(outcome.truncated).toEqual({
+      streams: ['stderr'],
+      note: 'output truncated: i-0000000a returned only its first 8000 characters of stderr; the full output is in CloudWatch Logs group /runbook/kis-core-v3/commands (log streams of command cmd-1)',
+    });
+  });
+
+  it('should say stdout was cut when a script writes its progress there, which loses the result line', async () => {
+    // Prepare: the old layout, progress then the result on stdout
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [invocation('i-0000000a', 'Success')] });
+    ssm.on(GetCommandInvocationCommand).resolves(asSsmReturns(`${chatter}{"lines":1000}\n`, ''));
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome.stdout).toHaveLength(OUTPUT_LIMIT);
+    expect(lastLineJson(outcome.stdout)).toBeUndefined();
+    expect(outcome.truncated?.streams).toEqual(['stdout']);
+    expect(outcome.truncated?.note).toContain('first 24000 characters of stdout');
+  });
+
+  it('should keep every host\'s result when several hosts each wrote 100,000 characters of progress', async () => {
+    // Prepare
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [invocation('i-0000000a', 'Success'), invocation('i-0000000b', 'Success')] });
+    ssm.on(GetCommandInvocationCommand, { InstanceId: 'i-0000000a' }).resolves(asSsmReturns('{"host":"a"}\n', chatter));
+    ssm.on(GetCommandInvocationCommand, { InstanceId: 'i-0000000b' }).resolves(asSsmReturns('{"host":"b"}\n', chatter));
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome.stdout).toBe('--- i-0000000a Success (exit 0) ---\n{"host":"a"}\n\n--- i-0000000b Success (exit 0) ---\n{"host":"b"}\n');
+    expect(lastLineJson(outcome.stdout)).toEqual({ host: 'b' });
+    expect(outcome.stderr).toHaveLength(2 * STDERR_LIMIT + '--- i-0000000a Success (exit 0) ---\n'.length * 2 + 1);
+    expect(outcome.truncated?.streams).toEqual(['stderr']);
+    expect(outcome.truncated?.note).toContain('i-0000000a returned only its first 8000 characters of stderr; i-0000000b returned only its first 8000 characters of stderr');
   });
 
   it('should map a throttled listing to TransientError', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { NotFoundError, ValidationError } from '../../../lambdas/core/errors';
 import { LocalHostCommands, OUTPUT_LIMIT, documentNames } from '../../../lambdas/adapters/local/host-commands';
 import { DOCUMENTS_DIR } from '../../../documents';
+import { lastLineJson } from '../../../lambdas/phases/events';
 import { RecordingBus, commandRequest, isRunning, runToEnd } from './harness';
 
 const NOW = new Date('2025-09-23T02:00:00.000Z');
@@ -18,7 +19,7 @@ description: Test document for the local runner.
 parameters:
   Mode:
     type: String
-    allowedValues: [echo, env, flood, sleepchild, background]
+    allowedValues: [echo, env, flood, chatter, sleepchild, background]
     interpolationType: ENV_VAR
   Message:
     type: String
@@ -46,6 +47,7 @@ mainSteps:
             echo) printf 'message=%s\\n' "$SSM_Message"; echo "to stderr" >&2 ;;
             env) env | sort ;;
             flood) head -c 60000 /dev/zero | tr '\\0' 'x'; echo; echo END ;;
+            chatter) exec 3>&1 1>&2; for i in $(seq 1 1000); do printf 'progress %090d\\n' "$i"; done; printf '{"lines":1000}\\n' >&3 ;;
             sleepchild) sleep "$SSM_SleepSeconds" & echo $! > "$RUNBOOK_HOST_ROOT/child.pid"; wait ;;
             background) sleep 30 & echo $! > "$RUNBOOK_HOST_ROOT/background.pid"; echo started ;;
           esac
@@ -270,13 +272,28 @@ describe('LocalHostCommands', () => {
     await expect(send).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'targets' }] });
   });
 
-  it('should keep only the last 24,000 characters of output, as SSM does', async () => {
+  it('should keep only the last 24,000 characters of output and say how much it dropped', async () => {
     // Act
     const { outcome } = await runToEnd(hosts, bus, 'runbook-Probe', { Mode: 'flood' });
 
     // Assess
     expect(outcome.stdout).toHaveLength(OUTPUT_LIMIT);
     expect(outcome.stdout.endsWith('\nEND\n')).toBe(true);
+    expect(outcome.truncated).toEqual({ streams: ['stdout'], note: expect.stringContaining(`the first ${60_005 - OUTPUT_LIMIT} characters of stdout were dropped`) });
+  });
+
+  it('should keep the result of a step whose 100,000 characters of progress go to stderr, saying the progress was cut', async () => {
+    // Act
+    const { event, outcome, result } = await runToEnd(hosts, bus, 'runbook-Probe', { Mode: 'chatter' });
+
+    // Assess: 1000 lines of 100 characters on stderr, one JSON line on stdout
+    expect(event.detail.status).toBe('Success');
+    expect(outcome.stdout).toBe('{"lines":1000}\n');
+    expect(lastLineJson(outcome.stdout)).toEqual({ lines: 1000 });
+    expect(result).toEqual({ lines: 1000 });
+    expect(outcome.stderr).toHaveLength(OUTPUT_LIMIT);
+    expect(outcome.stderr.endsWith(`progress ${'1000'.padStart(90, '0')}\n`)).toBe(true);
+    expect(outcome.truncated).toEqual({ streams: ['stderr'], note: expect.stringContaining(`the first ${100_000 - OUTPUT_LIMIT} characters of stderr were dropped`) });
   });
 
   it('should finish a command whose background process still holds its output', async () => {
