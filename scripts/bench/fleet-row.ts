@@ -41,7 +41,8 @@ export interface FleetRun {
 }
 
 /** The stdout a document prints on one host: some lines, then its JSON result. */
-const hostOutput = (i: number): string => `checked host ${i}\n{"ok":true}`;
+// As the documents write it: stdout holds only the one-line JSON result (their progress goes to stderr).
+const hostOutput = (i: number): string => `{"ok":true,"host":${i}}`;
 
 export async function fleetRun(hosts: number): Promise<FleetRun> {
   const client = new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
@@ -91,7 +92,7 @@ export async function fleetRun(hosts: number): Promise<FleetRun> {
       });
       ssm.on(GetCommandInvocationCommand).callsFake((input: { CommandId: string; InstanceId: string }) => {
         countCall('GetCommandInvocation', phaseOfCommand.get(input.CommandId) ?? phase);
-        return { CommandId: input.CommandId, InstanceId: input.InstanceId, Status: 'Success', ResponseCode: 0, StandardOutputContent: hostOutput(0), StandardErrorContent: '' };
+        return { CommandId: input.CommandId, InstanceId: input.InstanceId, Status: 'Success', ResponseCode: 0, StandardOutputContent: hostOutput(0), StandardErrorContent: 'checked host 0' };
       });
       ssm.on(ListCommandsCommand).callsFake((input: { CommandId: string }) => {
         countCall('ListCommands', phaseOfCommand.get(input.CommandId) ?? phase);
