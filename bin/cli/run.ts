@@ -275,7 +275,7 @@ async function runScenario(options: RunOptions & { write: (line: string) => void
     // The engine wrote the execution history to executions/<name>.json when the run ended.
 
     const problems: string[] = [];
-    if (change.status !== expected.status) problems.push(`status is ${change.status}, expected ${expected.status}`);
+    if (change.status !== expected.status) problems.push(`status is ${change.status}, expected ${expected.status}${change.reason ? ` (${change.reason})` : ''}`);
     if (releaseAfter !== expected.release) problems.push(`the service reports release ${releaseAfter ?? 'nothing'}, expected ${expected.release}`);
     const rollbackExecuted = (stored?.report as DeploymentReport | undefined)?.rollback.executed ?? false;
     if (rollbackExecuted !== expected.rollbackExecuted) problems.push(`report says rollback executed = ${rollbackExecuted}, expected ${expected.rollbackExecuted}`);
