@@ -13,7 +13,8 @@ export interface ProbeControlEnv {
 }
 
 export interface ProbeControlClients {
-  scheduler: SchedulerClient;
+  /** Built here when not given (tests pass a mocked one). */
+  scheduler?: SchedulerClient;
   /** Given by PLAN only: without it the probe can be stopped, not started. */
   invokeNow?: (functionArn: string) => FirstInvocation;
 }

@@ -7,9 +7,8 @@ import type { ActiveProbe } from '../ports';
 import { activeProbeFrom, type ProbeControlEnv } from './probe-control';
 
 export function activeProbeStarter(env: ProbeControlEnv, clients?: { scheduler?: SchedulerClient; lambda?: LambdaClient }): ActiveProbe | undefined {
-  const lambda = clients?.lambda;
   return activeProbeFrom(env, {
     ...(clients?.scheduler ? { scheduler: clients.scheduler } : {}),
-    invokeNow: (functionArn) => asyncInvoker(lambda ?? new LambdaClient({}), functionArn),
-  } as Parameters<typeof activeProbeFrom>[1]);
+    invokeNow: (functionArn) => asyncInvoker(clients?.lambda ?? new LambdaClient({}), functionArn),
+  });
 }

@@ -1,6 +1,7 @@
 // Lambda entry of the REPORT phase function (report, status and notification for every way an attempt ends): the
 // handler module the embedded engine calls, with the AWS adapters its code uses (DynamoDB, SSM profile, CloudWatch
-// metrics, SNS/Slack, SSM Run Command for the health at report time). No HTTP tester: the report's "API health now" falls back to the last health-check step.
+// metrics, SNS/Slack, SSM Run Command). No HTTP tester: API health, database and cache at report time come from the
+// runbook-Dependencies document run on the targets (phases/report.ts healthNow).
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
