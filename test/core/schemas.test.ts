@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { ValidationError } from '../../lambdas/core/errors';
 import { parseChangeRequest, parseProfile } from '../../lambdas/core/schemas';
 import {
   API_P95_MS_THRESHOLD, CPU_PERCENT_THRESHOLD, DISK_PERCENT_THRESHOLD, ERROR_RATE_THRESHOLD, MEMORY_PERCENT_THRESHOLD, ROLLBACK_FACTOR,
 } from '../../lambdas/core/thresholds';
+import { validationErrorOf } from '../support/validation';
 
 const example = (name: string): string => readFileSync(join(__dirname, '..', '..', 'examples', name), 'utf8');
 
@@ -22,15 +22,6 @@ function seedWith(changes: Record<string, unknown>): string {
   return toYaml(doc);
 }
 
-function validationErrorOf(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err;
-    throw err;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('parseChangeRequest', () => {
   it('should parse the seed template example CR-2025-001 with its Korean text', () => {

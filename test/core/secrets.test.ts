@@ -6,21 +6,12 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { DOCUMENTS_DIR } from '../../documents';
 import { loadDocuments } from '../../lambdas/adapters/documents-dir';
 import { stepParameters } from '../../lambdas/core/documents';
-import { ValidationError } from '../../lambdas/core/errors';
 import { parseProfile } from '../../lambdas/core/schemas';
 import { PASSWORD_IN_URL_MESSAGE, hasPasswordInUrl } from '../../lambdas/core/secrets';
+import { validationErrorOf as refusal } from '../support/validation';
 
 const kisText = readFileSync(join(__dirname, '..', '..', 'examples', 'kis-core-v3.profile.yml'), 'utf8');
 
-function refusal(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ValidationError) return err;
-    throw err;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('secrets are never parameters', () => {
   it.each([

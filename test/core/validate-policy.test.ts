@@ -4,21 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ValidationError } from '../../lambdas/core/errors';
 import { ChangeRequestSchema, parseDocumentText, validate, validateWithWarnings } from '../../lambdas/core/schemas';
+import { validationErrorOf as refusal } from '../support/validation';
 
 const example = (): Record<string, unknown> =>
   parseDocumentText(readFileSync(join(__dirname, '..', '..', 'examples', 'CR-2025-001.change.yml'), 'utf8'), 'example') as Record<string, unknown>;
 
-function refusal(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err;
-    throw err;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('validateWithWarnings', () => {
   it('should name a failure of the whole value "(root)" in the message and give it an empty path', () => {
