@@ -2,22 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ValidationError } from '../../lambdas/core/errors';
+import { validationErrorOf } from '../support/validation';
 import { EnvironmentProfileSchema, validate } from '../../lambdas/core/schemas';
 
 const kis = parse(readFileSync(join(__dirname, '..', '..', 'examples', 'kis-core-v3.profile.yml'), 'utf8')) as Record<string, unknown>;
 const metric = { namespace: 'AWS/ApiGateway', metricName: 'Latency', statistic: 'p95', dimensions: { ApiName: 'kis-core-api' } };
 const withMonitoring = (monitoring: Record<string, unknown>) => ({ ...kis, monitoring: { ...(kis.monitoring as object), ...monitoring } });
 
-function paths(input: unknown): string[] {
-  try {
-    validate(EnvironmentProfileSchema, input, 'profile');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).issues.map((i) => i.path);
-  }
-  throw new Error('expected a ValidationError');
-}
+const paths = (input: unknown): string[] => validationErrorOf(() => validate(EnvironmentProfileSchema, input, 'profile')).issues.map((i) => i.path);
 
 describe('monitoring.source', () => {
   it('should default to the probe, with no user metrics', () => {

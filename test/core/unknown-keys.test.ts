@@ -3,22 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ValidationError } from '../../lambdas/core/errors';
+import { validationErrorOf } from '../support/validation';
 import { ChangeRequestSchema, EnvironmentProfileSchema, parseDocumentText, validate, validateWithWarnings } from '../../lambdas/core/schemas';
 import { editDistance, findUnknownKeys, nearestKey } from '../../lambdas/core/unknown-keys';
 
 const example = (name: string): unknown =>
   parseDocumentText(readFileSync(join(__dirname, '..', '..', 'examples', name), 'utf8').split('{{port}}').join('8080'), name);
 
-function issuesOf(fn: () => unknown): Array<{ path: string; message: string }> {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a ValidationError');
-}
+const issuesOf = (fn: () => unknown): Array<{ path: string; message: string }> => validationErrorOf(fn).issues;
 
 /** Every plain object of a document with its path, except free-form maps (step parameters, a check's body, login credentials, metric dimensions). */
 const FREE_FORM = new Set<string | number | undefined>(['parameters', 'body', 'credentials', 'dimensions']);

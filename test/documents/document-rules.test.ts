@@ -3,7 +3,8 @@
 // SSM's schemaVersion 2.2 with one aws:runShellScript step:
 // https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-syntax-data-elements-parameters.html and
 // https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html#aws-runShellScript
-import { ValidationError, type FieldIssue } from '../../lambdas/core/errors';
+import type { FieldIssue } from '../../lambdas/core/errors';
+import { validationErrorOf } from '../support/validation';
 import {
   documentPolicyIssues, environmentFor, executionTimeoutSeconds, parseCommandDocument, scriptOf, stepParameters, validateParameters,
   EXECUTION_TIMEOUT_PATTERN, type CommandDocument,
@@ -14,13 +15,8 @@ function doc(parameters: Record<string, unknown>, inputs: Record<string, unknown
 }
 
 function refusal(fn: () => unknown): { message: string; issues: FieldIssue[] } {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return { message: err.message, issues: err.issues };
-    throw err;
-  }
-  throw new Error('expected a ValidationError');
+  const err = validationErrorOf(fn);
+  return { message: err.message, issues: err.issues };
 }
 
 const MODE = { type: 'String', allowedValues: ['maintenance', 'production'], interpolationType: 'ENV_VAR' };

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../../lambdas/core/errors';
+import { validationErrorOf } from '../support/validation';
 import {
   documentPolicyIssues, environmentFor, EXECUTION_TIMEOUT_PARAMETER, EXECUTION_TIMEOUT_PATTERN, parseCommandDocument, scriptOf, stepParameters,
   validateParameters, type CommandDocument,
@@ -22,15 +23,7 @@ const SAMPLES: Record<string, string> = {
 };
 const SHELL_METACHARACTERS = [';', '|', '&', '$', '`', "'", '"', '<', '>', '(', ')', '\n', '\\', ' ', '*', '?', '!', '{', '}'];
 
-function issuePaths(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).issues.map((i) => i.path);
-  }
-  throw new Error('expected a ValidationError');
-}
+const issuePaths = (fn: () => unknown): string[] => validationErrorOf(fn).issues.map((i) => i.path);
 
 describe('the project documents', () => {
   it('should be exactly the eight documents the profiles and the workflow name', () => {
