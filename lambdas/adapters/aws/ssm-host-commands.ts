@@ -273,6 +273,9 @@ export class SsmHostCommands implements HostCommands {
   }
 
   /**
+   * The one call of this adapter that grows with the fleet: ⌈instances/50⌉ calls, once per change (PRE-FLIGHT). It
+   * cannot be constant: MaxResults is at most 50 and the AgentVersion filter matches versions by equality only, so no
+   * filter returns just the outdated agents; every target's version is read and compared here.
    * DescribeInstanceInformation, every page, filtered to the targets: `InstanceIds` (at most 50 ids a call) or
    * `tag:<key>`. Shape: Filters [{ Key, Values }], MaxResults 5-50, NextToken; InstanceInformationList[].AgentVersion,
    * PingStatus: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeInstanceInformation.html

@@ -680,6 +680,24 @@ describe('SsmHostCommands agents (PRE-FLIGHT\'s SSM Agent version check)', () =>
     ]);
   });
 
+  it('should read 1,000 tagged hosts in 20 pages of 50, its only calls that grow with the fleet, and refuse the one old agent among them', async () => {
+    // Prepare: MaxResults is 5-50; the AgentVersion filter key matches by equality, so no filter returns only old agents.
+    ssm.on(DescribeInstanceInformationCommand).callsFake((input: { NextToken?: string; MaxResults?: number }) => {
+      const start = Number(input.NextToken ?? 0);
+      const end = Math.min(start + (input.MaxResults ?? 50), 1000);
+      const page = Array.from({ length: end - start }, (_, k) => ({ InstanceId: `i-${(0x10000000 + start + k).toString(16)}`, AgentVersion: start + k === 999 ? '3.3.2745.0' : '3.3.2746.0', PingStatus: 'Online' }));
+      return { InstanceInformationList: page, ...(end < 1000 ? { NextToken: String(end) } : {}) };
+    });
+
+    // Act
+    const inventory = await hosts().agents({ kind: 'tag', key: 'Role', values: ['web'] });
+
+    // Assess
+    expect(ssm.commandCalls(DescribeInstanceInformationCommand)).toHaveLength(20);
+    expect(inventory.applicable && inventory.instances).toHaveLength(1000);
+    expect(agentProblems(inventory)).toEqual([expect.stringMatching(/^i-100003e7: SSM Agent 3\.3\.2745\.0 is older than 3\.3\.2746\.0/)]);
+  });
+
   it('should filter by the target tag and name an instance SSM does not know', async () => {
     // Prepare
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0123456789abcdef0', AgentVersion: '3.3.2746.0' }] });
