@@ -95,7 +95,8 @@ export interface CommandOutcome {
   /**
    * A command that did not succeed everywhere: how many hosts did not (from the command's own counts on AWS) and the
    * ids of those the engine listed, at most a bounded few per status (SSM: 50 a page), so the figure stays small on a
-   * large fleet.
+   * large fleet. The count is a lower bound only for a cancelled command with more cancelled hosts than listed (SSM
+   * counts failures and time-outs, not cancellations).
    */
   notSucceeded?: { count: number; instanceIds: string[] };
 }

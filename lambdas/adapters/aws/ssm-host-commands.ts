@@ -205,7 +205,9 @@ export class SsmHostCommands implements HostCommands {
 
   private async successOutcome(commandId: string, status: CommandOutcome['status'], counts: CommandCounts): Promise<CommandOutcome> {
     const invocations = await this.pageWithRetry(commandId);
-    if (invocations.length === 0) return { status, instances: counts.targets, stdout: '', stderr: sampleLine(counts, 0, this.options.logGroupName, commandId) };
+    if (invocations.length === 0) {
+      return { status, instances: counts.targets, stdout: '', stderr: `${counts.targets} instance(s) succeeded but ListCommandInvocations listed none of them after ${this.listRetries + 1} tries: no output to show here; it is in CloudWatch Logs group ${this.options.logGroupName} (log streams of command ${commandId})` };
+    }
     const listed = invocations.map(listedOutput);
     // The last section's stdout is where the document's result is read from: that instance's output is read whole.
     const last = listed.length - 1;
@@ -219,8 +221,12 @@ export class SsmHostCommands implements HostCommands {
     const statuses = commandState === 'Cancelled' ? ['Cancelled', 'Failed', 'TimedOut'] : ['Failed', 'TimedOut'];
     const seen = new Set<string>();
     const invocations: CommandInvocation[] = [];
+    // A full page may have more behind it: the count then comes from the command's counts, or is a lower bound.
+    let pageFull = false;
     for (const value of statuses) {
-      for (const i of await this.page(commandId, { key: 'Status', value })) {
+      const page = await this.page(commandId, { key: 'Status', value });
+      if (page.length >= SAMPLE_INSTANCES) pageFull = true;
+      for (const i of page) {
         if (i.InstanceId && !seen.has(i.InstanceId)) {
           seen.add(i.InstanceId);
           invocations.push(i);
@@ -235,7 +241,7 @@ export class SsmHostCommands implements HostCommands {
       .slice(0, this.fullOutputInstances).map(({ index }) => index);
     const outputs = await this.withFullOutput(commandId, listed, full);
     const aggregated = aggregate(outputs, status, this.options.logGroupName, commandId);
-    const summary = failureLine(commandState, counts, unsuccessful);
+    const summary = failureLine(commandState, counts, unsuccessful, pageFull);
     return {
       ...aggregated,
       instances: counts.targets,
@@ -404,11 +410,13 @@ function sampleLine(counts: CommandCounts, shown: number, logGroupName: string, 
 }
 
 /** The closing line of a command that did not succeed: its counts, and the unsuccessful instances listed, by id. */
-function failureLine(commandState: string, counts: CommandCounts, unsuccessful: InstanceOutput[]): string {
+function failureLine(commandState: string, counts: CommandCounts, unsuccessful: InstanceOutput[], pageFull: boolean): string {
   const notOk = Math.max(counts.errors + counts.deliveryTimedOut, unsuccessful.length);
+  // Cancelled invocations have no count of their own in the Command: past a full page their number is not known.
+  const atLeast = pageFull && unsuccessful.length > counts.errors + counts.deliveryTimedOut ? 'at least ' : '';
   const ids = unsuccessful.map((o) => `${o.instanceId} ${o.status}`).join(', ');
   const which = unsuccessful.length === 0 ? '' : unsuccessful.length < notOk ? `; the first ${unsuccessful.length}: ${ids}` : `: ${ids}`;
-  return `command ${commandState} on ${counts.targets} instance(s): ${counts.completed} finished, ${counts.errors} failed or timed out running, ${counts.deliveryTimedOut} not delivered in time; ${notOk} did not succeed${which}`;
+  return `command ${commandState} on ${counts.targets} instance(s): ${counts.completed} finished, ${counts.errors} failed or timed out running, ${counts.deliveryTimedOut} not delivered in time; ${atLeast}${notOk} did not succeed${which}`;
 }
 
 function aggregate(outputs: InstanceOutput[], status: CommandOutcome['status'], logGroupName: string, commandId: string): CommandOutcome {

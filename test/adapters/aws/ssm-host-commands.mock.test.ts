@@ -407,6 +407,34 @@ describe('SsmHostCommands.outcome', () => {
     expect(ssm.commandCalls(ListCommandInvocationsCommand).map((c) => c.args[0].input.Filters?.[0]?.value)).toEqual(['Cancelled', 'Failed', 'TimedOut']);
   });
 
+  it('should count the cancelled hosts of a cancelled command on 1,000 hosts as a lower bound past one page', async () => {
+    // Prepare: the Command counts failures and time-outs, not cancellations.
+    const statuses = Object.fromEntries(Array.from({ length: 400 }, (_, k) => [600 + k, 'Cancelled'] as const));
+    ssm.on(ListCommandsCommand).resolves({ Commands: [command({ Status: 'Cancelled', TargetCount: 1000, CompletedCount: 1000 })] });
+    fleet(1000, statuses);
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(callCounts()).toEqual({ ListCommands: 1, ListCommandInvocations: 3, GetCommandInvocation: 10 });
+    expect(outcome.notSucceeded).toEqual({ count: 50, instanceIds: Array.from({ length: 50 }, (_, k) => `i-${(0x10000000 + 600 + k).toString(16)}`) });
+    expect(outcome.stderr.split('\n').pop()).toMatch(/; at least 50 did not succeed: i-10000258 Cancelled, /);
+  });
+
+  it('should say so when a successful command lists no invocation even after retries', async () => {
+    // Prepare
+    ssm.on(ListCommandsCommand).resolves({ Commands: [command({ TargetCount: 2, CompletedCount: 2 })] });
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome).toEqual({ status: 'Success', instances: 2, stdout: '', stderr: expect.stringContaining('2 instance(s) succeeded but ListCommandInvocations listed none of them after 4 tries') });
+    expect(sleeps).toEqual([250, 500, 1000]);
+  });
+
   it('should refuse, loudly, a command status it does not know', async () => {
     // Prepare
     ssm.on(ListCommandsCommand).resolves({ Commands: [command({ Status: 'Exploded' as never })] });
