@@ -60,11 +60,11 @@ export interface SsmHostCommandsOptions {
   logGroupName: string;
   /** Run Command rate control: "50%" (default) or a number of instances at a time. */
   maxConcurrency?: string;
-  /** Listing retries when the invocations are not visible yet right after SendCommand (default 3). */
+  /** Retries when the command or its invocations are not listed yet right after SendCommand (default 3). */
   listRetries?: number;
   /** First backoff delay; doubles on each retry (default 250 ms). */
   retryDelayMs?: number;
-  /** Instances whose full stdout/stderr is fetched with GetCommandInvocation, failed ones first (default 10). */
+  /** Unsuccessful instances whose full stdout/stderr is fetched with GetCommandInvocation (default 10); on success, one. */
   fullOutputInstances?: number;
   /** Injected so tests do not wait. */
   sleep?: (ms: number) => Promise<void>;
