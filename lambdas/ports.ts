@@ -92,6 +92,13 @@ export interface CommandOutcome {
    * sentence for operators saying what was cut and where the full output is.
    */
   truncated?: { streams: ('stdout' | 'stderr')[]; note: string };
+  /**
+   * A command that did not succeed everywhere: how many hosts did not (from the command's own counts on AWS) and the
+   * ids of those the engine listed, at most a bounded few per status (SSM: 50 a page), so the figure stays small on a
+   * large fleet. The count is a lower bound only for a cancelled command with more cancelled hosts than listed (SSM
+   * counts failures and time-outs, not cancellations).
+   */
+  notSucceeded?: { count: number; instanceIds: string[] };
 }
 
 export interface HostCommands {

@@ -62,9 +62,11 @@ export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent):
   const change = await deps.store.getChange(command.changeId);
   if (change) await recordEvent(deps, change, {
     type: 'command.finished', phase: command.phase,
-    message: `${command.stepName}: ${command.document} ${status}${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''}${reachedNone ? ': reached no instance' : ''}`,
+    message: `${command.stepName}: ${command.document} ${status}${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''}${reachedNone ? ': reached no instance' : ''}${notSucceededText(outcome)}`,
     data: {
       commandId, step: command.stepName, status, exitCode: outcome.exitCode, ...(reachedNone ? { instances: 0 } : {}), ...(result ? { result } : {}),
+      // The hosts that did not succeed, by id (a bounded list on a large fleet) and their count.
+      ...(outcome.notSucceeded ? { notSucceeded: outcome.notSucceeded } : {}),
       ...(outcome.truncated ? { truncated: outcome.truncated.note } : {}),
     },
   }, command.attempt);
@@ -77,6 +79,14 @@ export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent):
     await deps.callbacks.sendTaskFailure(command.taskToken, 'HostCommandFailed', `${command.stepName} (${command.document}) ${status}: ${tail}`.slice(0, 32000));
   }
   return { handled: true };
+}
+
+/** ": 3 of 1000 host(s) did not succeed (i-a, i-b, i-c)", ids as listed (bounded), or nothing. */
+function notSucceededText(outcome: CommandOutcome): string {
+  const n = outcome.notSucceeded;
+  if (!n || n.count === 0) return '';
+  const ids = n.instanceIds.length === 0 ? '' : ` (${n.instanceIds.length < n.count ? `first ${n.instanceIds.length}: ` : ''}${n.instanceIds.join(', ')})`;
+  return `: ${n.count}${outcome.instances !== undefined ? ` of ${outcome.instances}` : ''} host(s) did not succeed${ids}`;
 }
 
 /** Rollback alarm names look like runbook-<environment>-p95-latency / -error-rate. */

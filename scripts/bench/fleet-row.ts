@@ -2,15 +2,18 @@
 // over a mocked SSM client that returns that many invocations, on the local engine running the real ASL. Counts
 // the execution's history events, the largest input or output of any state, and the SSM calls of each phase.
 // SSM shapes: SendCommand https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html,
-// ListCommandInvocations (MaxResults 1-50, NextToken, CommandPlugins[].Output/ResponseCode)
+// ListCommandInvocations (MaxResults 1-50, NextToken, Filters [{ key: Status, value }], CommandPlugins[].Output/ResponseCode)
 // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommandInvocations.html,
+// https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CommandFilter.html,
+// ListCommands (Commands[].Status, TargetCount, CompletedCount, ErrorCount, DeliveryTimedOutCount)
+// https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommands.html,
 // GetCommandInvocation https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html;
 // the status-change event EventBridge delivers per command:
 // https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-event-bridge-events.html
 import { randomUUID } from 'node:crypto';
 import {
   DescribeInstanceInformationCommand, GetCommandInvocationCommand, ListCommandInvocationsCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
-  type CommandInvocation,
+  type CommandInvocation, type ListCommandInvocationsCommandInput,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SsmHostCommands } from '../../lambdas/adapters/aws/ssm-host-commands';
@@ -83,11 +86,12 @@ export async function fleetRun(hosts: number): Promise<FleetRun> {
         const page = Array.from({ length: end - start }, (_, k) => ({ InstanceId: `i-${(0x10000000 + start + k).toString(16)}`, AgentVersion: '3.3.2746.0', PingStatus: 'Online' }));
         return { InstanceInformationList: page, ...(end < hosts ? { NextToken: String(end) } : {}) };
       });
-      ssm.on(ListCommandInvocationsCommand).callsFake((input: { CommandId: string; MaxResults?: number; NextToken?: string }) => {
-        countCall('ListCommandInvocations', phaseOfCommand.get(input.CommandId) ?? phase);
+      ssm.on(ListCommandInvocationsCommand).callsFake((input: ListCommandInvocationsCommandInput) => {
+        countCall('ListCommandInvocations', phaseOfCommand.get(input.CommandId ?? '') ?? phase);
         const start = Number(input.NextToken ?? 0);
         const end = start + (input.MaxResults ?? 50);
-        const all = invocations(input.CommandId);
+        const wanted = input.Filters?.find((f) => f.key === 'Status')?.value;
+        const all = invocations(input.CommandId ?? '').filter((i) => wanted === undefined || i.Status === wanted);
         return { CommandInvocations: all.slice(start, end), ...(end < all.length ? { NextToken: String(end) } : {}) };
       });
       ssm.on(GetCommandInvocationCommand).callsFake((input: { CommandId: string; InstanceId: string }) => {
@@ -96,7 +100,7 @@ export async function fleetRun(hosts: number): Promise<FleetRun> {
       });
       ssm.on(ListCommandsCommand).callsFake((input: { CommandId: string }) => {
         countCall('ListCommands', phaseOfCommand.get(input.CommandId) ?? phase);
-        return { Commands: [{ CommandId: input.CommandId, TargetCount: hosts, Status: 'Success' }] };
+        return { Commands: [{ CommandId: input.CommandId, Status: 'Success', TargetCount: hosts, CompletedCount: hosts, ErrorCount: 0, DeliveryTimedOutCount: 0 }] };
       });
       return new SsmHostCommands(client, { documents: loadDocuments(DOCUMENTS_DIR), logGroupName: '/runbook/bench/commands', sleep: async () => undefined });
     },
@@ -125,6 +129,13 @@ export async function fleetRun(hosts: number): Promise<FleetRun> {
   }
 }
 
+/** Calls that are known to grow with the fleet, and why they cannot be constant. */
+const BOUNDS: Record<string, string> = {
+  // InstanceInformationStringFilter matches AgentVersion by equality only, so no filter returns just the outdated
+  // agents: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_InstanceInformationStringFilter.html
+  DescribeInstanceInformation: 'the SSM Agent version check, once per change: ⌈hosts/50⌉ pages (MaxResults is at most 50, and no filter selects only outdated agents)',
+};
+
 const total = (calls: Record<string, number> | undefined): number => Object.values(calls ?? {}).reduce((a, n) => a + n, 0);
 
 export async function fleetRows(options: { hostCounts: number[] }): Promise<BenchRow[]> {
@@ -140,7 +151,7 @@ export async function fleetRows(options: { hostCounts: number[] }): Promise<Benc
   const growing = phases.filter((p) => new Set(runs.map((r) => total(r.calls[p]))).size > 1);
   const growingDetail = growing.map((p) => {
     const ops = Object.keys(last.calls[p] ?? {}).filter((op) => new Set(runs.map((r) => r.calls[p]?.[op] ?? 0)).size > 1);
-    return `${p}: ${ops.map((op) => `${op} ${runs.map((r) => r.calls[p]?.[op] ?? 0).join('/')}`).join(', ')}`;
+    return `${p}: ${ops.map((op) => `${op} ${runs.map((r) => r.calls[p]?.[op] ?? 0).join('/')}${BOUNDS[op] ? ` (${BOUNDS[op]})` : ''}`).join(', ')}`;
   });
   return [
     {

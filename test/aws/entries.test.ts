@@ -6,7 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
-  GetCommandInvocationCommand, GetParameterCommand, GetParametersCommand, ListCommandInvocationsCommand, SendCommandCommand, SSMClient,
+  GetCommandInvocationCommand, GetParameterCommand, GetParametersCommand, ListCommandInvocationsCommand, ListCommandsCommand, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { existsSync, readFileSync } from 'node:fs';
@@ -140,6 +140,7 @@ describe('scheduled-check entry', () => {
     // No change holds the environment: the reconciler finds no lock item and the check runs.
     ddb.on(GetItemCommand).resolves({});
     ssm.on(SendCommandCommand).resolvesOnce({ Command: { CommandId: 'cmd-health' } }).resolvesOnce({ Command: { CommandId: 'cmd-deps' } });
+    ssm.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'Success', TargetCount: 1, CompletedCount: 1, ErrorCount: 0, DeliveryTimedOutCount: 0 }] });
     ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [{ InstanceId: 'i-0123456789abcdef0', Status: 'Success', CommandPlugins: [{ ResponseCode: 0 }] }] });
     ssm.on(GetCommandInvocationCommand).resolves({ ResponseCode: 0, StandardOutputContent: 'ok\n{"violations":[]}\n' });
     ddb.on(PutItemCommand).resolves({});

@@ -133,7 +133,7 @@ function answer(rich: boolean): void {
   mock('ssm').on(SendCommandCommand as never).resolves({ Command: { CommandId: 'cmd-1' } } as never);
   mock('ssm').on(ListCommandInvocationsCommand as never).resolves({ CommandInvocations: [invocation] } as never);
   mock('ssm').on(GetCommandInvocationCommand as never).resolves({ ResponseCode: 0, StandardOutputContent: 'ok' } as never);
-  mock('ssm').on(ListCommandsCommand as never).resolves({ Commands: [{ CommandId: 'cmd-1', Status: 'Success', TargetCount: 0 }] } as never);
+  mock('ssm').on(ListCommandsCommand as never).resolves({ Commands: [{ CommandId: 'cmd-1', Status: 'Success', TargetCount: 1, CompletedCount: 1 }] } as never);
   mock('dynamodb').on(QueryCommand as never).resolves({ Items: [] } as never);
   const names = rollbackAlarmNames(profile.name);
   mock('cloudwatch').on(DescribeAlarmsCommand as never).resolves({ MetricAlarms: [names.latency, names.errorRate].map((AlarmName) => ({ AlarmName, StateValue: 'OK', StateReason: 'ok' })) } as never);

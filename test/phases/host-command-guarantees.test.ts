@@ -19,6 +19,17 @@ class NowhereHostCommands extends FakeHostCommands {
   }
 }
 
+/** SSM's view of a command that failed on 120 of 1,000 hosts: the count, and the first page of their ids. */
+const FAILED_IDS = Array.from({ length: 50 }, (_, i) => `i-${(0x10000000 + i * 7).toString(16)}`);
+class PartlyFailedHostCommands extends FakeHostCommands {
+  override async outcome(): Promise<CommandOutcome> {
+    return {
+      status: 'Failed', instances: 1000, exitCode: 4, stdout: '', notSucceeded: { count: 120, instanceIds: FAILED_IDS },
+      stderr: `host broke\ncommand Failed on 1000 instance(s): 1000 finished, 120 failed or timed out running, 0 not delivered in time; 120 did not succeed; the first 50: ${FAILED_IDS.map((id) => `${id} Failed`).join(', ')}`,
+    };
+  }
+}
+
 describe('host-command guarantees', () => {
   let store: MemoryChangeStore;
   let hosts: FakeHostCommands;
@@ -68,6 +79,25 @@ describe('host-command guarantees', () => {
     expect(answers).toEqual([{ token: 'token-deploy', ok: false, error: 'HostCommandFailed', cause: expect.stringContaining('deploy (runbook-DeployRelease) Failed') }]);
     expect(await store.getCommand(commandId)).toMatchObject({ status: 'Failed' });
     expect((await store.listEvents('CR-2026-801')).find((e) => e.type === 'command.finished')?.message).toContain('reached no instance');
+  });
+
+  it('should fail the step of a command that failed on some hosts of a large fleet, naming them with their count', async () => {
+    // Prepare
+    build(new PartlyFailedHostCommands(new LocalEventBus({ log: silentLog, baseDelayMs: 2 })));
+    await acting('CR-2026-803');
+    hosts.hold('deploy');
+    const { commandId } = await runStep(deps, { changeId: 'CR-2026-803', attempt: 1, taskToken: 'token-deploy', command: deploy });
+
+    // Act
+    await onCommandStatus(deps, ssmCommandStatusEvent({
+      'command-id': commandId, 'document-name': 'runbook-DeployRelease', 'expire-after': '', parameters: {}, 'requested-date-time': '', status: 'Failed',
+    }, new Date()));
+
+    // Assess
+    expect(answers).toEqual([{ token: 'token-deploy', ok: false, error: 'HostCommandFailed', cause: expect.stringContaining(`120 did not succeed; the first 50: ${FAILED_IDS[0]} Failed`) }]);
+    const finished = (await store.listEvents('CR-2026-803')).find((e) => e.type === 'command.finished');
+    expect(finished?.message).toContain(`: 120 of 1000 host(s) did not succeed (first 50: ${FAILED_IDS.slice(0, 2).join(', ')}, `);
+    expect(finished?.data).toMatchObject({ status: 'Failed', notSucceeded: { count: 120, instanceIds: FAILED_IDS } });
   });
 
   it('should cancel a step still running before the rollback starts, and record it', async () => {

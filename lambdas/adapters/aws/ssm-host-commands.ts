@@ -8,6 +8,7 @@ import {
   ListCommandInvocationsCommand,
   ListCommandsCommand,
   SendCommandCommand,
+  type Command,
   type CommandInvocation,
   type SendCommandCommandInput,
   type SSMClient,
@@ -44,6 +45,11 @@ const ERROR_MARKER = '----------ERROR-------';
 const MAX_CONCURRENCY = /^(?:[1-9][0-9]*|(?:[1-9][0-9]?|100)%)$/;
 
 const IN_FLIGHT = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+/**
+ * Invocations read per page (ListCommandInvocations MaxResults is 1-50): one page is the sample of a successful
+ * command's output, and one page per unsuccessful status the instance ids reported by name.
+ */
+export const SAMPLE_INSTANCES = 50;
 
 export interface SsmHostCommandsOptions {
   /** The project's documents by name (see {@link loadDocuments}); nothing else can be sent. */
@@ -54,11 +60,11 @@ export interface SsmHostCommandsOptions {
   logGroupName: string;
   /** Run Command rate control: "50%" (default) or a number of instances at a time. */
   maxConcurrency?: string;
-  /** Listing retries when the invocations are not visible yet right after SendCommand (default 3). */
+  /** Retries when the command or its invocations are not listed yet right after SendCommand (default 3). */
   listRetries?: number;
   /** First backoff delay; doubles on each retry (default 250 ms). */
   retryDelayMs?: number;
-  /** Instances whose full stdout/stderr is fetched with GetCommandInvocation, failed ones first (default 10). */
+  /** Unsuccessful instances whose full stdout/stderr is fetched with GetCommandInvocation (default 10); on success, one. */
   fullOutputInstances?: number;
   /** Injected so tests do not wait. */
   sleep?: (ms: number) => Promise<void>;
@@ -153,25 +159,112 @@ export class SsmHostCommands implements HostCommands {
     return { commandId };
   }
 
-  async outcome(commandId: string): Promise<CommandOutcome> {
-    const invocations = await this.invocationsWithRetry(commandId);
-    if (invocations.length === 0) return this.withoutInvocations(commandId);
-    const outputs = await this.outputs(commandId, invocations);
-    return { ...aggregate(outputs, this.options.logGroupName, commandId), instances: invocations.length };
-  }
-
   /**
-   * Right after SendCommand the invocations may not be listed yet: the command is not failed, just not visible. But a
-   * command whose tag targets matched no instance ends with zero targets and nothing ran: that is a failed step, not
-   * a success (Command.TargetCount: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Command.html).
+   * A command's outcome in a bounded number of calls, whatever its fleet size (ListCommands once, then at most one
+   * page of invocations per status read, and GetCommandInvocation for a bounded few):
+   * - its overall state and counts from ListCommands: Command.Status, TargetCount, CompletedCount, ErrorCount (Failed
+   *   or Execution Timed Out), DeliveryTimedOutCount
+   *   (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommands.html,
+   *   https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Command.html);
+   * - on success, one page of ListCommandInvocations (Details, MaxResults 50) as a sample of the output, and the full
+   *   output of one instance (its last stdout line is the document's result);
+   * - otherwise one page per unsuccessful status, filtered by the documented Status filter (Failed, TimedOut —
+   *   delivery and execution — and Cancelled for a cancelled command:
+   *   https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CommandFilter.html), the full output of the
+   *   first few of those, and a closing line with the counts and the instance ids listed.
    */
-  private async withoutInvocations(commandId: string): Promise<CommandOutcome> {
-    const listed = await callAws('SSM ListCommands', () => this.client.send(new ListCommandsCommand({ CommandId: commandId })));
-    const command = listed?.Commands?.[0];
-    if (command && command.TargetCount === 0 && command.Status !== undefined && !IN_FLIGHT.has(command.Status)) {
+  async outcome(commandId: string): Promise<CommandOutcome> {
+    const command = await this.commandWithRetry(commandId);
+    // Right after SendCommand the command may not be listed yet: not failed, just not visible.
+    if (!command?.Status) return { status: 'InProgress', stdout: '', stderr: '' };
+    const counts = commandCounts(command);
+    const inFlight = IN_FLIGHT.has(command.Status);
+    // A command whose tag targets matched no instance ends with zero targets and nothing ran: a failed step, not a
+    // success (Command.TargetCount).
+    if (counts.targets === 0) {
+      if (inFlight) return { status: 'InProgress', stdout: '', stderr: '' };
       return { status: 'Failed', instances: 0, stdout: '', stderr: `the command reached no instance: no managed instance matched its targets (command ${command.Status}, 0 targets)` };
     }
-    return { status: 'InProgress', stdout: '', stderr: '' };
+    // Every invocation finished but the command's own status not yet updated: the output is read (the status event
+    // that asks for it is already out), the status stays InProgress for those who poll.
+    const allFinished = counts.completed >= counts.targets;
+    if (inFlight && !allFinished) return { status: 'InProgress', instances: counts.targets, stdout: '', stderr: '' };
+    const status = inFlight ? 'InProgress' : commandStatus(command.Status, counts);
+    const succeeded = inFlight ? counts.errors === 0 && counts.deliveryTimedOut === 0 : status === 'Success';
+    return succeeded ? this.successOutcome(commandId, status, counts) : this.failureOutcome(commandId, status, command.Status, counts);
+  }
+
+  private async commandWithRetry(commandId: string): Promise<Command | undefined> {
+    for (let attempt = 0; ; attempt += 1) {
+      const listed = await callAws('SSM ListCommands', () => this.client.send(new ListCommandsCommand({ CommandId: commandId })));
+      const command = listed?.Commands?.find((c) => c.CommandId === commandId) ?? listed?.Commands?.[0];
+      if (command || attempt >= this.listRetries) return command;
+      await this.sleep(this.retryDelayMs * 2 ** attempt);
+    }
+  }
+
+  private async successOutcome(commandId: string, status: CommandOutcome['status'], counts: CommandCounts): Promise<CommandOutcome> {
+    const invocations = await this.pageWithRetry(commandId);
+    if (invocations.length === 0) {
+      return { status, instances: counts.targets, stdout: '', stderr: `${counts.targets} instance(s) succeeded but ListCommandInvocations listed none of them after ${this.listRetries + 1} tries: no output to show here; it is in CloudWatch Logs group ${this.options.logGroupName} (log streams of command ${commandId})` };
+    }
+    const listed = invocations.map(listedOutput);
+    // The last section's stdout is where the document's result is read from: that instance's output is read whole.
+    const last = listed.length - 1;
+    const outputs = await this.withFullOutput(commandId, listed, [last]);
+    const aggregated = aggregate(outputs, status, this.options.logGroupName, commandId);
+    const more = counts.targets > outputs.length ? sampleLine(counts, outputs.length, this.options.logGroupName, commandId) : '';
+    return { ...aggregated, instances: counts.targets, ...(more ? { stderr: tail(`${aggregated.stderr}${aggregated.stderr ? '\n' : ''}${more}`) } : {}) };
+  }
+
+  private async failureOutcome(commandId: string, status: CommandOutcome['status'], commandState: string, counts: CommandCounts): Promise<CommandOutcome> {
+    const statuses = commandState === 'Cancelled' ? ['Cancelled', 'Failed', 'TimedOut'] : ['Failed', 'TimedOut'];
+    const seen = new Set<string>();
+    const invocations: CommandInvocation[] = [];
+    // A full page may have more behind it: the count then comes from the command's counts, or is a lower bound.
+    let pageFull = false;
+    for (const value of statuses) {
+      const page = await this.page(commandId, { key: 'Status', value });
+      if (page.length >= SAMPLE_INSTANCES) pageFull = true;
+      for (const i of page) {
+        if (i.InstanceId && !seen.has(i.InstanceId)) {
+          seen.add(i.InstanceId);
+          invocations.push(i);
+        }
+      }
+    }
+    // Nothing listed under those statuses (an invocation status the filters do not name): one unfiltered page.
+    const sample = invocations.length > 0 ? invocations : await this.pageWithRetry(commandId);
+    const listed = sample.map(listedOutput);
+    const unsuccessful = listed.filter((o) => o.status !== 'Success');
+    const full = listed.map((o, index) => ({ o, index })).filter(({ o }) => o.status !== 'Success' && !IN_FLIGHT.has(o.status))
+      .slice(0, this.fullOutputInstances).map(({ index }) => index);
+    const outputs = await this.withFullOutput(commandId, listed, full);
+    const aggregated = aggregate(outputs, status, this.options.logGroupName, commandId);
+    const summary = failureLine(commandState, counts, unsuccessful, pageFull);
+    return {
+      ...aggregated,
+      instances: counts.targets,
+      stderr: tail(`${aggregated.stderr}${aggregated.stderr ? '\n' : ''}${summary}`),
+      notSucceeded: { count: Math.max(counts.errors + counts.deliveryTimedOut, unsuccessful.length), instanceIds: unsuccessful.map((o) => o.instanceId) },
+    };
+  }
+
+  /** One page of invocations (Details for the plugin output, MaxResults at most 50), optionally filtered by status. */
+  private async page(commandId: string, filter?: { key: 'Status'; value: string }): Promise<CommandInvocation[]> {
+    const page = await callAws('SSM ListCommandInvocations', () => this.client.send(new ListCommandInvocationsCommand({
+      CommandId: commandId, Details: true, MaxResults: SAMPLE_INSTANCES, ...(filter ? { Filters: [filter] } : {}),
+    })));
+    return page.CommandInvocations ?? [];
+  }
+
+  /** Listed by ListCommands but its invocations not yet (eventual consistency): retried with backoff, as the command is. */
+  private async pageWithRetry(commandId: string): Promise<CommandInvocation[]> {
+    for (let attempt = 0; ; attempt += 1) {
+      const invocations = await this.page(commandId);
+      if (invocations.length > 0 || attempt >= this.listRetries) return invocations;
+      await this.sleep(this.retryDelayMs * 2 ** attempt);
+    }
   }
 
   /** CancelCommand (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CancelCommand.html); an unknown or finished command is nothing to cancel. */
@@ -186,6 +279,9 @@ export class SsmHostCommands implements HostCommands {
   }
 
   /**
+   * The one call of this adapter that grows with the fleet: ⌈instances/50⌉ calls, once per change (PRE-FLIGHT). It
+   * cannot be constant: MaxResults is at most 50 and the AgentVersion filter matches versions by equality only, so no
+   * filter returns just the outdated agents; every target's version is read and compared here.
    * DescribeInstanceInformation, every page, filtered to the targets: `InstanceIds` (at most 50 ids a call) or
    * `tag:<key>`. Shape: Filters [{ Key, Values }], MaxResults 5-50, NextToken; InstanceInformationList[].AgentVersion,
    * PingStatus: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeInstanceInformation.html
@@ -213,44 +309,20 @@ export class SsmHostCommands implements HostCommands {
     return { applicable: true, instances, ...(targets.kind === 'instances' ? { expectedIds: targets.ids } : {}) };
   }
 
-  private async invocationsWithRetry(commandId: string): Promise<CommandInvocation[]> {
-    for (let attempt = 0; ; attempt += 1) {
-      const invocations = await this.listInvocations(commandId);
-      if (invocations.length > 0 || attempt >= this.listRetries) return invocations;
-      await this.sleep(this.retryDelayMs * 2 ** attempt);
-    }
-  }
-
-  private async listInvocations(commandId: string): Promise<CommandInvocation[]> {
-    const all: CommandInvocation[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await callAws('SSM ListCommandInvocations', () => this.client.send(new ListCommandInvocationsCommand({
-        CommandId: commandId, Details: true, MaxResults: 50, ...(nextToken ? { NextToken: nextToken } : {}),
-      })));
-      all.push(...(page.CommandInvocations ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return all;
-  }
-
   /**
    * The listing's plugin output is short; GetCommandInvocation gives the first 24,000 characters of stdout (where a
-   * document prints only its one-line JSON result) and 8,000 of stderr (its progress). Fetched for finished
-   * instances, failed ones first.
+   * document prints only its one-line JSON result) and 8,000 of stderr (its progress). Read for the listed
+   * instances at these indexes only, so the calls stay bounded whatever the fleet.
    */
-  private async outputs(commandId: string, invocations: CommandInvocation[]): Promise<InstanceOutput[]> {
-    const fromListing = invocations.map(listedOutput);
-    const finished = fromListing
-      .map((o, index) => ({ o, index }))
-      .filter(({ o }) => !IN_FLIGHT.has(o.status))
-      .sort((a, b) => Number(a.o.status === 'Success') - Number(b.o.status === 'Success'))
-      .slice(0, this.fullOutputInstances);
-    await Promise.all(finished.map(async ({ o, index }) => {
+  private async withFullOutput(commandId: string, listed: InstanceOutput[], indexes: number[]): Promise<InstanceOutput[]> {
+    const outputs = [...listed];
+    await Promise.all(indexes.map(async (index) => {
+      const o = outputs[index];
+      if (!o) return;
       const full = await this.invocationOutput(commandId, o.instanceId);
-      if (full) fromListing[index] = { ...o, ...full, ...(full.exitCode === undefined && o.exitCode !== undefined ? { exitCode: o.exitCode } : {}) };
+      if (full) outputs[index] = { ...o, ...full, ...(full.exitCode === undefined && o.exitCode !== undefined ? { exitCode: o.exitCode } : {}) };
     }));
-    return fromListing;
+    return outputs;
   }
 
   private async invocationOutput(commandId: string, instanceId: string): Promise<Omit<InstanceOutput, 'instanceId' | 'status'> | undefined> {
@@ -307,17 +379,47 @@ function listedOutput(invocation: CommandInvocation): InstanceOutput {
   };
 }
 
-/** Success only when every instance succeeded; still in progress while any instance is. */
-function overallStatus(statuses: string[]): CommandOutcome['status'] {
-  if (statuses.some((s) => IN_FLIGHT.has(s))) return 'InProgress';
-  if (statuses.every((s) => s === 'Success')) return 'Success';
-  if (statuses.includes('TimedOut') && !statuses.includes('Failed')) return 'TimedOut';
-  if (statuses.includes('Cancelled') && !statuses.includes('Failed')) return 'Cancelled';
-  return 'Failed';
+interface CommandCounts {
+  targets: number;
+  completed: number;
+  /** Failed or Execution Timed Out. */
+  errors: number;
+  deliveryTimedOut: number;
 }
 
-function aggregate(outputs: InstanceOutput[], logGroupName: string, commandId: string): CommandOutcome {
-  const status = overallStatus(outputs.map((o) => o.status));
+function commandCounts(command: Command): CommandCounts {
+  return { targets: command.TargetCount ?? 0, completed: command.CompletedCount ?? 0, errors: command.ErrorCount ?? 0, deliveryTimedOut: command.DeliveryTimedOutCount ?? 0 };
+}
+
+/**
+ * The command's final status, as Run Command computed it over every invocation; a Success that still counts an
+ * error or a delivery time-out (MaxErrors above 0 would allow it) is not a success here: every host must succeed.
+ */
+function commandStatus(status: string, counts: CommandCounts): CommandOutcome['status'] {
+  if (status === 'Success') {
+    if (counts.errors > 0) return 'Failed';
+    if (counts.deliveryTimedOut > 0) return 'TimedOut';
+    return 'Success';
+  }
+  if (status === 'Failed' || status === 'TimedOut' || status === 'Cancelled') return status;
+  throw new Error(`SSM ListCommands returned a command status this engine does not know: ${JSON.stringify(status)}`);
+}
+
+function sampleLine(counts: CommandCounts, shown: number, logGroupName: string, commandId: string): string {
+  return `${counts.targets} instance(s) succeeded; the output of ${shown} is shown here, all of it is in CloudWatch Logs group ${logGroupName} (log streams of command ${commandId})`;
+}
+
+/** The closing line of a command that did not succeed: its counts, and the unsuccessful instances listed, by id. */
+function failureLine(commandState: string, counts: CommandCounts, unsuccessful: InstanceOutput[], pageFull: boolean): string {
+  const notOk = Math.max(counts.errors + counts.deliveryTimedOut, unsuccessful.length);
+  // Cancelled invocations have no count of their own in the Command: past a full page their number is not known.
+  const atLeast = pageFull && unsuccessful.length > counts.errors + counts.deliveryTimedOut ? 'at least ' : '';
+  const ids = unsuccessful.map((o) => `${o.instanceId} ${o.status}`).join(', ');
+  const which = unsuccessful.length === 0 ? '' : unsuccessful.length < notOk ? `; the first ${unsuccessful.length}: ${ids}` : `: ${ids}`;
+  return `command ${commandState} on ${counts.targets} instance(s): ${counts.completed} finished, ${counts.errors} failed or timed out running, ${counts.deliveryTimedOut} not delivered in time; ${atLeast}${notOk} did not succeed${which}`;
+}
+
+function aggregate(outputs: InstanceOutput[], status: CommandOutcome['status'], logGroupName: string, commandId: string): CommandOutcome {
   const [only] = outputs;
   if (outputs.length === 1 && only) {
     const stdout = tail(only.stdout);
