@@ -132,13 +132,30 @@ async function checkAgents(deps: Deps, change: ChangeRecord): Promise<void> {
   }
   const problems = agentProblems(inventory);
   if (problems.length > 0) {
-    await recordEvent(deps, change, { type: 'preflight.agents-outdated', phase: 'PREFLIGHT', message: `SSM Agent check failed: ${problems.join('; ')}`, data: { problems, minimum: MIN_AGENT_VERSION } });
-    throw new PreflightCheckFailed(`SSM Agent check failed (${MIN_AGENT_VERSION} or later required for ENV_VAR parameters): ${problems.join('; ')}`);
+    const listed = listBounded(problems);
+    await recordEvent(deps, change, { type: 'preflight.agents-outdated', phase: 'PREFLIGHT', message: `SSM Agent check failed: ${listed}`, data: { problems: problems.slice(0, AGENT_RECORD_LIMIT), problemCount: problems.length, minimum: MIN_AGENT_VERSION } });
+    throw new PreflightCheckFailed(`SSM Agent check failed (${MIN_AGENT_VERSION} or later required for ENV_VAR parameters): ${listed}`);
   }
+  const versions: Record<string, number> = {};
+  for (const i of inventory.instances) versions[i.agentVersion ?? 'unknown'] = (versions[i.agentVersion ?? 'unknown'] ?? 0) + 1;
   await recordEvent(deps, change, {
     type: 'preflight.agents', phase: 'PREFLIGHT', message: `SSM Agent ${MIN_AGENT_VERSION} or later on all ${inventory.instances.length} target instance(s)`,
-    data: { applicable: true, instances: inventory.instances.map((i) => ({ instanceId: i.instanceId, agentVersion: i.agentVersion })) },
+    data: {
+      applicable: true, instanceCount: inventory.instances.length, versions,
+      instances: inventory.instances.slice(0, AGENT_RECORD_LIMIT).map((i) => ({ instanceId: i.instanceId, agentVersion: i.agentVersion })),
+    },
   });
+}
+
+/**
+ * How many instances (or problems) an agent-check event and its message name: the event is one store item and the
+ * reason travels in the state payload, so at fleet scale they carry the count, the versions seen and the first ones.
+ */
+export const AGENT_RECORD_LIMIT = 50;
+
+function listBounded(items: string[]): string {
+  const shown = items.slice(0, AGENT_RECORD_LIMIT).join('; ');
+  return items.length > AGENT_RECORD_LIMIT ? `${shown}; and ${items.length - AGENT_RECORD_LIMIT} more (${items.length} in all)` : shown;
 }
 
 /**

@@ -148,6 +148,44 @@ describe('runbook state machine on the local engine', () => {
     expect(h.hosts.sent.map((r) => r.step.name)).not.toContain('preflight-system-health');
   });
 
+  it('should keep the agent-check record and reason bounded at 1,000 hosts, with the count and the versions seen', async () => {
+    // Prepare: 1,000 instances, 300 of them on an agent older than the minimum
+    h = createHarness();
+    const id = (n: number): string => `i-${n.toString(16).padStart(17, '0')}`;
+    h.hosts.agentInventory = { applicable: true, instances: Array.from({ length: 1000 }, (_, n) => ({ instanceId: id(n), agentVersion: n < 300 ? '3.3.40.0' : '3.3.2746.0' })) };
+    const name = await h.submit();
+
+    // Act
+    await h.finish(name);
+
+    // Assess: the first 50 problems named, the rest counted, in the reason and in the event
+    const change = await h.store.getChange('CR-2026-900');
+    expect(change?.status).toBe('PREFLIGHT_FAILED');
+    expect(change?.reason).toContain(`${id(49)}: SSM Agent 3.3.40.0 is older`);
+    expect(change?.reason).not.toContain(id(50));
+    expect(change?.reason).toContain('and 250 more (300 in all)');
+    const outdated = (await h.store.listEvents('CR-2026-900')).find((e) => e.type === 'preflight.agents-outdated');
+    expect(outdated?.data).toMatchObject({ problemCount: 300 });
+    expect((outdated?.data as { problems: string[] }).problems).toHaveLength(50);
+  });
+
+  it('should record a passed agent check at 1,000 hosts as a count, the versions and the first 50 instances', async () => {
+    // Prepare
+    h = createHarness();
+    h.hosts.agentInventory = { applicable: true, instances: Array.from({ length: 1000 }, (_, n) => ({ instanceId: `i-${n.toString(16).padStart(17, '0')}`, agentVersion: n % 2 === 0 ? '3.3.2746.0' : '3.3.3000.0' })) };
+    const name = await h.submit();
+
+    // Act
+    await h.approveAll('CR-2026-900');
+    await h.finish(name);
+
+    // Assess
+    const passed = (await h.store.listEvents('CR-2026-900')).find((e) => e.type === 'preflight.agents');
+    expect(passed?.message).toBe('SSM Agent 3.3.2746.0 or later on all 1000 target instance(s)');
+    expect(passed?.data).toMatchObject({ applicable: true, instanceCount: 1000, versions: { '3.3.2746.0': 500, '3.3.3000.0': 500 } });
+    expect((passed?.data as { instances: unknown[] }).instances).toHaveLength(50);
+  });
+
   it('should record the agent check as not applicable on the embedded engine and go on', async () => {
     // Prepare
     h = createHarness();
