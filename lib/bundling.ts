@@ -16,6 +16,9 @@
 //   CDK, the CLI and the generated JSON Schemas share) and over skipping validation of data validated before (the api
 //   must still reject change requests with the same field-naming messages, and the task events come from outside).
 //   An ESLint rule keeps the named `z` import out of lambdas/.
+// - the SDK's event-stream codec (@smithy/core/event-streams, ~15 KB) is imported dynamically for event-stream
+//   operations only, which no function sends: a stand-in that fails loudly takes its place. In TEST, pako (zlib in
+//   JavaScript, ~47 KB), which hdr-histogram-js uses to inflate its WebAssembly binary, is replaced by Node's zlib.
 // - source maps: none in the deployed asset and no `--enable-source-maps` (which makes Node read and parse the map of
 //   the whole bundle at cold start). keepNames keeps class and function names readable in stack traces and, above
 //   all, keeps `AlarmTriggered.name` & co. intact (the state machine routes on them).
@@ -49,12 +52,16 @@ const LOAD_GENERATOR_ALIASES: Record<string, string> = {
   'semver': standIn('semver-gte.ts'),
   // `buffer/` (hyperid's fallback for a Node without Buffer) names the npm polyfill; Node's own module replaces it.
   'buffer': standIn('node-buffer.ts'),
+  // hdr-histogram-js inflates its WebAssembly binary with pako, zlib ported to JavaScript; Node's zlib does the same.
+  'pako': standIn('node-zlib-pako.ts'),
 };
 
 /** Package substitutions for one function's bundle, module -> file (absolute). */
 export function bundleAliases(name: string): Record<string, string> {
   return {
     '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambdas', 'aws', 'stand-ins', 'lambda-credentials.ts'),
+    // Loaded by the SDK only for event-stream operations, which no function sends (the stand-in says so if one ever does).
+    '@smithy/core/event-streams': standIn('no-event-streams.ts'),
     ...(YAML_FUNCTIONS.includes(name) ? {} : { yaml: join(REPO_ROOT, 'lambdas', 'aws', 'stand-ins', 'json-only-yaml.ts') }),
     // The load generator's multipart support, which the load tester never uses (lambdas/aws/stand-ins/no-multipart.ts says why).
     ...(name === 'test' ? LOAD_GENERATOR_ALIASES : {}),
