@@ -88,8 +88,6 @@ export class ActiveProbe extends Construct {
           sid: 'PassSchedulerRole', actions: ['iam:PassRole'], resources: [this.schedulerRole.roleArn],
           conditions: { StringEquals: { 'iam:PassedToService': SCHEDULER } },
         }));
-        // PLAN's first invocation, so the alarms have data before the schedule's first minute.
-        fn.addToRolePolicy(invoke('InvokeActiveProbeOnce'));
       }
       Validations.of(fn.executionRole.node.findChild('DefaultPolicy')).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${groupName}/*]`,

@@ -8,7 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionEnvInput, FunctionName } from '../lambdas/aws/env';
-import { bundleAliases, BUNDLE_TARGET, copyDocumentsCommands, MAIN_FIELDS } from './bundling';
+import { bundleAliases, BUNDLE_TARGET, copyDocumentsCommands, MAIN_FIELDS, yamlChunkCommands } from './bundling';
 import { functionEntry, LOCK_FILE, REPO_ROOT, TSCONFIG } from './paths';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers (NODEJS_LATEST lags behind it on purpose). */
@@ -70,9 +70,8 @@ export class FunctionWithLogGroup<F extends FunctionName = FunctionName> extends
         forceDockerBundling: false,
         format: OutputFormat.CJS,
         minify: true,
-        // The core sends `AlarmTriggered.name` as the error the state machine routes on: minified class names
-        // would turn it into a one-letter name that no ErrorEquals matches.
-        keepNames: true,
+        // No keepNames (lib/bundling.ts says why): the error names the state machine routes on are string literals.
+        keepNames: false,
         sourceMap: false,
         target: BUNDLE_TARGET,
         mainFields: MAIN_FIELDS,
@@ -84,7 +83,10 @@ export class FunctionWithLogGroup<F extends FunctionName = FunctionName> extends
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => (withDocuments ? copyDocumentsCommands(props.name, inputDir, outputDir) : []),
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...(withDocuments ? copyDocumentsCommands(inputDir, outputDir) : []),
+            ...yamlChunkCommands(props.name, inputDir, outputDir),
+          ],
         },
       },
     });

@@ -31,7 +31,7 @@ export type Capability =
   | 'callbacks' // complete or fail waiting tasks (granted by the orchestration, which owns the state machine)
   | 'executions' // start, describe, stop executions and read their history (likewise)
   | 'startExecutions' // start executions only (likewise)
-  | 'startProbe' // create the attempt's probe schedule and invoke the probe once (granted by the active probe construct)
+  | 'startProbe' // create the attempt's probe schedule, whose first run is at once (granted by the active probe construct)
   | 'stopProbe' // delete the attempt's probe schedule (likewise)
   | 'publishProbeMetrics'; // PutMetricData into the rollback alarms' namespace (likewise)
 
@@ -110,7 +110,7 @@ const SPECS: Record<FunctionName, FunctionSpec> = {
   // One minute of sampling, its last requests' 10 s timeout, and the last publish.
   probe: {
     description: 'Active probe: samples the endpoints for a minute, publishes the rollback alarms\' metrics', timeout: Duration.seconds(90),
-    noDeadLetter: 'Invoked asynchronously each minute by its EventBridge Scheduler schedule (and once by PLAN): a failed minute is superseded by the next one, and the rollback alarms treat its missing data as breaching; there is nothing to replay.',
+    noDeadLetter: 'Invoked asynchronously each minute by its EventBridge Scheduler schedule (the first time as the schedule is created): a failed minute is superseded by the next one, and the rollback alarms treat its missing data as breaching; there is nothing to replay.',
   },
 };
 

@@ -1,5 +1,6 @@
 // Rewrites the generated files (schemas/*.schema.json, docs/profile.md, docs/change-request.md) from the zod
-// schemas. Run after changing lambdas/core/schemas.ts: npm run generate
+// schemas, and statemachines/runbook.timeouts.json from the ASL. Run after changing lambdas/core/schemas.ts or a
+// TimeoutSeconds of statemachines/runbook.asl.json: npm run generate
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { generatedFiles } from './reference';

@@ -1,7 +1,10 @@
 // The generated files: JSON Schemas of the profile and the change request (for editors, via the examples'
 // yaml-language-server modeline) and the Markdown reference of every field, all from the zod schemas in
-// lambdas/core/schemas.ts. `npm run generate` writes them (scripts/generate.ts); a test fails when the checked-in
-// copies differ from what this produces.
+// lambdas/core/schemas.ts; and the state machine's TimeoutSeconds by state, which the dry run reads instead of the whole
+// ASL. `npm run generate` writes them (scripts/generate.ts); a test fails when the checked-in copies differ from what
+// this produces.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ChangeRequestSchema, EnvironmentProfileSchema } from '../lambdas/core/schemas';
 
@@ -203,6 +206,26 @@ export function markdownOf(doc: Document): string {
   return `${lines.join('\n')}\n`;
 }
 
+interface AslState { TimeoutSeconds?: number; Branches?: { States: Record<string, AslState> }[]; ItemProcessor?: { States: Record<string, AslState> } }
+
+/** Every state's TimeoutSeconds by name, nested states included (names are unique in the definition). */
+export function aslTimeouts(states: Record<string, AslState>): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (s: Record<string, AslState>): void => {
+    for (const [name, state] of Object.entries(s)) {
+      if (state.TimeoutSeconds !== undefined) out[name] = state.TimeoutSeconds;
+      for (const b of state.Branches ?? []) walk(b.States);
+      if (state.ItemProcessor) walk(state.ItemProcessor.States);
+    }
+  };
+  walk(states);
+  return out;
+}
+
+/** The ASL file and the TimeoutSeconds the dry run reads from it (lambdas/phases/dry-run.ts). */
+export const ASL_FILE = 'statemachines/runbook.asl.json';
+export const ASL_TIMEOUTS_FILE = 'statemachines/runbook.timeouts.json';
+
 /** Every generated file, by path from the repository root, with its content. */
 export function generatedFiles(): Record<string, string> {
   const files: Record<string, string> = {};
@@ -210,5 +233,7 @@ export function generatedFiles(): Record<string, string> {
     files[doc.schemaFile] = `${JSON.stringify(jsonSchemaOf(doc), null, 2)}\n`;
     files[doc.docFile] = markdownOf(doc);
   }
+  const definition = JSON.parse(readFileSync(join(__dirname, '..', ASL_FILE), 'utf8')) as { States: Record<string, AslState> };
+  files[ASL_TIMEOUTS_FILE] = `${JSON.stringify(aslTimeouts(definition.States), null, 2)}\n`;
   return files;
 }

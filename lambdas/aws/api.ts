@@ -1,6 +1,6 @@
 // Lambda entry of the REST API (API Gateway, Lambda proxy, IAM auth): the same router `runbook serve` runs, over the
 // AWS adapters its routes use, with Step Functions for starting and stopping executions and reading their history.
-// Submissions validate the profile's steps against the bundled documents (hosts.validate sends nothing).
+// Submissions validate the profile's steps against the bundled documents (hosts.validate only: no SSM adapter).
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -16,7 +16,7 @@ import { awsRuntime } from './deps';
 import { parseEnv } from './env';
 import { activeProbeFrom } from './probe-control';
 import { cloudWatchAlarms } from './wiring/cloudwatch';
-import { ssmHostCommands } from './wiring/hosts';
+import { documentValidator } from './wiring/hosts';
 import { snsSlackNotifier } from './wiring/notifier';
 import { profileLoader } from './wiring/profile';
 import { changeStore } from './wiring/store';
@@ -28,7 +28,7 @@ export const runtime = awsRuntime('api', env, (base) => {
   const profile = profileLoader(ssm, base);
   return {
     store: changeStore(new DynamoDBClient({}), base),
-    hosts: ssmHostCommands(ssm, base),
+    hosts: documentValidator(base),
     metrics: cloudWatchAlarms(new CloudWatchClient({}), base, profile),
     callbacks: new SfnCallbacks(sfn),
     executions: new SfnExecutions(sfn, env.STATE_MACHINE_ARN),

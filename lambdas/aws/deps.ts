@@ -63,6 +63,20 @@ function notWired<T>(fn: FunctionName, port: PortName, wired: readonly string[])
   return new Proxy({}, { get: (_target, key) => (typeof key === 'string' && key !== 'then' ? fail(key) : undefined) }) as T;
 }
 
+/**
+ * A port of which a function implements some methods only (the api validates steps, never sends them): the others
+ * reject with PortNotWired like an unwired port's, naming the function, the call and why.
+ */
+export function partialPort<T extends object>(fn: FunctionName, port: PortName, methods: Partial<T>, why: string): T {
+  return new Proxy(methods, {
+    get: (target, key) => {
+      if (key in target) return (target as Record<PropertyKey, unknown>)[key];
+      if (typeof key !== 'string' || key === 'then') return undefined;
+      return () => Promise.reject(new PortNotWired(`${fn}: ${port}.${key} is not available in this function (it implements ${Object.keys(methods).join(', ')} only): ${why}`));
+    },
+  }) as T;
+}
+
 export interface AwsRuntime {
   name: FunctionName;
   deps: Deps;

@@ -10,7 +10,7 @@ import { SfnCallbacks } from '../adapters/aws/sfn-callbacks';
 import { handle } from '../handlers/plan';
 import { awsRuntime, lambdaHandler } from './deps';
 import { parseEnv } from './env';
-import { activeProbeStarter } from './probe-start';
+import { activeProbeFrom } from './probe-control';
 import { cloudWatchAlarms } from './wiring/cloudwatch';
 import { snsSlackNotifier } from './wiring/notifier';
 import { profileLoader } from './wiring/profile';
@@ -25,8 +25,8 @@ export const runtime = awsRuntime('plan', env, (base) => {
     callbacks: new SfnCallbacks(new SFNClient({})),
     notifier: snsSlackNotifier(new SNSClient({}), new SecretsManagerClient({}), base, profile),
     profile,
-    // With monitoring.source: probe, the active probe this function starts or stops (lambdas/aws/probe-control.ts).
-    activeProbe: activeProbeStarter(env),
+    // With monitoring.source: probe, the active probe this function starts (its schedule's first run is at once).
+    activeProbe: activeProbeFrom(env, { mayStart: true }),
   };
 });
 export const handler = lambdaHandler(handle, runtime);

@@ -1,4 +1,4 @@
-// Lambda entry of the active probe function (invoked by its EventBridge Scheduler schedule, and once by PLAN): the
+// Lambda entry of the active probe function (invoked by its EventBridge Scheduler schedule, at once and then each minute): the
 // handler module with the CloudWatch PutMetricData sink. It reads no table and no profile: its input says what to sample.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';

@@ -1,6 +1,9 @@
 // The dry run (`runbook plan FILE`, `POST /changes?dryRun=true`): what a submission would do, computed from the change,
 // the profile and the state machine's fixed timeouts, with the submission's own checks and nothing written or started.
-import definition from '../../statemachines/runbook.asl.json';
+// The fixed TimeoutSeconds of the state machine, generated from statemachines/runbook.asl.json by `npm run generate`
+// (scripts/reference.ts; a stale copy fails test/scripts/reference.test.ts): the ~22 KB definition stays out of the
+// api bundle, which only needs these numbers.
+import timeouts from '../../statemachines/runbook.timeouts.json';
 import { SSM_MAX_CONCURRENCY, SSM_MAX_ERRORS } from '../core/documents';
 import { rollbackAlarmNames } from '../core/events';
 import { changeWindow, type FreezeWindow } from '../core/freeze';
@@ -93,23 +96,7 @@ export interface DryRunPlan {
   longest: LongestDuration;
 }
 
-interface AslState { Type: string; TimeoutSeconds?: number; States?: Record<string, AslState>; Branches?: { States: Record<string, AslState> }[]; ItemProcessor?: { States: Record<string, AslState> } }
-
-/** Every state's TimeoutSeconds by name, nested states included (names are unique in the definition). */
-export function aslTimeouts(states: Record<string, AslState>): Map<string, number> {
-  const out = new Map<string, number>();
-  const walk = (s: Record<string, AslState>): void => {
-    for (const [name, state] of Object.entries(s)) {
-      if (state.TimeoutSeconds !== undefined) out.set(name, state.TimeoutSeconds);
-      for (const b of state.Branches ?? []) walk(b.States);
-      if (state.ItemProcessor) walk(state.ItemProcessor.States);
-    }
-  };
-  walk(states);
-  return out;
-}
-
-const TIMEOUTS = aslTimeouts((definition as unknown as { States: Record<string, AslState> }).States);
+const TIMEOUTS = new Map<string, number>(Object.entries(timeouts));
 
 function asl(state: string): number {
   const t = TIMEOUTS.get(state);

@@ -76,7 +76,7 @@ describe('the active probe on AWS', () => {
     }]);
   });
 
-  it('should let PLAN create schedules in the group only, pass only the Scheduler role, and invoke the probe', () => {
+  it('should let PLAN create schedules in the group only and pass only the Scheduler role; the schedule, not PLAN, invokes the probe', () => {
     // Act
     const statements = roleStatements(template, roleIdOf('plan'));
 
@@ -87,9 +87,10 @@ describe('the active probe on AWS', () => {
         Sid: 'PassSchedulerRole', Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [stack.getLogicalId(probe?.schedulerRole.node.defaultChild as never), 'Arn'] },
         Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       },
-      { Sid: 'InvokeActiveProbeOnce', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalIdOf(fnNamed('probe')), 'Arn'] } },
     ]));
     expect(statements.flatMap(actionsOf)).not.toContain('scheduler:DeleteSchedule');
+    // A rate schedule without StartDate makes the first invocation itself (lambdas/adapters/aws/scheduler-active-probe.ts).
+    expect(statements.flatMap(actionsOf)).not.toContain('lambda:InvokeFunction');
   });
 
   it.each(['report', 'execution-status', 'api'])('should let %s delete schedules in the group only, and tell it where the probe is', (name) => {

@@ -11,7 +11,6 @@
 //    the SDK clients of the actions derived above, and the command module of every one of those actions.
 import { join, resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -26,12 +25,12 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { CloudWatchProbeMetrics } from '../../lambdas/adapters/aws/cloudwatch-probe-metrics';
 import { EmfMetricsPublisher } from '../../lambdas/adapters/aws/emf-metrics';
-import { activeProbeStarter } from '../../lambdas/aws/probe-start';
 import { probeRunFor } from '../../lambdas/core/active-probe';
 import { SfnExecutionControl } from '../../lambdas/api/sfn-execution-control';
 import { SfnCallbacks, SfnExecutions } from '../../lambdas/adapters/aws/sfn-callbacks';
 import { SsmParameterSource } from '../../lambdas/adapters/aws/ssm-parameters';
 import { awsRuntime, type AwsBase, type AwsEnv, type AwsPorts } from '../../lambdas/aws/deps';
+import { activeProbeFrom } from '../../lambdas/aws/probe-control';
 import { cloudWatchAlarms } from '../../lambdas/aws/wiring/cloudwatch';
 import { ssmHostCommands } from '../../lambdas/aws/wiring/hosts';
 import { snsSlackNotifier } from '../../lambdas/aws/wiring/notifier';
@@ -68,10 +67,9 @@ const clients = {
   sns: new SNSClient({ region: ENV.AWS_REGION, credentials }),
   secrets: new SecretsManagerClient({ region: ENV.AWS_REGION, credentials }),
 };
-/** The active probe's clients: built only in the entries that start or stop it (lambdas/aws/probe-control.ts). */
+/** The active probe's client: built only in the entries that start or stop it (lambdas/aws/probe-control.ts). */
 const probeClients = {
   scheduler: new SchedulerClient({ region: ENV.AWS_REGION, credentials }),
-  lambda: new LambdaClient({ region: ENV.AWS_REGION, credentials }),
 };
 const PROBE_ENV = {
   PROBE_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:probe',
@@ -88,18 +86,12 @@ const MOCKS: [string, Stub][] = [
   ['sns', mockClient(clients.sns) as never],
   ['secretsmanager', mockClient(clients.secrets) as never],
   ['scheduler', mockClient(probeClients.scheduler) as never],
-  ['lambda', mockClient(probeClients.lambda) as never],
 ];
 /**
  * Actions a command needs besides its own (the Service Authorization Reference's "dependent actions"): CreateSchedule
  * passes the schedule's target role (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridgescheduler.html).
  */
 const DEPENDENT_ACTIONS: Record<string, string[]> = { 'scheduler:CreateSchedule': ['iam:PassRole'] };
-/**
- * The few operations whose IAM action is not named after them: Lambda's Invoke is authorized by lambda:InvokeFunction
- * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html).
- */
-const ACTION_OF_OPERATION: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };
 const mock = (prefix: string): Stub => (MOCKS.find(([p]) => p === prefix) as [string, Stub])[1];
 
 const profile = loadProfile(DEFAULT_PROFILE_FILE);
@@ -148,7 +140,6 @@ function answer(rich: boolean): void {
 
 function sentActions(): string[] {
   return MOCKS.flatMap(([prefix, m]) => m.calls().map((call) => `${prefix}:${(call.args[0] as object).constructor.name.replace(/Command$/, '')}`))
-    .map((operation) => ACTION_OF_OPERATION[operation] ?? operation)
     .flatMap((action) => [action, ...(DEPENDENT_ACTIONS[action] ?? [])]);
 }
 
@@ -169,7 +160,7 @@ async function callIfPresent(port: object, method: string, ...args: unknown[]): 
 function exercises(runtime: ReturnType<typeof awsRuntime>, control: SfnExecutionControl): Record<PortCall, () => Promise<unknown>> {
   const { store, hosts, alarms, metrics, callbacks, notifier, parameters, executions } = runtime.deps;
   const at = '2026-12-01T00:00:00Z';
-  const activeProbe = activeProbeStarter(PROBE_ENV, probeClients);
+  const activeProbe = activeProbeFrom(PROBE_ENV, { scheduler: probeClients.scheduler, mayStart: true });
   if (!activeProbe) throw new Error('the probe environment builds an active probe');
   return {
     'store.createChange': () => store.createChange(change),
@@ -276,7 +267,7 @@ beforeAll(async () => {
   bundles = await buildEntries();
 }, 180_000);
 
-const SDK_PREFIXES = new Set(['dynamodb', 'ssm', 'cloudwatch', 'states', 'sns', 'secretsmanager', 'scheduler', 'lambda']);
+const SDK_PREFIXES = new Set(['dynamodb', 'ssm', 'cloudwatch', 'states', 'sns', 'secretsmanager', 'scheduler']);
 
 afterAll(() => {
   for (const [, m] of MOCKS) m.restore();
@@ -302,8 +293,7 @@ describe('IAM derived from the SDK calls each function makes', () => {
 
     // Act
     const clientsNeeded = [...new Set(needed.map((a) => a.split(':')[0] as string))].sort();
-    // A command class named otherwise than its IAM action (Lambda's Invoke) counts as that action.
-    const inBundle = new Set(bundle.commands.map((c) => ACTION_OF_OPERATION[c] ?? c));
+    const inBundle = new Set(bundle.commands);
     const notInBundle = needed.filter((a) => !inBundle.has(a));
 
     // Assess
@@ -320,7 +310,9 @@ describe('IAM derived from the SDK calls each function makes', () => {
     expect(required('execution-status')).not.toContain('states:StopExecution');
     expect(required('api')).toEqual(expect.arrayContaining(['states:StopExecution', 'states:DescribeExecution', 'states:GetExecutionHistory']));
     expect(required('command-status')).toEqual(expect.arrayContaining(['ssm:ListCommands']));
-    expect(required('plan')).toEqual(expect.arrayContaining(['scheduler:CreateSchedule', 'iam:PassRole', 'lambda:InvokeFunction']));
+    expect(required('plan')).toEqual(expect.arrayContaining(['scheduler:CreateSchedule', 'iam:PassRole']));
+    // The schedule makes the probe's first invocation: no function sends Lambda Invoke (nor bundles the Lambda client).
+    expect(FUNCTION_NAMES.filter((fn) => required(fn).some((a) => a.startsWith('lambda:')))).toEqual([]);
     expect(required('plan')).not.toContain('scheduler:DeleteSchedule');
     for (const fn of ['report', 'execution-status', 'api'] as const) expect(required(fn)).toContain('scheduler:DeleteSchedule');
     expect(required('probe')).toEqual(['cloudwatch:PutMetricData']);

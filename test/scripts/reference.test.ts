@@ -35,7 +35,7 @@ describe('generated files', () => {
     // Act
     const stale = Object.entries(generatedFiles())
       .filter(([path, content]) => !existsSync(join(ROOT, path)) || readFileSync(join(ROOT, path), 'utf8') !== content)
-      .map(([path]) => `${path} differs from what lambdas/core/schemas.ts generates: run ${GENERATE_COMMAND}`);
+      .map(([path]) => `${path} differs from what lambdas/core/schemas.ts or the ASL generates: run ${GENERATE_COMMAND}`);
 
     // Assess
     expect(stale).toEqual([]);

@@ -1,12 +1,14 @@
 // The active probe on AWS: an EventBridge Scheduler schedule (in the stack's schedule group) invokes the probe function
-// once a minute while an attempt needs watching, and PLAN's first invocation (Lambda Invoke, asynchronous) publishes at
-// once rather than a minute later. A lost delete cannot probe forever: the schedule has an EndDate and deletes itself
-// after it (ActionAfterCompletion DELETE), and the probe itself samples nothing after the run's endAt.
+// once a minute while an attempt needs watching. The schedule itself makes the first invocation at once: a rate-based
+// schedule created without a StartDate "begins invoking the target immediately" (Schedule types, rate-based:
+// https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based, within the 60-second precision
+// every schedule has), so no function needs the Lambda client to start a probe. A lost delete cannot probe forever:
+// the schedule has an EndDate and deletes itself after it (ActionAfterCompletion DELETE), and the probe itself samples
+// nothing after the run's endAt.
 // Shapes: CreateSchedule https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html
-// (ScheduleExpression rate(1 minute) — the shortest rate —, FlexibleTimeWindow Mode OFF, Target Arn/RoleArn/Input,
-// GroupName, EndDate, ActionAfterCompletion); DeleteSchedule https://docs.aws.amazon.com/scheduler/latest/APIReference/API_DeleteSchedule.html
-// (ResourceNotFoundException when absent); Invoke https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
-// (InvocationType Event: queued, answered 202).
+// (ScheduleExpression rate(1 minute) — the shortest rate —, no StartDate, FlexibleTimeWindow Mode OFF, Target
+// Arn/RoleArn/Input, GroupName, EndDate, ActionAfterCompletion); DeleteSchedule
+// https://docs.aws.amazon.com/scheduler/latest/APIReference/API_DeleteSchedule.html (ResourceNotFoundException when absent).
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { probeScheduleName } from '../../core/active-probe';
 import type { ActiveProbe, ProbeRun } from '../../ports';
@@ -19,31 +21,27 @@ export interface SchedulerActiveProbeOptions {
   schedulerRoleArn: string;
   /** The stack's schedule group: the functions may create and delete schedules in it only. */
   groupName: string;
+  /** PLAN only: the other functions (report, api, execution-status) may stop probes, not start them. */
+  mayStart?: boolean;
   warmup?: { seconds: number; pollMs: number };
 }
 
 /**
- * PLAN's wait for the first datapoints: a cold start, one round, CloudWatch's ingestion (seconds), with room; within
- * the plan function's timeout (lib/functions.ts, 100 s) and the ASL's Plan Check Alarms TimeoutSeconds (120 s).
+ * PLAN's wait for the first datapoints: the schedule's first invocation (at once, within its 60-second precision), a
+ * cold start, the probe's first publish (every 5 s) and CloudWatch's ingestion (seconds); within the plan function's
+ * timeout (lib/functions.ts, 100 s) and the ASL's Plan Check Alarms TimeoutSeconds (120 s).
  */
 export const PROBE_WARMUP = { seconds: 75, pollMs: 5000 };
-
-/**
- * Sends the probe's first invocation (asynchronously). Only PLAN starts probes, so only its entry builds one
- * (lambdas/adapters/aws/lambda-invoke.ts): the Lambda client stays out of the bundles of the functions that only stop them.
- */
-export type FirstInvocation = (input: string) => Promise<void>;
 
 export class SchedulerActiveProbe implements ActiveProbe {
   readonly warmup: { seconds: number; pollMs: number };
 
-  constructor(private readonly scheduler: SchedulerClient, private readonly invokeNow: FirstInvocation | undefined, private readonly options: SchedulerActiveProbeOptions) {
+  constructor(private readonly scheduler: SchedulerClient, private readonly options: SchedulerActiveProbeOptions) {
     this.warmup = options.warmup ?? PROBE_WARMUP;
   }
 
   async start(run: ProbeRun): Promise<{ scheduleName: string }> {
-    const invokeNow = this.invokeNow;
-    if (!invokeNow) throw new Error(`cannot start the active probe of ${run.changeId}: this function only stops probes (PLAN starts them)`);
+    if (!this.options.mayStart) throw new Error(`cannot start the active probe of ${run.changeId}: this function only stops probes (PLAN starts them)`);
     const name = probeScheduleName(run.changeId, run.attempt);
     const input = JSON.stringify(run);
     try {
@@ -51,6 +49,7 @@ export class SchedulerActiveProbe implements ActiveProbe {
         Name: name,
         GroupName: this.options.groupName,
         Description: `Runbook active probe of ${run.changeId} attempt ${run.attempt} (${run.environment})`,
+        // No StartDate: the first invocation is at once (the file's first lines say where this is documented).
         ScheduleExpression: 'rate(1 minute)',
         FlexibleTimeWindow: { Mode: 'OFF' },
         EndDate: new Date(run.endAt),
@@ -68,7 +67,6 @@ export class SchedulerActiveProbe implements ActiveProbe {
       // A retried PLAN step finds its own schedule: starting is idempotent.
       if (errorName(err) !== 'ConflictException') throw err;
     }
-    await invokeNow(input);
     return { scheduleName: name };
   }
 

@@ -1,8 +1,8 @@
 // Substituted for the `yaml` package in every Lambda bundle but the api's (see lib/bundling.ts): there, the only texts
 // parsed are the profile parameter, which the stack writes as JSON (lib/profile-parameter.ts), and the SSM documents,
 // which the CDK bundling copies beside index.js converted to JSON (JSON is YAML, so the `.yml` names stay true). That
-// keeps the YAML library (~117 KB minified, CommonJS, so never tree-shaken) out of ten bundles. The api keeps the real
-// one: it accepts YAML request bodies and prints the retrospective as YAML.
+// keeps the YAML library (~117 KB minified, CommonJS, so never tree-shaken) out of eleven bundles. The api accepts YAML
+// request bodies and prints the retrospective as YAML: it loads the real library on first use (lazy-yaml.ts).
 
 /** JSON.parse, with a message that says why YAML is refused here (callers wrap it with the text's name). */
 export function parse(text: string, _options?: unknown): unknown {

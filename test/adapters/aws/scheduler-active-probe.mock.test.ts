@@ -1,15 +1,13 @@
-// SchedulerActiveProbe against mocked Scheduler and Lambda clients. Documented shapes:
+// SchedulerActiveProbe against a mocked Scheduler client. Documented shapes:
 // CreateSchedule https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html (Name, GroupName,
-// ScheduleExpression, FlexibleTimeWindow { Mode }, EndDate, ActionAfterCompletion, Target { Arn, RoleArn, Input, RetryPolicy });
-// DeleteSchedule https://docs.aws.amazon.com/scheduler/latest/APIReference/API_DeleteSchedule.html (ResourceNotFoundException);
-// Invoke https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html (InvocationType Event).
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+// ScheduleExpression, StartDate, FlexibleTimeWindow { Mode }, EndDate, ActionAfterCompletion, Target { Arn, RoleArn, Input, RetryPolicy });
+// a rate-based schedule without StartDate begins invoking its target immediately
+// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based);
+// DeleteSchedule https://docs.aws.amazon.com/scheduler/latest/APIReference/API_DeleteSchedule.html (ResourceNotFoundException).
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SchedulerActiveProbe } from '../../../lambdas/adapters/aws/scheduler-active-probe';
 import { activeProbeFrom } from '../../../lambdas/aws/probe-control';
-import { activeProbeStarter } from '../../../lambdas/aws/probe-start';
-import { asyncInvoker } from '../../../lambdas/adapters/aws/lambda-invoke';
 import { ProbeEventSchema } from '../../../lambdas/core/active-probe';
 import { TransientError } from '../../../lambdas/core/errors';
 import type { ProbeRun } from '../../../lambdas/ports';
@@ -17,15 +15,13 @@ import { sdkError } from './sdk-errors';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const schedulerClient = new SchedulerClient({ region: 'eu-west-1', credentials });
-const lambdaClient = new LambdaClient({ region: 'eu-west-1', credentials });
 const scheduler = mockClient(schedulerClient);
-const lambda = mockClient(lambdaClient);
 const OPTIONS = {
   functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:Runbook-probe',
   schedulerRoleArn: 'arn:aws:iam::123456789012:role/Runbook-scheduler',
   groupName: 'runbook-kis-core-v3-probe',
 };
-const probe = new SchedulerActiveProbe(schedulerClient, asyncInvoker(lambdaClient, OPTIONS.functionArn), OPTIONS);
+const probe = new SchedulerActiveProbe(schedulerClient, { ...OPTIONS, mayStart: true });
 const RUN: ProbeRun = {
   changeId: 'CR-2026-101', attempt: 2, environment: 'kis-core-v3', baseUrl: 'https://api.example.com', paths: ['/api/v1/health', '/api/v1/estimates'],
   concurrency: 4, intervalMs: 1000, endAt: '2026-12-02T04:00:00.000Z',
@@ -33,14 +29,12 @@ const RUN: ProbeRun = {
 
 afterEach(() => {
   scheduler.reset();
-  lambda.reset();
 });
 
 describe('SchedulerActiveProbe', () => {
   it('should create a once-a-minute schedule in the stack\'s group, bounded by EndDate and deleting itself after it', async () => {
     // Prepare
     scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/runbook-kis-core-v3-probe/CR-2026-101-2' });
-    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
 
     // Act
     const started = await probe.start(RUN);
@@ -57,34 +51,31 @@ describe('SchedulerActiveProbe', () => {
     expect(ProbeEventSchema.parse(JSON.parse(input?.Target?.Input ?? ''))).toEqual(RUN);
   });
 
-  it('should invoke the probe once asynchronously with the same input, so data exists before the first minute', async () => {
+  it('should leave StartDate out, so that the schedule itself invokes the probe at once rather than a minute later', async () => {
     // Prepare
     scheduler.on(CreateScheduleCommand).resolves({});
-    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
 
     // Act
     await probe.start(RUN);
 
-    // Assess
-    const invoke = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
-    expect(invoke).toMatchObject({ FunctionName: OPTIONS.functionArn, InvocationType: 'Event' });
-    expect(JSON.parse(new TextDecoder().decode(invoke?.Payload as Uint8Array))).toEqual(RUN);
+    // Assess: a rate-based schedule without StartDate begins invoking immediately (the file's first lines cite it).
+    const input = scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input;
+    expect(input).toBeDefined();
+    expect(input).not.toHaveProperty('StartDate');
   });
 
-  it('should treat its own existing schedule as started (a retried PLAN step) and still invoke', async () => {
+  it('should treat its own existing schedule as started (a retried PLAN step)', async () => {
     // Prepare
     scheduler.on(CreateScheduleCommand).rejects(sdkError('ConflictException'));
-    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
 
     // Act
     const started = await probe.start(RUN);
 
     // Assess
     expect(started.scheduleName).toBe('CR-2026-101-2');
-    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
   });
 
-  it('should fail loudly when the schedule cannot be created (no invocation then)', async () => {
+  it('should fail loudly when the schedule cannot be created', async () => {
     // Prepare
     scheduler.on(CreateScheduleCommand).rejects(sdkError('AccessDeniedException'));
 
@@ -93,7 +84,6 @@ describe('SchedulerActiveProbe', () => {
 
     // Assess
     await expect(starting).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 
   it('should map throttling to TransientError (the ASL retries it)', async () => {
@@ -129,12 +119,12 @@ describe('activeProbeFrom (the entries\' wiring)', () => {
   });
 
   it('should build the Scheduler probe with the stack\'s function, role and group', () => {
-    const built = activeProbeStarter({ PROBE_FUNCTION_ARN: OPTIONS.functionArn, PROBE_SCHEDULER_ROLE_ARN: OPTIONS.schedulerRoleArn, PROBE_SCHEDULE_GROUP: OPTIONS.groupName }, { scheduler: schedulerClient, lambda: lambdaClient });
+    const built = activeProbeFrom({ PROBE_FUNCTION_ARN: OPTIONS.functionArn, PROBE_SCHEDULER_ROLE_ARN: OPTIONS.schedulerRoleArn, PROBE_SCHEDULE_GROUP: OPTIONS.groupName }, { scheduler: schedulerClient, mayStart: true });
     expect(built).toBeInstanceOf(SchedulerActiveProbe);
     expect(built?.warmup).toEqual({ seconds: 75, pollMs: 5000 });
   });
 
-  it('should stop but never start a probe in the functions that only end attempts (no Lambda client in their bundles)', async () => {
+  it('should stop but never start a probe in the functions that only end attempts', async () => {
     // Prepare
     scheduler.on(DeleteScheduleCommand).resolves({});
     const stopper = activeProbeFrom({ PROBE_FUNCTION_ARN: OPTIONS.functionArn, PROBE_SCHEDULER_ROLE_ARN: OPTIONS.schedulerRoleArn, PROBE_SCHEDULE_GROUP: OPTIONS.groupName }, { scheduler: schedulerClient });
@@ -147,6 +137,5 @@ describe('activeProbeFrom (the entries\' wiring)', () => {
     expect(stopped).toEqual({ stopped: true });
     await expect(starting).rejects.toThrow(/only stops probes \(PLAN starts them\)/);
     expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(0);
-    expect(lambda.calls()).toHaveLength(0);
   });
 });
