@@ -19,7 +19,7 @@ import { snsSlackNotifier } from './wiring/notifier';
 import { profileLoader } from './wiring/profile';
 import { changeStore } from './wiring/store';
 
-/** ListCommandInvocations has a low account-wide rate; a check whose commands take seconds need not poll faster. */
+/** Each poll is one ListCommands call (a low account-wide rate); a check whose commands take seconds need not poll faster. */
 export const POLL_INTERVAL_MS = 5000;
 
 const env = parseEnv('scheduled-check');

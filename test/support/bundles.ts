@@ -8,7 +8,7 @@ import { esbuildOptions } from '../../lib/bundling';
 /** Each client package's IAM service prefix. */
 const IAM_PREFIX: Record<string, string> = {
   'client-dynamodb': 'dynamodb', 'client-ssm': 'ssm', 'client-cloudwatch': 'cloudwatch', 'client-sfn': 'states',
-  'client-sns': 'sns', 'client-secrets-manager': 'secretsmanager', 'client-scheduler': 'scheduler', 'client-lambda': 'lambda',
+  'client-sns': 'sns', 'client-secrets-manager': 'secretsmanager', 'client-scheduler': 'scheduler',
 };
 const COMMAND_FILE = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\/dist-es\/commands\/([A-Za-z0-9]+)Command\.js$/;
 const CLIENT_FILE = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//;
