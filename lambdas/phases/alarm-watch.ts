@@ -34,6 +34,11 @@ export async function readRollbackAlarms(deps: Pick<Deps, 'alarms' | 'log'>, env
  */
 const NOT_YET_EVALUATED = /^Unchecked:/;
 
+/** An alarm that has not evaluated its metric yet: INSUFFICIENT_DATA with CloudWatch's "Unchecked:" reason. */
+export function notYetEvaluated(s: { state: string; reason: string }): boolean {
+  return s.state === 'INSUFFICIENT_DATA' && NOT_YET_EVALUATED.test(s.reason);
+}
+
 /**
  * "name: reason" of each alarm the window must treat as breaching: ALARM, and INSUFFICIENT_DATA (once evaluated)
  * unless the profile says missing data is not breaching (silence is not health).
@@ -41,7 +46,7 @@ const NOT_YET_EVALUATED = /^Unchecked:/;
 export function breachingInWindow(states: AlarmStates, monitoring: Pick<EnvironmentProfile['monitoring'], 'missingData'>): string[] {
   return states
     .filter((s) => s.state === 'ALARM'
-      || (s.state === 'INSUFFICIENT_DATA' && monitoring.missingData === 'breaching' && !NOT_YET_EVALUATED.test(s.reason)))
+      || (s.state === 'INSUFFICIENT_DATA' && monitoring.missingData === 'breaching' && !notYetEvaluated(s)))
     .map((s) => `${s.name}: ${s.state === 'ALARM' ? s.reason : `INSUFFICIENT_DATA counts as breaching (${s.reason})`}`);
 }
 

@@ -5,7 +5,10 @@ import { AlarmActive, AlarmMissing, AlarmNoData } from '../core/errors';
 import { callbackKey, cancelCause } from '../core/records';
 import type { RiskAssessment } from '../core/risk';
 import { probeRunFor } from '../core/active-probe';
+import { evaluationRangeLength } from '../core/alarm-evaluator';
+import type { EnvironmentProfile } from '../core/schemas';
 import type { Deps } from '../ports';
+import { notYetEvaluated } from './alarm-watch';
 import { loadChange, recordEvent, rollbackAlarmStates, transition } from './common';
 
 export async function assessRiskStep(deps: Deps, changeId: string): Promise<{ level: RiskAssessment['level']; score: number; requiredApprovals: string[] }> {
@@ -75,7 +78,11 @@ export async function scheduleStep(deps: Deps, changeId: string, attempt?: numbe
   return { recheckHealth, minutesSincePreflight };
 }
 
+/** The whole alarm check stays within this: the plan function has 100 s (lib/functions.ts), the Check Alarms task 120 s. */
+const CHECK_ALARMS_BUDGET_SECONDS = 90;
+
 export async function checkAlarms(deps: Deps, changeId: string, attempt?: number): Promise<void> {
+  const checkStartedAt = deps.clock.now().getTime();
   const change = await loadChange(deps, changeId);
   const at = attempt ?? change.attempt;
   const states = await rollbackAlarmStates(deps, change.environment);
@@ -107,9 +114,32 @@ export async function checkAlarms(deps: Deps, changeId: string, attempt?: number
   if (blind.length > 0) {
     throw new AlarmNoData(`rollback alarm${blind.length === 1 ? '' : 's'} ${blind.map((b) => b.name).join(', ')}: no datapoint in the last ${lookback} s — nothing would be watching the change (does anything publish the metrics?)`);
   }
-  const firing = states.filter((s) => s.state === 'ALARM');
+  // The states read now, once the metrics have data, and each one a verdict on that data: an alarm that has not
+  // evaluated yet (a probe that has just started has not observed its evaluation periods) is neither clear nor firing.
+  const { seconds: verdictSeconds, pollMs } = verdictWait(change.profile.monitoring);
+  const verdictFrom = deps.clock.now().getTime();
+  const verdictBy = Math.min(verdictFrom + verdictSeconds * 1000, checkStartedAt + CHECK_ALARMS_BUDGET_SECONDS * 1000);
+  let current = await rollbackAlarmStates(deps, change.environment);
+  while (current.some(notYetEvaluated) && deps.clock.now().getTime() < verdictBy) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    current = await rollbackAlarmStates(deps, change.environment);
+  }
+  const firing = current.filter((s) => s.state === 'ALARM');
   if (firing.length > 0) {
     throw new AlarmActive(`rollback alarm already in ALARM: ${firing.map((f) => `${f.name} (${f.reason})`).join('; ')}`);
   }
-  await recordEvent(deps, change, { type: 'plan.alarms-clear', phase: 'PLAN', message: 'rollback alarms clear and fed with recent data; starting ACT', data: { alarms: states, newestDatapoints: recency } });
+  const unevaluated = current.filter(notYetEvaluated);
+  if (unevaluated.length > 0) {
+    throw new AlarmNoData(`rollback alarm${unevaluated.length === 1 ? '' : 's'} ${unevaluated.map((u) => u.name).join(', ')}: not evaluated within ${Math.round((deps.clock.now().getTime() - verdictFrom) / 100) / 10} s though the metrics have data — no verdict to start ACT on`);
+  }
+  await recordEvent(deps, change, { type: 'plan.alarms-clear', phase: 'PLAN', message: 'rollback alarms clear and fed with recent data; starting ACT', data: { alarms: current, newestDatapoints: recency, verdictWaitMs: deps.clock.now().getTime() - verdictFrom } });
+}
+
+/**
+ * How long PLAN waits for an alarm's first verdict: twice its evaluation range (periods a new probe may need to observe
+ * before N of them count), at least 10 s, at most 60 s (the Check Alarms task has 120 s), read every quarter period.
+ */
+export function verdictWait(monitoring: Pick<EnvironmentProfile['monitoring'], 'periodSeconds' | 'evaluationPeriods'>): { seconds: number; pollMs: number } {
+  const range = evaluationRangeLength(monitoring) * monitoring.periodSeconds;
+  return { seconds: Math.min(60, Math.max(10, 2 * range)), pollMs: Math.min(1000, Math.max(50, monitoring.periodSeconds * 250)) };
 }

@@ -58,6 +58,9 @@ interface Sample {
 
 interface AlarmState { value: AlarmStateValue; reason: string; timestamp: string }
 
+/** One request of a round: when the probe first learnt something of it (its latency breach or its answer). */
+interface RoundRequest { settledAt?: number }
+
 const NAMESPACE = 'Runbook/LocalProbe';
 /** A window's series kept on its event is bounded, so the event stays a small item whatever the window's length. */
 export const MAX_SERIES_PERIODS = 360;
@@ -92,6 +95,13 @@ export class LocalProbe implements Alarms, Metrics {
    * still seen: its requests breach the latency limit and then time out.
    */
   private readonly roundPeriods = new Set<number>();
+  /**
+   * The requests of each round, by the period they were sent in. A period whose round was still waiting for its
+   * answers when the period ended, and that got no other sample, is not missing data: the target was asked and had
+   * not yet had the time to answer (or the probe's own process, starved of CPU, had not yet read the answers). Its
+   * answers count in the period they become known in, and one that never comes breaches the latency limit.
+   */
+  private readonly roundRequests = new Map<number, RoundRequest[]>();
   private lastRoundSlot: number | undefined;
   private wasBlocked = false;
 
@@ -162,12 +172,17 @@ export class LocalProbe implements Alarms, Metrics {
       return;
     }
     const runs: Promise<void>[] = [];
-    this.roundPeriods.add(Math.floor(this.options.clock.now().getTime() / this.periodMs));
+    const period = Math.floor(this.options.clock.now().getTime() / this.periodMs);
+    this.roundPeriods.add(period);
+    const requests = this.roundRequests.get(period) ?? [];
+    this.roundRequests.set(period, requests);
     for (let i = 0; i < this.concurrency; i += 1) {
       if (this.inFlight.size >= this.concurrency * IN_FLIGHT_PER_SLOT) break;
       const path = this.options.paths[this.nextPath % this.options.paths.length] ?? '/';
       this.nextPath += 1;
-      const run: Promise<void> = this.sample(path).then(() => this.evaluateDue()).finally(() => this.inFlight.delete(run));
+      const request: RoundRequest = {};
+      requests.push(request);
+      const run: Promise<void> = this.sample(path, request).then(() => this.evaluateDue()).finally(() => this.inFlight.delete(run));
       this.inFlight.add(run);
       runs.push(run);
     }
@@ -228,7 +243,7 @@ export class LocalProbe implements Alarms, Metrics {
     return this.observedPeriods(this.lastEvaluated, this.rangePeriods).map((period) => this.datapoint(period));
   }
 
-  private async sample(path: string): Promise<void> {
+  private async sample(path: string, request: RoundRequest): Promise<void> {
     const { clock } = this.options;
     const started = clock.now().getTime();
     const controller = new AbortController();
@@ -237,6 +252,7 @@ export class LocalProbe implements Alarms, Metrics {
     const known = this.latencyKnownAfterMs === undefined || this.options.silent ? undefined : setTimeout(() => {
       // Still unanswered past the latency limit: from now on this request breaches it, whatever it answers.
       const at = clock.now().getTime();
+      request.settledAt ??= at;
       // Timers may fire a millisecond early by the wall clock; the wait was at least the limit.
       sample = { latencyAt: at, latencyMs: Math.max(at - started, this.latencyKnownAfterMs ?? 0) };
       this.record(sample, at);
@@ -258,6 +274,7 @@ export class LocalProbe implements Alarms, Metrics {
     } finally {
       clearTimeout(timeout);
       if (known) clearTimeout(known);
+      request.settledAt ??= clock.now().getTime();
     }
     if (this.options.silent) return;
     const at = clock.now().getTime();
@@ -297,8 +314,8 @@ export class LocalProbe implements Alarms, Metrics {
     for (let period = first; period < currentPeriod; period += 1) this.evaluatePeriod(period, now);
     this.lastEvaluated = Math.max(this.lastEvaluated, currentPeriod - 1);
     const keepFrom = currentPeriod - Math.ceil(this.retentionMs / this.periodMs) - this.rangePeriods;
-    for (const set of [this.blockedPeriods, this.roundPeriods]) {
-      if (set.size > 2 * (currentPeriod - keepFrom)) for (const period of set) if (period < keepFrom) set.delete(period);
+    for (const set of [this.blockedPeriods, this.roundPeriods, this.roundRequests]) {
+      if (set.size > 2 * (currentPeriod - keepFrom)) for (const period of set.keys()) if (period < keepFrom) set.delete(period);
     }
   }
 
@@ -366,7 +383,14 @@ export class LocalProbe implements Alarms, Metrics {
   }
 
   private observed(period: number): boolean {
-    return !this.blockedPeriods.has(period) && this.roundPeriods.has(period);
+    if (this.blockedPeriods.has(period) || !this.roundPeriods.has(period)) return false;
+    return !this.awaitedAnswers(period) || this.datapoint(period).requests > 0;
+  }
+
+  /** Whether a request of the period's round had not been answered (nor passed the latency limit) when it ended. */
+  private awaitedAnswers(period: number): boolean {
+    const end = (period + 1) * this.periodMs;
+    return (this.roundRequests.get(period) ?? []).some((r) => r.settledAt === undefined || r.settledAt >= end);
   }
 
   private datapoint(period: number): ProbeDatapoint {

@@ -72,6 +72,15 @@ async function rounds(probe: LocalProbe, clock: FakeClock, count: number, interv
   }
 }
 
+/** Polls `done` every 10 ms; throws after `ms` (a bound on a behaviour, not a timing assertion). */
+async function waitFor(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const healthy = (): Answer => ({ status: 200 });
 /** 3 of every 10 answers are 500s. */
 const thirtyPercentErrors = (n: number): Answer => ({ status: n % 10 < 3 ? 500 : 200 });
@@ -450,6 +459,88 @@ describe('LocalProbe detection rules', () => {
     // Assess: the silent record with rounds sent and nothing recorded is the one that alarms (the silent test above)
     expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK']);
     expect(probe.datapoints().every((d) => d.requests > 0)).toBe(true);
+  });
+
+  it('should not read a period as missing data when its round\'s answers were read only after it ended (a starved probe, a slow first answer)', async () => {
+    // Prepare: the demo profile's alarms (1-s periods, N = 2, M = 1, missing data breaching), one round a second.
+    // The first round goes out at 0.9 s and its healthy answers are read at 1.3 s: the first answer of a fresh process
+    // (connections, the service warming up), or the probe's own process starved of CPU while the answers waited.
+    // Before this rule that first period was "missing", treated as breaching, and both alarms went INSUFFICIENT_DATA →
+    // ALARM → OK within two seconds of the probe starting: a PLAN check in between ended the change BLOCKED.
+    const clock = new FakeClock(T0 + 900);
+    const bus = new RecordingBus();
+    let answerAt = T0 + 1300;
+    const fn = (async () => {
+      clock.ms = Math.max(clock.ms, answerAt);
+      return new Response('{}', { status: 200 });
+    }) as typeof fetch;
+    const probe = newProbe(clock, bus, fn, { alarms: alarms({ evaluationPeriods: 2, datapointsToAlarm: 1, missingData: 'breaching' }), intervalMs: 1000, concurrency: 3 });
+
+    // Act: the late first round, then rounds at 0.05 s into each period answered within 40 ms
+    await probe.tick();
+    for (let second = 1; second <= 3; second += 1) {
+      clock.ms = T0 + second * 1000 + 50;
+      answerAt = clock.ms + 40;
+      await probe.tick();
+    }
+
+    // Assess
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->OK']);
+    expect(bus.transitions(NAMES.latency)).toEqual(['INSUFFICIENT_DATA->OK']);
+    // The late answers count where they were read (second 1, with its own round's), and their round's period is skipped
+    expect(probe.datapoints().map((d) => [Date.parse(d.periodStart) - T0, d.requests])).toEqual([[1000, 6], [2000, 3]]);
+  });
+
+  it('should still read a period as missing data when its round was answered in time and nothing was recorded', async () => {
+    // Prepare: the same late first round, but nothing is recorded (nobody publishes the metrics)
+    const clock = new FakeClock(T0 + 900);
+    const bus = new RecordingBus();
+    const fn = (async () => {
+      clock.ms += 20;
+      return new Response('{}', { status: 200 });
+    }) as typeof fetch;
+    const probe = newProbe(clock, bus, fn, { silent: true, alarms: alarms({ evaluationPeriods: 2, datapointsToAlarm: 1, missingData: 'breaching' }), intervalMs: 1000 });
+
+    // Act
+    for (let second = 0; second <= 3; second += 1) {
+      clock.ms = T0 + second * 1000 + 50;
+      await probe.tick();
+    }
+
+    // Assess: answered, recorded nowhere: silence, which is not health
+    expect(bus.transitions(NAMES.errorRate)).toEqual(['INSUFFICIENT_DATA->ALARM']);
+    expect(bus.transitions(NAMES.latency)).toEqual(['INSUFFICIENT_DATA->ALARM']);
+  });
+
+  it('should still alarm on a target that stops answering: its requests pass the latency limit', async () => {
+    // Prepare: 100-ms periods (N = 2, M = 1, missing data breaching), latency limit 30 ms × 1.5 → 46 ms; the target
+    // answers at once, then hangs: the periods of its unanswered rounds are not missing data, its silence is latency.
+    const bus = new RecordingBus();
+    let hanging = false;
+    const fn = (async (_input: string | URL | Request, init?: RequestInit) => {
+      if (!hanging) return new Response('{}', { status: 200 });
+      return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    }) as typeof fetch;
+    const probe = new LocalProbe({
+      baseUrl: 'http://target.test', paths: ['/x'], intervalMs: 50, bus, clock: { now: () => new Date() }, fetch: fn, timeoutMs: 400,
+      alarms: alarms({ p95Ms: 30, periodSeconds: 0.1, evaluationPeriods: 2, datapointsToAlarm: 1, missingData: 'breaching' }),
+    });
+    probe.start();
+    try {
+      await waitFor(() => bus.transitions(NAMES.latency).includes('INSUFFICIENT_DATA->OK'), 3000);
+
+      // Act
+      hanging = true;
+      await waitFor(() => bus.transitions(NAMES.latency).includes('OK->ALARM'), 3000);
+
+      // Assess
+      const [latency] = await probe.states([NAMES.latency]);
+      expect(latency?.state).toBe('ALARM');
+      expect(latency?.reason).toMatch(/greater than the threshold \(45\)/);
+    } finally {
+      hanging = false;
+      await probe.stop().catch(() => undefined);
+    }
   });
 
   it('should sample at once when traffic is restored, not at the next round', async () => {
