@@ -28,10 +28,21 @@ export const HOST_METRICS = {
   activeConnections: 'netstat_tcp_established',
 } as const;
 
-const TREAT_MISSING: Record<TreatMissingData, cloudwatch.TreatMissingData> = {
+/**
+ * How a rollback alarm treats missing data in CloudWatch. `breaching` (the profile's default) becomes MISSING there,
+ * and the control plane counts INSUFFICIENT_DATA as breaching while a change is in flight (the pushed state change in
+ * lambdas/phases/events.ts, the window's end in alarm-watch.ts): the probe publishes only during a change, so an alarm
+ * that treated missing data as breaching would sit in ALARM between changes, and M of its N periods would still be
+ * missing when the next change's PLAN reads it — every change would be refused. With MISSING it waits in
+ * INSUFFICIENT_DATA ("all datapoints missing"), turns OK or ALARM on the first evaluation of the new data (CloudWatch
+ * evaluates a range with some datapoints on those it has:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html), and PLAN waits for that
+ * verdict. `notBreaching` stays what the profile says.
+ */
+export const CLOUDWATCH_TREAT_MISSING: Record<TreatMissingData, cloudwatch.TreatMissingData> = {
   missing: cloudwatch.TreatMissingData.MISSING,
   notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
-  breaching: cloudwatch.TreatMissingData.BREACHING,
+  breaching: cloudwatch.TreatMissingData.MISSING,
   ignore: cloudwatch.TreatMissingData.IGNORE,
 };
 
@@ -79,7 +90,7 @@ export class Monitoring extends Construct {
         comparisonOperator: COMPARISON[def.comparison],
         evaluationPeriods: def.evaluationPeriods,
         datapointsToAlarm: def.datapointsToAlarm,
-        treatMissingData: TREAT_MISSING[def.treatMissingData],
+        treatMissingData: CLOUDWATCH_TREAT_MISSING[def.treatMissingData],
       });
       alarm.addAlarmAction(notify);
       return alarm;

@@ -78,8 +78,12 @@ export async function scheduleStep(deps: Deps, changeId: string, attempt?: numbe
   return { recheckHealth, minutesSincePreflight };
 }
 
-/** The whole alarm check stays within this: the plan function has 100 s (lib/functions.ts), the Check Alarms task 120 s. */
-const CHECK_ALARMS_BUDGET_SECONDS = 90;
+/**
+ * The whole alarm check stays within this: the probe's warm-up (at most 75 s on AWS) and then a verdict, which a
+ * standard-resolution CloudWatch alarm gives once a period (60 s). The plan function has 230 s (lib/functions.ts),
+ * the Plan Check Alarms task 240 s (statemachines/runbook.asl.json).
+ */
+export const CHECK_ALARMS_BUDGET_SECONDS = 200;
 
 export async function checkAlarms(deps: Deps, changeId: string, attempt?: number): Promise<void> {
   const checkStartedAt = deps.clock.now().getTime();
@@ -119,8 +123,13 @@ export async function checkAlarms(deps: Deps, changeId: string, attempt?: number
   const { seconds: verdictSeconds, pollMs } = verdictWait(change.profile.monitoring);
   const verdictFrom = deps.clock.now().getTime();
   const verdictBy = Math.min(verdictFrom + verdictSeconds * 1000, checkStartedAt + CHECK_ALARMS_BUDGET_SECONDS * 1000);
+  // INSUFFICIENT_DATA with data flowing is no verdict either when the window would count it as breaching: on AWS the
+  // rollback alarms treat missing data as missing (lib/monitoring.ts), so between changes, with no probe running,
+  // they sit in INSUFFICIENT_DATA until the first evaluation on the probe's data turns them OK (or ALARM).
+  const noVerdict = (s: { state: string; reason: string }): boolean =>
+    notYetEvaluated(s) || (s.state === 'INSUFFICIENT_DATA' && change.profile.monitoring.missingData === 'breaching');
   let current = await rollbackAlarmStates(deps, change.environment);
-  while (current.some(notYetEvaluated) && deps.clock.now().getTime() < verdictBy) {
+  while (current.some(noVerdict) && deps.clock.now().getTime() < verdictBy) {
     await new Promise((resolve) => setTimeout(resolve, pollMs));
     current = await rollbackAlarmStates(deps, change.environment);
   }
@@ -128,7 +137,7 @@ export async function checkAlarms(deps: Deps, changeId: string, attempt?: number
   if (firing.length > 0) {
     throw new AlarmActive(`rollback alarm already in ALARM: ${firing.map((f) => `${f.name} (${f.reason})`).join('; ')}`);
   }
-  const unevaluated = current.filter(notYetEvaluated);
+  const unevaluated = current.filter(noVerdict);
   if (unevaluated.length > 0) {
     throw new AlarmNoData(`rollback alarm${unevaluated.length === 1 ? '' : 's'} ${unevaluated.map((u) => u.name).join(', ')}: not evaluated within ${Math.round((deps.clock.now().getTime() - verdictFrom) / 100) / 10} s though the metrics have data — no verdict to start ACT on`);
   }
@@ -137,9 +146,10 @@ export async function checkAlarms(deps: Deps, changeId: string, attempt?: number
 
 /**
  * How long PLAN waits for an alarm's first verdict: twice its evaluation range (periods a new probe may need to observe
- * before N of them count), at least 10 s, at most 60 s (the Check Alarms task has 120 s), read every quarter period.
+ * before N of them count), at least 10 s, at most 150 s (a 60-s CloudWatch alarm evaluates once a minute; the whole
+ * check has CHECK_ALARMS_BUDGET_SECONDS), read every quarter period.
  */
 export function verdictWait(monitoring: Pick<EnvironmentProfile['monitoring'], 'periodSeconds' | 'evaluationPeriods'>): { seconds: number; pollMs: number } {
   const range = evaluationRangeLength(monitoring) * monitoring.periodSeconds;
-  return { seconds: Math.min(60, Math.max(10, 2 * range)), pollMs: Math.min(1000, Math.max(50, monitoring.periodSeconds * 250)) };
+  return { seconds: Math.min(150, Math.max(10, 2 * range)), pollMs: Math.min(1000, Math.max(50, monitoring.periodSeconds * 250)) };
 }

@@ -84,8 +84,11 @@ describe('rollback alarms on monitoring.source: cloudwatch', () => {
   });
 
   it('should treat missing data as the alarm definitions say, on every source', () => {
-    // Prepare: the core's definitions decide (monitoring.missingData where the profile has it).
-    const expected = Object.fromEntries(rollbackAlarmDefinitions(alb.stack.profile).map((d) => [d.name, d.treatMissingData]));
+    // Prepare: the profile's monitoring.missingData decides; breaching (what the control plane counts) is missing in
+    // CloudWatch, so an alarm waits in INSUFFICIENT_DATA between changes instead of ALARM (lib/monitoring.ts).
+    const inCloudWatch: Record<string, string> = { breaching: 'missing', notBreaching: 'notBreaching' };
+    const expected = Object.fromEntries(rollbackAlarmDefinitions(alb.stack.profile).map((d) => [d.name, inCloudWatch[d.treatMissingData]]));
+    expect(Object.values(expected)).toEqual(['missing', 'missing']);
 
     // Act
     const treat = (synth: ReturnType<typeof synthRunbook>) => Object.fromEntries([names.latency, names.errorRate].map((n) => [n, alarmsOf(synth).get(n)?.TreatMissingData]));
@@ -93,6 +96,15 @@ describe('rollback alarms on monitoring.source: cloudwatch', () => {
     // Assess
     expect(treat(alb)).toEqual(expected);
     expect(treat(api)).toEqual(expected);
+  });
+
+  it('should keep missing data not breaching in CloudWatch only when the profile says notBreaching', () => {
+    // Act
+    const lenient = synthWith('lenient', { monitoring: { missingData: 'notBreaching' } });
+
+    // Assess
+    expect(alarmsOf(lenient).get(names.latency)?.TreatMissingData).toBe('notBreaching');
+    expect(alarmsOf(lenient).get(names.errorRate)?.TreatMissingData).toBe('notBreaching');
   });
 
   it('should keep the probe metrics when the profile says nothing (source: probe)', () => {

@@ -350,9 +350,11 @@ describe('the alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       Period: 60,
       EvaluationPeriods: 3,
-      // Silence is not health: the profile's monitoring.missingData, breaching by default.
       DatapointsToAlarm: 2,
-      TreatMissingData: 'breaching',
+      // The profile's monitoring.missingData is breaching (the default): CloudWatch keeps missing data missing, so
+      // between changes (no probe) the alarm waits in INSUFFICIENT_DATA, not ALARM, and the control plane counts
+      // INSUFFICIENT_DATA as breaching while a change is in flight.
+      TreatMissingData: 'missing',
     });
   });
 
@@ -367,9 +369,11 @@ describe('the alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       Period: 60,
       EvaluationPeriods: 3,
-      // Silence is not health: the profile's monitoring.missingData, breaching by default.
       DatapointsToAlarm: 2,
-      TreatMissingData: 'breaching',
+      // The profile's monitoring.missingData is breaching (the default): CloudWatch keeps missing data missing, so
+      // between changes (no probe) the alarm waits in INSUFFICIENT_DATA, not ALARM, and the control plane counts
+      // INSUFFICIENT_DATA as breaching while a change is in flight.
+      TreatMissingData: 'missing',
     });
   });
 

@@ -93,22 +93,55 @@ describe('PLAN alarm check: a verdict before ACT', () => {
     expect((await store.listEvents('CR-2026-903')).some((e) => e.type === 'plan.alarms-clear')).toBe(false);
   });
 
-  it('should not wait for an alarm that has evaluated, whatever its state (INSUFFICIENT_DATA on data is a verdict)', async () => {
-    // Prepare
+  it('should wait while an alarm is INSUFFICIENT_DATA on stale data (an AWS alarm between changes) and start ACT once it is OK', async () => {
+    // Prepare: CloudWatch's reason for a range with every datapoint missing, then OK on the probe's data
     await scheduled('CR-2026-904');
-    readings = [{ [names.latency]: { state: 'INSUFFICIENT_DATA', reason: 'Insufficient Data: 2 datapoints were unknown.' } }];
+    const stale = { [names.latency]: { state: 'INSUFFICIENT_DATA' as const, reason: 'Insufficient Data: 2 datapoints were unknown.' } };
+    readings = [stale, stale, stale, {}];
 
     // Act
     await checkAlarms(deps, 'CR-2026-904', 1);
+
+    // Assess
+    expect(reads).toBe(4);
+    expect((await store.listEvents('CR-2026-904')).some((e) => e.type === 'plan.alarms-clear')).toBe(true);
+  });
+
+  it('should refuse to start ACT on an alarm still INSUFFICIENT_DATA after the wait when missing data counts as breaching', async () => {
+    // Prepare
+    await scheduled('CR-2026-905');
+    let ms = Date.UTC(2026, 0, 1);
+    const jumping: Clock = { now: () => new Date((ms += 1000)) };
+    deps = { ...deps, clock: jumping };
+    readings = [{ [names.errorRate]: { state: 'INSUFFICIENT_DATA', reason: 'Insufficient Data: 2 datapoints were unknown.' } }];
+
+    // Act
+    const checking = checkAlarms(deps, 'CR-2026-905', 1);
+
+    // Assess
+    await expect(checking).rejects.toMatchObject({ name: 'AlarmNoData', message: expect.stringContaining(`${names.errorRate}: not evaluated within`) });
+    expect((await store.listEvents('CR-2026-905')).some((e) => e.type === 'plan.alarms-clear')).toBe(false);
+  });
+
+  it('should take INSUFFICIENT_DATA on data as a verdict when the profile says missing data is not breaching', async () => {
+    // Prepare
+    await submitChange(deps, { request: testChange('CR-2026-906'), profile: testProfile({ monitoring: { windowSeconds: 1, periodSeconds: 1, evaluationPeriods: 2, datapointsToAlarm: 1, missingData: 'notBreaching' } }), submittedBy: 'ops' });
+    await transition(deps, 'CR-2026-906', { status: 'SCHEDULED', phase: 'PLAN', message: 'test' });
+    readings = [{ [names.latency]: { state: 'INSUFFICIENT_DATA', reason: 'Insufficient Data: 2 datapoints were unknown.' } }];
+
+    // Act
+    await checkAlarms(deps, 'CR-2026-906', 1);
 
     // Assess: the first read after the recency check decided (the top read, then one)
     expect(reads).toBe(2);
   });
 
-  it('should bound the wait by the evaluation range: twice it, 10 s to 60 s, read every quarter period', () => {
+  it('should bound the wait by the evaluation range: twice it, 10 s to 150 s, read every quarter period', () => {
     expect(verdictWait({ periodSeconds: 1, evaluationPeriods: 2 })).toEqual({ seconds: 10, pollMs: 250 });
     expect(verdictWait({ periodSeconds: 10, evaluationPeriods: 1 })).toEqual({ seconds: 60, pollMs: 1000 });
     expect(verdictWait({ periodSeconds: 0.1, evaluationPeriods: 3 })).toEqual({ seconds: 10, pollMs: 50 });
     expect(verdictWait({ periodSeconds: 2, evaluationPeriods: 2 })).toEqual({ seconds: 16, pollMs: 500 });
+    // The KIS profile's 60-s alarms (N = 3): CloudWatch evaluates once a minute, so up to 150 s
+    expect(verdictWait({ periodSeconds: 60, evaluationPeriods: 3 })).toEqual({ seconds: 150, pollMs: 1000 });
   });
 });
