@@ -1,8 +1,10 @@
 // The local web console of `runbook serve`: sign in with an operator token (kept in this tab's session storage and
 // sent as a bearer header, never in a URL), the changes, one change's graph, timeline, approvals, monitoring window
-// and report, and the operator's actions through the same API routes the CLI uses. Live updates come from
-// GET /events read with fetch() and a stream reader (EventSource cannot send the Authorization header): one stream
-// per page, reconnecting when it ends.
+// and report, and the operator's actions through the same API routes the CLI uses. Who is signed in comes from
+// GET /whoami. Live updates come from GET /events read with fetch() and a stream reader (EventSource cannot send the
+// Authorization header): one stream per page, reconnecting when it ends, a refusal shown on the page.
+// Every sign-in is a session: a request sent for an earlier session that answers late (after a sign-out, a sign-in as
+// someone else) is dropped, and no request goes out without a token.
 import { drawChart } from './chart.js';
 import { dateTime, fill, h, time } from './dom.js';
 import { drawGraph, layout } from './graph.js';
@@ -12,12 +14,16 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY) ?? '',
+  /** Bumped by every sign-in and sign-out: what an earlier session asked for is no longer this page's business. */
+  session: 0,
   changes: [],
   selected: undefined,
   asl: undefined,
   geometry: undefined,
   stream: undefined,
+  streamTimer: undefined,
   refreshTimer: undefined,
+  pending: undefined,
 };
 
 class ApiError extends Error {
@@ -29,16 +35,28 @@ class ApiError extends Error {
   }
 }
 
+/** A call made for a session that has ended (signed out, or signed in again): its answer is not shown. */
+class SessionEnded extends Error {
+  constructor() {
+    super('signed out');
+  }
+}
+
 /** One API call as the signed-in operator; JSON answers parsed, text kept as text. */
 async function api(method, path, body, { signingIn = false } = {}) {
+  const session = state.session;
+  const token = state.token;
+  if (!token) throw new SessionEnded();
   const res = await fetch(path, {
     method,
-    headers: { authorization: `Bearer ${state.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     cache: 'no-store',
   });
   const type = res.headers.get('content-type') ?? '';
   const payload = type.includes('json') ? await res.json().catch(() => undefined) : await res.text();
+  // A 401 for the last operator's token must not sign out the one signed in since.
+  if (session !== state.session) throw new SessionEnded();
   if (res.status === 401 && !signingIn) signOut('Your token was refused (401): sign in again.');
   if (!res.ok) throw new ApiError(res.status, typeof payload === 'object' ? payload : undefined);
   return payload;
@@ -51,11 +69,31 @@ function errorText(err) {
 
 // ---- sign-in -------------------------------------------------------------------------------------------------------
 
+/** Everything the last session had going: its stream, its pending refresh, who it showed. */
+function endSession() {
+  state.session += 1;
+  stopStream();
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = undefined;
+  state.pending = undefined;
+  fill($('who'));
+}
+
 async function signIn(token) {
+  endSession();
   state.token = token;
+  let me;
   try {
-    state.changes = (await api('GET', '/changes?limit=100', undefined, { signingIn: true })).items;
+    const [whoami, list] = await Promise.all([
+      api('GET', '/whoami', undefined, { signingIn: true }),
+      api('GET', '/changes?limit=100', undefined, { signingIn: true }),
+    ]);
+    me = whoami;
+    state.changes = list.items;
   } catch (err) {
+    // Signed out or in again meanwhile: that session decides what the page shows.
+    if (err instanceof SessionEnded) return;
+    endSession();
     state.token = '';
     sessionStorage.removeItem(TOKEN_KEY);
     fill($('signin-error'), err instanceof ApiError && err.status === 401 ? 'That token was refused (401): check it and try again.' : errorText(err));
@@ -63,6 +101,8 @@ async function signIn(token) {
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
+  fill($('who'), `signed in as ${me.caller}`);
+  $('who').title = me.roles ? `may approve as ${me.roles.join(', ')}` : '';
   fill($('signin-error'));
   $('signin').hidden = true;
   $('app').hidden = false;
@@ -80,12 +120,9 @@ function showSignIn() {
 }
 
 function signOut(message) {
+  endSession();
   state.token = '';
   sessionStorage.removeItem(TOKEN_KEY);
-  state.stream?.abort();
-  state.stream = undefined;
-  setLive(false);
-  fill($('who'));
   fill($('signin-error'), message ?? '');
   showSignIn();
 }
@@ -97,30 +134,58 @@ function setLive(on) {
   fill($('live'), on ? 'live' : 'offline');
 }
 
-/** The one event stream of this page; reconnects after a pause while signed in. */
+/** What stops the live feed from being live, on the page (cleared once it is live again). */
+function streamProblem(message) {
+  const el = $('live-error');
+  fill(el, message ?? '');
+  el.hidden = !message;
+}
+
+/** The page's stream, stopped on purpose (sign-out, sign-in, the page going away): it does not reconnect. */
+function stopStream() {
+  const controller = state.stream;
+  state.stream = undefined;
+  controller?.abort();
+  clearTimeout(state.streamTimer);
+  state.streamTimer = undefined;
+  setLive(false);
+  streamProblem();
+}
+
+const STREAM_RETRY_MS = 3000;
+
+/** The one event stream of this page, for this session; reconnects after a pause while the session lasts. */
 function openStream() {
-  if (state.stream) return;
+  if (state.stream || !state.token) return;
+  const session = state.session;
   const controller = new AbortController();
   state.stream = controller;
-  const reconnect = () => {
-    setLive(false);
-    if (state.stream !== controller) return;
-    state.stream = undefined;
-    if (state.token) setTimeout(() => { if (state.token && !state.stream) openStream(); }, 3000);
-  };
+  let retryMs = STREAM_RETRY_MS;
   (async () => {
     const res = await fetch('/events', { headers: { authorization: `Bearer ${state.token}`, accept: 'text/event-stream' }, signal: controller.signal, cache: 'no-store' });
+    if (state.stream !== controller) return;
     if (res.status === 401) {
       signOut('Your token was refused (401): sign in again.');
       return;
     }
-    if (!res.ok || !res.body) throw new Error(`GET /events answered ${res.status}`);
+    if (!res.ok || !res.body) {
+      const body = await res.json().catch(() => undefined);
+      const after = Number(res.headers.get('retry-after'));
+      if (after > 0) retryMs = after * 1000;
+      if (state.stream === controller) {
+        streamProblem(`Live updates refused (${new ApiError(res.status, body).message}). Trying again in ${Math.round(retryMs / 1000)} s; until then this page does not update by itself.`);
+      }
+      return;
+    }
+    streamProblem();
     setLive(true);
+    // Writes made before this stream was listening (since the list was read, or while reconnecting): read again.
+    scheduleRefresh(state.selected);
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
+      if (done || state.stream !== controller) break;
       buffer += value;
       let end;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -128,7 +193,16 @@ function openStream() {
         buffer = buffer.slice(end + 2);
       }
     }
-  })().catch(() => undefined).finally(reconnect);
+  })().catch(() => undefined).finally(() => {
+    // Stopped on purpose (stopStream): nothing to do.
+    if (state.stream !== controller) return;
+    state.stream = undefined;
+    setLive(false);
+    state.streamTimer = setTimeout(() => {
+      state.streamTimer = undefined;
+      if (state.session === session) openStream();
+    }, retryMs);
+  });
 }
 
 function handleMessage(block) {
@@ -146,7 +220,7 @@ function handleMessage(block) {
   } catch {
     return;
   }
-  if (event === 'hello') fill($('who'), `signed in as ${payload.caller}`);
+  // `hello` only says the stream is open; who is signed in came from GET /whoami.
   if (event === 'change') scheduleRefresh(payload.changeId);
 }
 
@@ -158,8 +232,10 @@ function scheduleRefresh(changeId) {
   state.refreshTimer = setTimeout(async () => {
     const ids = state.pending;
     state.pending = undefined;
+    state.refreshTimer = undefined;
+    const session = state.session;
     await refreshList();
-    if (state.selected && ids.has(state.selected)) await renderChange(state.selected);
+    if (session === state.session && state.selected && ids.has(state.selected)) await renderChange(state.selected);
   }, 150);
 }
 
@@ -170,6 +246,7 @@ async function refreshList() {
     state.changes = (await api('GET', '/changes?limit=100')).items;
     fill($('list-error'));
   } catch (err) {
+    if (err instanceof SessionEnded) return;
     fill($('list-error'), errorText(err));
   }
   renderList();
@@ -243,7 +320,7 @@ async function renderChange(id) {
       loadAsl(),
     ]);
   } catch (err) {
-    if (state.selected === id) fill($('change-error'), errorText(err));
+    if (!(err instanceof SessionEnded) && state.selected === id) fill($('change-error'), errorText(err));
     return;
   }
   if (state.selected !== id) return;
@@ -306,7 +383,8 @@ async function act(label, run) {
     if (state.selected) await renderChange(state.selected);
   } catch (err) {
     out.className = 'error';
-    fill(out, `${label} refused: ${errorText(err)}`);
+    // Answered after a sign-out or another sign-in: whether it was done is on the change's timeline.
+    fill(out, err instanceof SessionEnded ? `${label}: answered after you signed out; see the timeline` : `${label} refused: ${errorText(err)}`);
   } finally {
     for (const b of document.querySelectorAll('#actions button')) b.disabled = false;
   }
@@ -357,7 +435,12 @@ function start() {
     void act(`Cancel ${id}`, () => api('POST', `/changes/${id}/cancel`, reason ? { reason } : {}));
   });
   window.addEventListener('hashchange', route);
-  api('GET', '/health').then((health) => fill($('environment'), `${health.environment} · ${health.engine} engine`)).catch(() => undefined);
+  // A page going away (or into the back-forward cache) lets go of its stream; one coming back opens it again.
+  window.addEventListener('pagehide', stopStream);
+  window.addEventListener('pageshow', (e) => { if (e.persisted && state.token && !$('app').hidden) openStream(); });
+  // Public: no token needed.
+  fetch('/health', { cache: 'no-store' }).then((res) => res.json())
+    .then((health) => fill($('environment'), `${health.environment} · ${health.engine} engine`)).catch(() => undefined);
   if (state.token) void signIn(state.token);
   else showSignIn();
 }
