@@ -13,7 +13,7 @@ import { change, startTestServer, type TestServer } from '../api/server-harness'
 import { eventually } from '../support/fakes';
 import { TEST_ENV } from '../support/harness';
 import { launchBrowser } from './browser';
-import { nodeClass, signIn, text, until, WAIT_MS } from './page';
+import { nodeClass, signIn, text, until, WAIT_MS, watchTokenless } from './page';
 
 // Caps for a loaded machine (npm test runs the projects side by side); an idle one takes a few seconds per test.
 jest.setTimeout(90_000);
@@ -36,6 +36,8 @@ describe('the web console in Chromium', () => {
   let t: TestServer;
   let page: Page;
   const pageErrors: string[] = [];
+  /** Seven sign-ins and outs while changes are written: not one API request may go out without a token. */
+  let tokenless: string[] = [];
   const screenshotDir = mkdtempSync(join(tmpdir(), 'runbook-console-'));
 
   beforeAll(async () => {
@@ -46,6 +48,7 @@ describe('the web console in Chromium', () => {
     Object.assign(t.alarms, { series: async (seconds: number) => periods(seconds, bad), badRelease: (on: boolean) => { bad = on; } });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    tokenless = watchTokenless(page);
     page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(m.text()); });
   });
 
@@ -183,6 +186,7 @@ describe('the web console in Chromium', () => {
     await page.fill('#filter', '803');
     expect(await page.$$eval('#change-list tbody tr', (rows) => rows.map((r) => r.getAttribute('data-change')))).toEqual(['CR-2026-803']);
     expect(pageErrors).toEqual([]);
+    expect(tokenless).toEqual([]);
     // Seven sign-ins later the page still holds one event stream: each sign-out closed the one before.
     await eventually(async () => t.server.runtime.feed.size, (n) => n === 1, 5_000);
   });

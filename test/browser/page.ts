@@ -1,6 +1,6 @@
 // What the console's browser tests ask of a page: wait for something to show (polled from the test, since the page's
 // CSP rightly refuses page.waitForFunction's eval), read an element's text, a graph node's class, and sign in.
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import type { Caller } from '../api/server-harness';
 
 export const WAIT_MS = 30_000;
@@ -33,4 +33,15 @@ export async function signIn(page: Page, caller: Caller): Promise<void> {
   await page.fill('#token', caller.token);
   await page.click('#signin-form button[type=submit]');
   await until(page, `${caller.name} signed in`, signedInAs(caller));
+}
+
+/** API requests (not the page and its assets, not the public /health) that went out without an operator's token. */
+export function watchTokenless(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (req: Request) => {
+    const path = new URL(req.url()).pathname;
+    if (path === '/' || path.startsWith('/console/') || path === '/health') return;
+    if (!/^Bearer \S+$/.test(req.headers().authorization ?? '')) seen.push(`${req.method()} ${path}`);
+  });
+  return seen;
 }

@@ -2,24 +2,13 @@
 // out and in as someone else while the page is busy, a live feed the server refuses, reloading, several tabs. Who is
 // signed in is shown from GET /whoami, never from an event on the stream; what the last session asked for cannot sign
 // the next one out; a closed tab gives its stream back at once.
-import type { Browser, BrowserContext, Page, Request, Route } from 'playwright-core';
+import type { Browser, BrowserContext, Route } from 'playwright-core';
 import { change, startTestServer, type TestServer } from '../api/server-harness';
 import { eventually } from '../support/fakes';
 import { launchBrowser } from './browser';
-import { signedInAs, signIn, text, until } from './page';
+import { signedInAs, signIn, text, until, watchTokenless } from './page';
 
 jest.setTimeout(90_000);
-
-/** API requests (not the page and its assets, not the public /health) that went out without an operator's token. */
-function watchTokenless(page: Page): string[] {
-  const seen: string[] = [];
-  page.on('request', (req: Request) => {
-    const path = new URL(req.url()).pathname;
-    if (path === '/' || path.startsWith('/console/') || path === '/health') return;
-    if (!/^Bearer \S+$/.test(req.headers().authorization ?? '')) seen.push(`${req.method()} ${path}`);
-  });
-  return seen;
-}
 
 describe('the console across sign-ins, reloads and tabs', () => {
   let browser: Browser;
