@@ -2,7 +2,8 @@
 // sent as a bearer header, never in a URL), the changes, one change's graph, timeline, approvals, monitoring window
 // and report, and the operator's actions through the same API routes the CLI uses. Who is signed in comes from
 // GET /whoami. Live updates come from GET /events read with fetch() and a stream reader (EventSource cannot send the
-// Authorization header): one stream per page, reconnecting when it ends, a refusal shown on the page.
+// Authorization header): one stream per browser, read by one signed-in tab and passed to the others, reconnecting
+// when it ends, a refusal shown on the page.
 // Every sign-in is a session: a request sent for an earlier session that answers late (after a sign-out, a sign-in as
 // someone else) is dropped, and no request goes out without a token.
 import { drawChart } from './chart.js';
@@ -20,8 +21,13 @@ const state = {
   selected: undefined,
   asl: undefined,
   geometry: undefined,
+  /** This tab's place in the browser's feed (an AbortController: abort to leave), and whether it reads the stream. */
+  feed: undefined,
+  leading: false,
   stream: undefined,
   streamTimer: undefined,
+  live: false,
+  problem: undefined,
   refreshTimer: undefined,
   pending: undefined,
 };
@@ -72,7 +78,7 @@ function errorText(err) {
 /** Everything the last session had going: its stream, its pending refresh, who it showed. */
 function endSession() {
   state.session += 1;
-  stopStream();
+  leaveFeed();
   clearTimeout(state.refreshTimer);
   state.refreshTimer = undefined;
   state.pending = undefined;
@@ -108,7 +114,7 @@ async function signIn(token) {
   $('app').hidden = false;
   $('signout').hidden = false;
   renderList();
-  openStream();
+  joinFeed();
   route();
 }
 
@@ -128,35 +134,86 @@ function signOut(message) {
 }
 
 // ---- live updates --------------------------------------------------------------------------------------------------
+// One stream per browser, not per tab: a browser opens at most 6 HTTP/1.1 connections to one host, so six tabs each
+// holding a stream would leave a seventh unable even to load the page. The signed-in tab holding the Web Lock below
+// reads GET /events and passes what it hears to the others on a BroadcastChannel (both are this origin's only); when
+// it signs out or closes, the lock goes to the next signed-in tab, which opens the stream with its own token.
+// Without Web Locks each tab reads its own stream.
+const FEED = 'runbook.events';
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(FEED) : undefined;
 
-function setLive(on) {
+/** Shows whether the feed is live and what keeps it from being live; the leading tab tells the others the same. */
+function showFeed(on, problem) {
+  const was = state.live;
+  state.live = on;
+  state.problem = problem;
   $('live').className = `live ${on ? 'on' : 'off'}`;
   fill($('live'), on ? 'live' : 'offline');
+  fill($('live-error'), problem ?? '');
+  $('live-error').hidden = !problem;
+  if (state.leading) channel?.postMessage({ type: 'feed', on, problem });
+  // Writes made while this page was not hearing them (before the stream opened, while reconnecting): read again.
+  if (on && !was && state.token) scheduleRefresh(state.selected);
 }
 
-/** What stops the live feed from being live, on the page (cleared once it is live again). */
-function streamProblem(message) {
-  const el = $('live-error');
-  fill(el, message ?? '');
-  el.hidden = !message;
+/** This session's part in the browser's feed: hear it from the leading tab, and lead it when the lock comes. */
+function joinFeed() {
+  if (state.feed || !state.token) return;
+  const membership = new AbortController();
+  state.feed = membership;
+  const lead = () => {
+    state.leading = true;
+    openStream();
+  };
+  if (!navigator.locks) {
+    lead();
+    return;
+  }
+  navigator.locks.request(FEED, { signal: membership.signal }, () => {
+    if (membership.signal.aborted) return undefined;
+    lead();
+    // Held until this tab leaves the feed (sign-out, another sign-in, the page going away).
+    return new Promise((release) => membership.signal.addEventListener('abort', release, { once: true }));
+  }).catch(() => undefined); // left before its turn came
+  // Whoever leads says how the feed is.
+  channel?.postMessage({ type: 'feed?' });
 }
 
-/** The page's stream, stopped on purpose (sign-out, sign-in, the page going away): it does not reconnect. */
+/** Leaves the feed: a leading tab stops its stream (telling the others) and hands the lock on. */
+function leaveFeed() {
+  const membership = state.feed;
+  state.feed = undefined;
+  stopStream();
+  state.leading = false;
+  membership?.abort();
+}
+
+channel?.addEventListener('message', ({ data }) => {
+  if (state.leading) {
+    if (data?.type === 'feed?') channel.postMessage({ type: 'feed', on: state.live, problem: state.problem });
+    return;
+  }
+  // A signed-out tab hears nothing.
+  if (!state.feed) return;
+  if (data?.type === 'change') scheduleRefresh(data.changeId);
+  if (data?.type === 'feed') showFeed(data.on === true, typeof data.problem === 'string' ? data.problem : undefined);
+});
+
+/** The stream, stopped on purpose (sign-out, sign-in, the page going away): it does not reconnect. */
 function stopStream() {
   const controller = state.stream;
   state.stream = undefined;
   controller?.abort();
   clearTimeout(state.streamTimer);
   state.streamTimer = undefined;
-  setLive(false);
-  streamProblem();
+  showFeed(false);
 }
 
 const STREAM_RETRY_MS = 3000;
 
-/** The one event stream of this page, for this session; reconnects after a pause while the session lasts. */
+/** The browser's event stream, read by the leading tab for its session; reconnects after a pause while both last. */
 function openStream() {
-  if (state.stream || !state.token) return;
+  if (state.stream || !state.token || !state.leading) return;
   const session = state.session;
   const controller = new AbortController();
   state.stream = controller;
@@ -173,14 +230,11 @@ function openStream() {
       const after = Number(res.headers.get('retry-after'));
       if (after > 0) retryMs = after * 1000;
       if (state.stream === controller) {
-        streamProblem(`Live updates refused (${new ApiError(res.status, body).message}). Trying again in ${Math.round(retryMs / 1000)} s; until then this page does not update by itself.`);
+        showFeed(false, `Live updates refused (${new ApiError(res.status, body).message}). Trying again in ${Math.round(retryMs / 1000)} s; until then this page does not update by itself.`);
       }
       return;
     }
-    streamProblem();
-    setLive(true);
-    // Writes made before this stream was listening (since the list was read, or while reconnecting): read again.
-    scheduleRefresh(state.selected);
+    showFeed(true);
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
@@ -197,7 +251,7 @@ function openStream() {
     // Stopped on purpose (stopStream): nothing to do.
     if (state.stream !== controller) return;
     state.stream = undefined;
-    setLive(false);
+    showFeed(false, state.problem);
     state.streamTimer = setTimeout(() => {
       state.streamTimer = undefined;
       if (state.session === session) openStream();
@@ -221,7 +275,10 @@ function handleMessage(block) {
     return;
   }
   // `hello` only says the stream is open; who is signed in came from GET /whoami.
-  if (event === 'change') scheduleRefresh(payload.changeId);
+  if (event === 'change') {
+    scheduleRefresh(payload.changeId);
+    channel?.postMessage({ type: 'change', changeId: payload.changeId });
+  }
 }
 
 /** Writes come in bursts (an event, the record, an approval): one refresh shortly after the last of them. */
@@ -436,8 +493,8 @@ function start() {
   });
   window.addEventListener('hashchange', route);
   // A page going away (or into the back-forward cache) lets go of its stream; one coming back opens it again.
-  window.addEventListener('pagehide', stopStream);
-  window.addEventListener('pageshow', (e) => { if (e.persisted && state.token && !$('app').hidden) openStream(); });
+  window.addEventListener('pagehide', leaveFeed);
+  window.addEventListener('pageshow', (e) => { if (e.persisted && state.token && !$('app').hidden) joinFeed(); });
   // Public: no token needed.
   fetch('/health', { cache: 'no-store' }).then((res) => res.json())
     .then((health) => fill($('environment'), `${health.environment} · ${health.engine} engine`)).catch(() => undefined);

@@ -1,8 +1,8 @@
 // The console as an operator uses it over a day, in headless Chromium against a real `runbook serve` server: signing
 // out and in as someone else while the page is busy, a live feed the server refuses, reloading, several tabs. Who is
 // signed in is shown from GET /whoami, never from an event on the stream; what the last session asked for cannot sign
-// the next one out; a closed tab gives its stream back at once.
-import type { Browser, BrowserContext, Route } from 'playwright-core';
+// the next one out; the tabs of one browser share one stream, and a closed tab hands it on at once.
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { change, startTestServer, type TestServer } from '../api/server-harness';
 import { eventually } from '../support/fakes';
 import { launchBrowser } from './browser';
@@ -84,7 +84,7 @@ describe('the console across sign-ins, reloads and tabs', () => {
     expect(t.server.runtime.feed.size).toBe(1);
   });
 
-  it('should show each tab its own operator, again after a reload, and give a closed tab\'s stream back at once', async () => {
+  it('should show each tab its own operator, again after a reload, on one stream for the browser that the next tab takes over', async () => {
     // Prepare: two tabs, two operators (the token is per tab: session storage)
     const first = await context.newPage();
     const second = await context.newPage();
@@ -92,17 +92,35 @@ describe('the console across sign-ins, reloads and tabs', () => {
     await second.goto(`${t.url}/`);
     await signIn(first, t.operator);
     await signIn(second, t.approvers.business);
+    const streamsForTwo = t.server.runtime.feed.size;
 
-    // Act
+    // Act: the second tab reloads; then the first, which reads the stream, closes
     await second.reload();
     await until(second, 'bob signed in again after the reload', signedInAs(t.approvers.business));
-    await eventually(async () => t.server.runtime.feed.size, (n) => n === 2, 5_000);
-    await second.close();
+    await first.close();
 
-    // Assess: the first tab still live and told of new writes; the closed tab's stream gone
+    // Assess: the second tab took the stream over, live and told of new writes
+    expect(streamsForTwo).toBe(1);
+    await until(second, 'the second tab live on its own stream', signedInAs(t.approvers.business));
     await eventually(async () => t.server.runtime.feed.size, (n) => n === 1, 5_000);
-    expect(await first.evaluate(signedInAs(t.operator))).toBe(true);
     expect((await t.submit(change('CR-2026-853'))).status).toBe(202);
-    await until(first, 'the new change in the first tab', `document.querySelector('tr[data-change="CR-2026-853"]')`);
+    await until(second, 'the new change in the second tab', `document.querySelector('tr[data-change="CR-2026-853"]')`);
+  });
+
+  it('should load and go live in a seventh tab: a browser holds six connections to a host, the tabs share one stream', async () => {
+    // Act
+    const pages = [];
+    for (let i = 0; i < 7; i++) {
+      const page = await context.newPage();
+      await page.goto(`${t.url}/`, { timeout: 15_000 });
+      await signIn(page, t.operator);
+      pages.push(page);
+    }
+
+    // Assess: every tab live, one stream, and a write reaches the last tab
+    for (const page of pages) expect(await page.evaluate(signedInAs(t.operator))).toBe(true);
+    expect(t.server.runtime.feed.size).toBe(1);
+    await t.request('POST', '/changes/CR-2026-853/cancel', { body: '{}', contentType: 'application/json' });
+    await until(pages[6] as Page, 'the cancellation in the seventh tab', `document.querySelector('tr[data-change="CR-2026-853"]')?.textContent.includes('CANCELLED')`);
   });
 });
