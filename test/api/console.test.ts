@@ -169,6 +169,23 @@ describe('the web console on runbook serve', () => {
     expect(elapsed).toBeLessThan(5_000);
     await eventually(async () => t.server.runtime.feed.size, (n) => n === 0, 5_000);
   });
+  it('should tell the stream when a change\'s execution ends, after its last record write (the graph is drawn from the run\'s history)', async () => {
+    // Prepare
+    const stream = await openStream(t.url, t.operator.token);
+    await stream.until((s) => s.includes('event: hello'));
+    expect((await t.submit(change('CR-2026-704'))).status).toBe(202);
+    await t.waitFor('CR-2026-704', (s) => s === 'AWAITING_APPROVAL');
+
+    // Act
+    await t.approveAll('CR-2026-704');
+    const seen = await stream.until((s) => s.includes('"kind":"execution"'), 20_000);
+    stream.close();
+
+    // Assess: the run's end comes after every write of the change, and the history it announces is final
+    const last = seen.slice(seen.lastIndexOf('event: change'));
+    expect(last).toMatch(/^event: change\ndata: \{"changeId":"CR-2026-704","kind":"execution","status":"SUCCEEDED","at":"[^"]+"\}\n\n$/);
+    expect((await t.request('GET', '/changes/CR-2026-704/history')).json.status).toBe('SUCCEEDED');
+  });
 });
 
 describe('GET /events streams (node-server)', () => {

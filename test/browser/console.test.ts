@@ -102,7 +102,8 @@ describe('the web console in Chromium', () => {
       await page.click('#approve');
       await until(page, `the ${role} approval`, `${text('#action-result')}.startsWith('Approve as ${role}: ')`);
     }
-    await until(page, 'COMPLETED', `${text('#change-status')} === 'COMPLETED' && ${text('#qc')}.includes('Status: SUCCESS')`);
+    // The graph's last states come from the run's history, which ends after the change's last write: the page is told.
+    await until(page, 'COMPLETED', `${text('#change-status')} === 'COMPLETED' && ${text('#qc')}.includes('Status: SUCCESS') && ${nodeClass('Change Completed')}.includes('taken')`);
 
     // Assess
     expect(refusal).toContain('403 Forbidden: alice may approve as technical, not as business');
