@@ -25,7 +25,7 @@ export default tseslint.config(
     files: ['web/**/*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { document: 'readonly', window: 'readonly', location: 'readonly', sessionStorage: 'readonly', TextDecoderStream: 'readonly', AbortController: 'readonly' },
+      globals: { document: 'readonly', window: 'readonly', location: 'readonly', sessionStorage: 'readonly', TextDecoderStream: 'readonly', AbortController: 'readonly', BroadcastChannel: 'readonly', navigator: 'readonly' },
     },
   },
 );

@@ -1,8 +1,11 @@
 // The local web console of `runbook serve`: sign in with an operator token (kept in this tab's session storage and
 // sent as a bearer header, never in a URL), the changes, one change's graph, timeline, approvals, monitoring window
-// and report, and the operator's actions through the same API routes the CLI uses. Live updates come from
-// GET /events read with fetch() and a stream reader (EventSource cannot send the Authorization header): one stream
-// per page, reconnecting when it ends.
+// and report, and the operator's actions through the same API routes the CLI uses. Who is signed in comes from
+// GET /whoami. Live updates come from GET /events read with fetch() and a stream reader (EventSource cannot send the
+// Authorization header): one stream per browser, read by one signed-in tab and passed to the others, reconnecting
+// when it ends, a refusal shown on the page.
+// Every sign-in is a session: a request sent for an earlier session that answers late (after a sign-out, a sign-in as
+// someone else) is dropped, and no request goes out without a token.
 import { drawChart } from './chart.js';
 import { dateTime, fill, h, time } from './dom.js';
 import { drawGraph, layout } from './graph.js';
@@ -12,12 +15,21 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY) ?? '',
+  /** Bumped by every sign-in and sign-out: what an earlier session asked for is no longer this page's business. */
+  session: 0,
   changes: [],
   selected: undefined,
   asl: undefined,
   geometry: undefined,
+  /** This tab's place in the browser's feed (an AbortController: abort to leave), and whether it reads the stream. */
+  feed: undefined,
+  leading: false,
   stream: undefined,
+  streamTimer: undefined,
+  live: false,
+  problem: undefined,
   refreshTimer: undefined,
+  pending: undefined,
 };
 
 class ApiError extends Error {
@@ -29,16 +41,28 @@ class ApiError extends Error {
   }
 }
 
+/** A call made for a session that has ended (signed out, or signed in again): its answer is not shown. */
+class SessionEnded extends Error {
+  constructor() {
+    super('signed out');
+  }
+}
+
 /** One API call as the signed-in operator; JSON answers parsed, text kept as text. */
 async function api(method, path, body, { signingIn = false } = {}) {
+  const session = state.session;
+  const token = state.token;
+  if (!token) throw new SessionEnded();
   const res = await fetch(path, {
     method,
-    headers: { authorization: `Bearer ${state.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     cache: 'no-store',
   });
   const type = res.headers.get('content-type') ?? '';
   const payload = type.includes('json') ? await res.json().catch(() => undefined) : await res.text();
+  // A 401 for the last operator's token must not sign out the one signed in since.
+  if (session !== state.session) throw new SessionEnded();
   if (res.status === 401 && !signingIn) signOut('Your token was refused (401): sign in again.');
   if (!res.ok) throw new ApiError(res.status, typeof payload === 'object' ? payload : undefined);
   return payload;
@@ -51,11 +75,31 @@ function errorText(err) {
 
 // ---- sign-in -------------------------------------------------------------------------------------------------------
 
+/** Everything the last session had going: its stream, its pending refresh, who it showed. */
+function endSession() {
+  state.session += 1;
+  leaveFeed();
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = undefined;
+  state.pending = undefined;
+  fill($('who'));
+}
+
 async function signIn(token) {
+  endSession();
   state.token = token;
+  let me;
   try {
-    state.changes = (await api('GET', '/changes?limit=100', undefined, { signingIn: true })).items;
+    const [whoami, list] = await Promise.all([
+      api('GET', '/whoami', undefined, { signingIn: true }),
+      api('GET', '/changes?limit=100', undefined, { signingIn: true }),
+    ]);
+    me = whoami;
+    state.changes = list.items;
   } catch (err) {
+    // Signed out or in again meanwhile: that session decides what the page shows.
+    if (err instanceof SessionEnded) return;
+    endSession();
     state.token = '';
     sessionStorage.removeItem(TOKEN_KEY);
     fill($('signin-error'), err instanceof ApiError && err.status === 401 ? 'That token was refused (401): check it and try again.' : errorText(err));
@@ -63,12 +107,14 @@ async function signIn(token) {
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
+  fill($('who'), `signed in as ${me.caller}`);
+  $('who').title = me.roles ? `may approve as ${me.roles.join(', ')}` : '';
   fill($('signin-error'));
   $('signin').hidden = true;
   $('app').hidden = false;
   $('signout').hidden = false;
   renderList();
-  openStream();
+  joinFeed();
   route();
 }
 
@@ -80,47 +126,120 @@ function showSignIn() {
 }
 
 function signOut(message) {
+  endSession();
   state.token = '';
   sessionStorage.removeItem(TOKEN_KEY);
-  state.stream?.abort();
-  state.stream = undefined;
-  setLive(false);
-  fill($('who'));
   fill($('signin-error'), message ?? '');
   showSignIn();
 }
 
 // ---- live updates --------------------------------------------------------------------------------------------------
+// One stream per browser, not per tab: a browser opens at most 6 HTTP/1.1 connections to one host, so six tabs each
+// holding a stream would leave a seventh unable even to load the page. The signed-in tab holding the Web Lock below
+// reads GET /events and passes what it hears to the others on a BroadcastChannel (both are this origin's only); when
+// it signs out or closes, the lock goes to the next signed-in tab, which opens the stream with its own token.
+// Without Web Locks each tab reads its own stream.
+const FEED = 'runbook.events';
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(FEED) : undefined;
 
-function setLive(on) {
+/** Shows whether the feed is live and what keeps it from being live; the leading tab tells the others the same. */
+function showFeed(on, problem) {
+  const was = state.live;
+  state.live = on;
+  state.problem = problem;
   $('live').className = `live ${on ? 'on' : 'off'}`;
   fill($('live'), on ? 'live' : 'offline');
+  fill($('live-error'), problem ?? '');
+  $('live-error').hidden = !problem;
+  if (state.leading) channel?.postMessage({ type: 'feed', on, problem });
+  // Writes made while this page was not hearing them (before the stream opened, while reconnecting): read again.
+  if (on && !was && state.token) scheduleRefresh(state.selected);
 }
 
-/** The one event stream of this page; reconnects after a pause while signed in. */
+/** This session's part in the browser's feed: hear it from the leading tab, and lead it when the lock comes. */
+function joinFeed() {
+  if (state.feed || !state.token) return;
+  const membership = new AbortController();
+  state.feed = membership;
+  const lead = () => {
+    state.leading = true;
+    openStream();
+  };
+  if (!navigator.locks) {
+    lead();
+    return;
+  }
+  navigator.locks.request(FEED, { signal: membership.signal }, () => {
+    if (membership.signal.aborted) return undefined;
+    lead();
+    // Held until this tab leaves the feed (sign-out, another sign-in, the page going away).
+    return new Promise((release) => membership.signal.addEventListener('abort', release, { once: true }));
+  }).catch(() => undefined); // left before its turn came
+  // Whoever leads says how the feed is.
+  channel?.postMessage({ type: 'feed?' });
+}
+
+/** Leaves the feed: a leading tab stops its stream (telling the others) and hands the lock on. */
+function leaveFeed() {
+  const membership = state.feed;
+  state.feed = undefined;
+  stopStream();
+  state.leading = false;
+  membership?.abort();
+}
+
+channel?.addEventListener('message', ({ data }) => {
+  if (state.leading) {
+    if (data?.type === 'feed?') channel.postMessage({ type: 'feed', on: state.live, problem: state.problem });
+    return;
+  }
+  // A signed-out tab hears nothing.
+  if (!state.feed) return;
+  if (data?.type === 'change') scheduleRefresh(data.changeId);
+  if (data?.type === 'feed') showFeed(data.on === true, typeof data.problem === 'string' ? data.problem : undefined);
+});
+
+/** The stream, stopped on purpose (sign-out, sign-in, the page going away): it does not reconnect. */
+function stopStream() {
+  const controller = state.stream;
+  state.stream = undefined;
+  controller?.abort();
+  clearTimeout(state.streamTimer);
+  state.streamTimer = undefined;
+  showFeed(false);
+}
+
+const STREAM_RETRY_MS = 3000;
+
+/** The browser's event stream, read by the leading tab for its session; reconnects after a pause while both last. */
 function openStream() {
-  if (state.stream) return;
+  if (state.stream || !state.token || !state.leading) return;
+  const session = state.session;
   const controller = new AbortController();
   state.stream = controller;
-  const reconnect = () => {
-    setLive(false);
-    if (state.stream !== controller) return;
-    state.stream = undefined;
-    if (state.token) setTimeout(() => { if (state.token && !state.stream) openStream(); }, 3000);
-  };
+  let retryMs = STREAM_RETRY_MS;
   (async () => {
     const res = await fetch('/events', { headers: { authorization: `Bearer ${state.token}`, accept: 'text/event-stream' }, signal: controller.signal, cache: 'no-store' });
+    if (state.stream !== controller) return;
     if (res.status === 401) {
       signOut('Your token was refused (401): sign in again.');
       return;
     }
-    if (!res.ok || !res.body) throw new Error(`GET /events answered ${res.status}`);
-    setLive(true);
+    if (!res.ok || !res.body) {
+      const body = await res.json().catch(() => undefined);
+      const after = Number(res.headers.get('retry-after'));
+      if (after > 0) retryMs = after * 1000;
+      if (state.stream === controller) {
+        showFeed(false, `Live updates refused (${new ApiError(res.status, body).message}). Trying again in ${Math.round(retryMs / 1000)} s; until then this page does not update by itself.`);
+      }
+      return;
+    }
+    showFeed(true);
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
+      if (done || state.stream !== controller) break;
       buffer += value;
       let end;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -128,7 +247,16 @@ function openStream() {
         buffer = buffer.slice(end + 2);
       }
     }
-  })().catch(() => undefined).finally(reconnect);
+  })().catch(() => undefined).finally(() => {
+    // Stopped on purpose (stopStream): nothing to do.
+    if (state.stream !== controller) return;
+    state.stream = undefined;
+    showFeed(false, state.problem);
+    state.streamTimer = setTimeout(() => {
+      state.streamTimer = undefined;
+      if (state.session === session) openStream();
+    }, retryMs);
+  });
 }
 
 function handleMessage(block) {
@@ -146,8 +274,11 @@ function handleMessage(block) {
   } catch {
     return;
   }
-  if (event === 'hello') fill($('who'), `signed in as ${payload.caller}`);
-  if (event === 'change') scheduleRefresh(payload.changeId);
+  // `hello` only says the stream is open; who is signed in came from GET /whoami.
+  if (event === 'change') {
+    scheduleRefresh(payload.changeId);
+    channel?.postMessage({ type: 'change', changeId: payload.changeId });
+  }
 }
 
 /** Writes come in bursts (an event, the record, an approval): one refresh shortly after the last of them. */
@@ -158,8 +289,10 @@ function scheduleRefresh(changeId) {
   state.refreshTimer = setTimeout(async () => {
     const ids = state.pending;
     state.pending = undefined;
+    state.refreshTimer = undefined;
+    const session = state.session;
     await refreshList();
-    if (state.selected && ids.has(state.selected)) await renderChange(state.selected);
+    if (session === state.session && state.selected && ids.has(state.selected)) await renderChange(state.selected);
   }, 150);
 }
 
@@ -170,6 +303,7 @@ async function refreshList() {
     state.changes = (await api('GET', '/changes?limit=100')).items;
     fill($('list-error'));
   } catch (err) {
+    if (err instanceof SessionEnded) return;
     fill($('list-error'), errorText(err));
   }
   renderList();
@@ -243,7 +377,7 @@ async function renderChange(id) {
       loadAsl(),
     ]);
   } catch (err) {
-    if (state.selected === id) fill($('change-error'), errorText(err));
+    if (!(err instanceof SessionEnded) && state.selected === id) fill($('change-error'), errorText(err));
     return;
   }
   if (state.selected !== id) return;
@@ -306,7 +440,8 @@ async function act(label, run) {
     if (state.selected) await renderChange(state.selected);
   } catch (err) {
     out.className = 'error';
-    fill(out, `${label} refused: ${errorText(err)}`);
+    // Answered after a sign-out or another sign-in: whether it was done is on the change's timeline.
+    fill(out, err instanceof SessionEnded ? `${label}: answered after you signed out; see the timeline` : `${label} refused: ${errorText(err)}`);
   } finally {
     for (const b of document.querySelectorAll('#actions button')) b.disabled = false;
   }
@@ -357,7 +492,12 @@ function start() {
     void act(`Cancel ${id}`, () => api('POST', `/changes/${id}/cancel`, reason ? { reason } : {}));
   });
   window.addEventListener('hashchange', route);
-  api('GET', '/health').then((health) => fill($('environment'), `${health.environment} · ${health.engine} engine`)).catch(() => undefined);
+  // A page going away (or into the back-forward cache) lets go of its stream; one coming back opens it again.
+  window.addEventListener('pagehide', leaveFeed);
+  window.addEventListener('pageshow', (e) => { if (e.persisted && state.token && !$('app').hidden) joinFeed(); });
+  // Public: no token needed.
+  fetch('/health', { cache: 'no-store' }).then((res) => res.json())
+    .then((health) => fill($('environment'), `${health.environment} · ${health.engine} engine`)).catch(() => undefined);
   if (state.token) void signIn(state.token);
   else showSignIn();
 }

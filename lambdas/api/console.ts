@@ -67,23 +67,36 @@ export interface EventStreamOptions {
   subscribe: (listener: (write: ChangeWrite) => void) => () => void;
   /** Streams open at once, all pages together; one more is refused with 503. */
   maxStreams?: number;
+  /** Streams open at once for one caller (their tabs), so one operator's pages cannot use up everyone's. */
+  maxStreamsPerCaller?: number;
   /** A comment line this often keeps proxies and the page's reader from taking a quiet stream for a dead one. */
   heartbeatMs?: number;
 }
 
-export const DEFAULT_MAX_STREAMS = 16;
+export const DEFAULT_MAX_STREAMS = 64;
+/** Above what one browser can hold anyway: Chromium opens at most 6 HTTP/1.1 connections to one host. */
+export const DEFAULT_MAX_STREAMS_PER_CALLER = 8;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Bytes written to a stream and not yet taken by its reader past which the stream is closed. */
 const MAX_UNREAD_BYTES = 1024 * 1024;
 
+/** Why a stream was refused: the page shows the message as it is. */
+export interface StreamRefusal {
+  code: 'TooManyStreams';
+  message: string;
+}
+
 /** The open `GET /events` streams: each subscribed to the feed while its connection lasts. */
 export class EventStreams {
-  private readonly open = new Set<ServerResponse>();
+  /** Each open stream and whose it is. */
+  private readonly open = new Map<ServerResponse, string>();
   private readonly max: number;
+  private readonly maxPerCaller: number;
   private readonly heartbeatMs: number;
 
   constructor(private readonly options: EventStreamOptions) {
     this.max = options.maxStreams ?? DEFAULT_MAX_STREAMS;
+    this.maxPerCaller = options.maxStreamsPerCaller ?? DEFAULT_MAX_STREAMS_PER_CALLER;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   }
 
@@ -91,10 +104,23 @@ export class EventStreams {
     return this.open.size;
   }
 
-  /** False when the limit is reached (the caller answers 503). */
-  accept(res: ServerResponse, caller: string): boolean {
-    if (this.open.size >= this.max) return false;
-    this.open.add(res);
+  /** Streams open for `caller` now. */
+  countOf(caller: string): number {
+    let n = 0;
+    for (const owner of this.open.values()) if (owner === caller) n += 1;
+    return n;
+  }
+
+  /** Undefined when the stream was opened; otherwise why not (the caller answers 503 with it). */
+  accept(res: ServerResponse, caller: string): StreamRefusal | undefined {
+    const mine = this.countOf(caller);
+    if (mine >= this.maxPerCaller) {
+      return { code: 'TooManyStreams', message: `${caller} already has ${mine} event streams open (at most ${this.maxPerCaller} per operator): close a console tab and the page reconnects` };
+    }
+    if (this.open.size >= this.max) {
+      return { code: 'TooManyStreams', message: `${this.open.size} event streams are open on this server (at most ${this.max}): close a console tab and the page reconnects` };
+    }
+    this.open.set(res, caller);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive',
       'x-accel-buffering': 'no', ...SECURITY_HEADERS,
@@ -107,22 +133,28 @@ export class EventStreams {
     });
     const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), this.heartbeatMs);
     heartbeat.unref();
+    const socket = res.socket;
     let cleaned = false;
     const cleanup = (): void => {
       if (cleaned) return;
       cleaned = true;
+      socket?.off('end', cleanup);
       clearInterval(heartbeat);
       unsubscribe();
       this.open.delete(res);
     };
-    // The response's close, not the request's: a request emits 'close' as soon as its (empty) body has been read.
+    // Not the request's 'close': a request emits it as soon as its (empty) body has been read. The response's 'close'
+    // comes only once the server's half of the socket has ended too, a few ms after the page went; the socket's 'end'
+    // (the page closed its side: a closed tab, an aborted fetch) frees the slot at once, so a page that reloads or
+    // signs in again is not refused for its own stream that is already gone.
+    socket?.once('end', cleanup);
     res.on('close', cleanup);
     res.on('error', cleanup);
-    return true;
+    return undefined;
   }
 
   /** Ends every stream (the server is stopping): pages see the end and reconnect to the next server. */
   closeAll(): void {
-    for (const res of [...this.open]) res.end();
+    for (const res of [...this.open.keys()]) res.end();
   }
 }

@@ -46,6 +46,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
   });
 }
 
+/** A refused stream's page tries again after this long (the `Retry-After` it is sent). */
+export const STREAM_RETRY_AFTER_SECONDS = 5;
+
 /** The console's page and assets, and `GET /events`; false when the path is the API's. */
 async function serveConsole(req: IncomingMessage, res: ServerResponse, streams: EventStreams, options: NodeServerOptions): Promise<boolean> {
   const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
@@ -55,8 +58,9 @@ async function serveConsole(req: IncomingMessage, res: ServerResponse, streams: 
     const identity = options.authenticate(req.headers.authorization);
     if (!identity) {
       send(res, errorResponse(new UnauthorizedError('authentication required: send "Authorization: Bearer <token>" (the page reads /events with fetch, never with the token in the URL)'), options.log));
-    } else if (!streams.accept(res, identity.id)) {
-      send(res, json(503, { error: { code: 'TooManyStreams', message: 'too many event streams are open: close a console tab and try again' } }), { 'retry-after': '5' });
+    } else {
+      const refused = streams.accept(res, identity.id);
+      if (refused) send(res, json(503, { error: refused }), { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) });
     }
     return true;
   }

@@ -30,6 +30,16 @@ export const ROUTES: Route[] = [
     public: true,
     methods: { GET: async (ctx) => json(200, { status: 'ok', engine: ctx.engine, environment: (await ctx.profile()).name }) },
   },
+  {
+    // Who the caller is, as every other route sees them: the console shows it after signing in.
+    pattern: '/whoami',
+    methods: {
+      GET: async (_ctx, req) => {
+        const { id, roles } = req.identity as Identity;
+        return json(200, { caller: id, ...(roles ? { roles } : {}) });
+      },
+    },
+  },
   { pattern: '/changes', methods: { GET: list, POST: submit } },
   { pattern: '/changes/{id}', methods: { GET: get } },
   { pattern: '/changes/{id}/approvals', methods: { POST: approve } },

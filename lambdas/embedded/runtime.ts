@@ -57,6 +57,9 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
+/** The change an execution belongs to: its name is the change id, `-<attempt>` and `-r<n>` after it. */
+const CHANGE_ID_PREFIX = /^CR-\d{4}-\d{3,}/;
+
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const clock = options.clock ?? { now: () => new Date() };
   mkdirSync(options.home, { recursive: true });
@@ -93,6 +96,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
     executionsDir: join(options.home, 'executions'),
     ...options.engine,
+    onExecutionEnd: (outcome) => {
+      options.engine?.onExecutionEnd?.(outcome);
+      // The console draws the graph from the run's history, whose last states come after the change's last write.
+      const changeId = CHANGE_ID_PREFIX.exec(outcome.name)?.[0];
+      if (changeId) feed.publish({ changeId, kind: 'execution', status: outcome.status, at: outcome.stoppedAt });
+    },
   });
   routeEvents(bus, engine);
   return {

@@ -169,15 +169,32 @@ describe('the web console on runbook serve', () => {
     expect(elapsed).toBeLessThan(5_000);
     await eventually(async () => t.server.runtime.feed.size, (n) => n === 0, 5_000);
   });
+  it('should tell the stream when a change\'s execution ends, after its last record write (the graph is drawn from the run\'s history)', async () => {
+    // Prepare
+    const stream = await openStream(t.url, t.operator.token);
+    await stream.until((s) => s.includes('event: hello'));
+    expect((await t.submit(change('CR-2026-704'))).status).toBe(202);
+    await t.waitFor('CR-2026-704', (s) => s === 'AWAITING_APPROVAL');
+
+    // Act
+    await t.approveAll('CR-2026-704');
+    const seen = await stream.until((s) => s.includes('"kind":"execution"'), 20_000);
+    stream.close();
+
+    // Assess: the run's end comes after every write of the change, and the history it announces is final
+    const last = seen.slice(seen.lastIndexOf('event: change'));
+    expect(last).toMatch(/^event: change\ndata: \{"changeId":"CR-2026-704","kind":"execution","status":"SUCCEEDED","at":"[^"]+"\}\n\n$/);
+    expect((await t.request('GET', '/changes/CR-2026-704/history')).json.status).toBe('SUCCEEDED');
+  });
 });
 
 describe('GET /events streams (node-server)', () => {
   let server: NodeServer | undefined;
   afterEach(async () => { await server?.close(); });
 
-  const start = async (feed: ChangeFeed, options: { maxStreams?: number; heartbeatMs?: number }): Promise<NodeServer> => listen({
+  const start = async (feed: ChangeFeed, options: { maxStreams?: number; maxStreamsPerCaller?: number; heartbeatMs?: number }): Promise<NodeServer> => listen({
     api: async () => json(404, { error: { code: 'NotFound', message: 'api' } }),
-    authenticate: (h) => (h === 'Bearer good' ? { id: 'alice' } : undefined),
+    authenticate: (h) => (h === 'Bearer good' ? { id: 'alice' } : h === 'Bearer bob' ? { id: 'bob' } : undefined),
     port: 0, log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     console: { subscribe: (l) => feed.subscribe(l), ...options },
   });
@@ -200,10 +217,55 @@ describe('GET /events streams (node-server)', () => {
     // Assess
     expect(heartbeat).toContain('event: hello');
     expect(second.status).toBe(503);
-    expect(JSON.parse(second.text()).error.code).toBe('TooManyStreams');
+    expect(second.headers.get('retry-after')).toBe('5');
+    expect(JSON.parse(second.text()).error).toEqual({ code: 'TooManyStreams', message: '1 event streams are open on this server (at most 1): close a console tab and the page reconnects' });
     expect(pushed).toContain('event: change\ndata: {"changeId":"CR-2026-701","kind":"event","type":"change.submitted","seq":1,"at":"2026-12-01T00:00:00.000Z"}\n\n');
     expect(third.status).toBe(200);
     third.close();
+  });
+
+  it('should free a stream\'s slot as soon as the page goes, so the page reconnecting at once is not refused for it', async () => {
+    // Prepare: one slot, held by a page
+    const feed = new ChangeFeed();
+    server = await start(feed, { maxStreams: 1 });
+    const statuses: number[] = [];
+
+    // Act: the page aborts its stream (a reload, a sign-out and in) and opens the next one straight away, ten times
+    for (let i = 0; i < 10; i++) {
+      const stream = await openStream(server.url, 'good');
+      statuses.push(stream.status);
+      await stream.until((s) => s.includes('event: hello'));
+      stream.close();
+    }
+    const last = await openStream(server.url, 'good');
+    statuses.push(last.status);
+    last.close();
+
+    // Assess: never refused for a stream that was already gone (the response's own 'close' comes a few ms later)
+    expect(statuses).toEqual(Array(11).fill(200));
+    await eventually(async () => feed.size, (n) => n === 0, 5_000);
+  });
+
+  it('should limit the streams of one operator without keeping another out, naming the limit', async () => {
+    // Prepare
+    const feed = new ChangeFeed();
+    server = await start(feed, { maxStreamsPerCaller: 2 });
+    const alice = [await openStream(server.url, 'good'), await openStream(server.url, 'good')];
+
+    // Act
+    const third = await openStream(server.url, 'good');
+    const bob = await openStream(server.url, 'bob');
+    await bob.until((s) => s.includes('"caller":"bob"'));
+    alice[0]?.close();
+    const afterClose = await openStream(server.url, 'good');
+
+    // Assess
+    expect(alice.map((a) => a.status)).toEqual([200, 200]);
+    expect(third.status).toBe(503);
+    expect(JSON.parse(third.text()).error).toEqual({ code: 'TooManyStreams', message: 'alice already has 2 event streams open (at most 2 per operator): close a console tab and the page reconnects' });
+    expect(bob.status).toBe(200);
+    expect(afterClose.status).toBe(200);
+    for (const s of [alice[1], bob, afterClose]) s?.close();
   });
 
   it('should drop a stream whose reader stopped reading instead of buffering for it without end', async () => {

@@ -88,6 +88,21 @@ describe('createApi', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('should tell the caller who they are on GET /whoami, with the roles their token is narrowed to, and 401 without a caller', async () => {
+    // Prepare
+    const api = createApi(ctx, { log: recordingLog() });
+
+    // Act
+    const ops = await api(request('GET', '/whoami'));
+    const narrowed = await api({ ...request('GET', '/whoami'), identity: { id: 'alice', roles: ['technical'] } });
+    const nobody = await api(request('GET', '/whoami', false));
+
+    // Assess
+    expect([ops.statusCode, narrowed.statusCode, nobody.statusCode]).toEqual([200, 200, 401]);
+    expect(JSON.parse(ops.body)).toEqual({ caller: 'ops' });
+    expect(JSON.parse(narrowed.body)).toEqual({ caller: 'alice', roles: ['technical'] });
+  });
+
   it('should answer 500 for a failing store without leaking its message, and report every request', async () => {
     // Prepare
     const seen: number[] = [];

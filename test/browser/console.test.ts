@@ -13,35 +13,10 @@ import { change, startTestServer, type TestServer } from '../api/server-harness'
 import { eventually } from '../support/fakes';
 import { TEST_ENV } from '../support/harness';
 import { launchBrowser } from './browser';
+import { nodeClass, signIn, text, until, WAIT_MS, watchTokenless } from './page';
 
-const WAIT_MS = 30_000;
 // Caps for a loaded machine (npm test runs the projects side by side); an idle one takes a few seconds per test.
 jest.setTimeout(90_000);
-
-/**
- * Waits until `expression` (evaluated in the page) is truthy; the error names what was awaited. Polled from here:
- * page.waitForFunction compiles its predicate in the page, which the console's CSP (no unsafe-eval) rightly refuses.
- */
-async function until(page: Page, what: string, expression: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) {
-      const status = await page.evaluate('document.getElementById("change-status")?.textContent').catch(() => '?');
-      throw new Error(`${what}: not seen within ${WAIT_MS} ms (change status on the page: ${String(status)})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const text = (selector: string): string => `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '')`;
-const nodeClass = (state: string): string => `(document.querySelector('g.node[data-state=${JSON.stringify(state)}]')?.getAttribute('class') ?? '')`;
-
-async function signIn(page: Page, token: string): Promise<void> {
-  if (await page.isVisible('#signout')) await page.click('#signout');
-  await page.fill('#token', token);
-  await page.click('#signin-form button[type=submit]');
-  await until(page, 'the app after signing in', `!document.getElementById('app').hidden && ${text('#who')}.startsWith('signed in as')`);
-}
 
 /** The monitoring window's periods as the metrics report them: quiet, or a bad release breaching both limits. */
 function periods(seconds: number, bad: boolean): MetricsPeriod[] {
@@ -61,6 +36,8 @@ describe('the web console in Chromium', () => {
   let t: TestServer;
   let page: Page;
   const pageErrors: string[] = [];
+  /** Seven sign-ins and outs while changes are written: not one API request may go out without a token. */
+  let tokenless: string[] = [];
   const screenshotDir = mkdtempSync(join(tmpdir(), 'runbook-console-'));
 
   beforeAll(async () => {
@@ -71,6 +48,7 @@ describe('the web console in Chromium', () => {
     Object.assign(t.alarms, { series: async (seconds: number) => periods(seconds, bad), badRelease: (on: boolean) => { bad = on; } });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    tokenless = watchTokenless(page);
     page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(m.text()); });
   });
 
@@ -86,7 +64,7 @@ describe('the web console in Chromium', () => {
     await page.fill('#token', 'rbk_not-a-token-anyone-was-given');
     await page.click('#signin-form button[type=submit]');
     await until(page, 'the refusal', `${text('#signin-error')}.includes('401')`);
-    await signIn(page, t.operator.token);
+    await signIn(page, t.operator);
 
     // Assess
     expect(await page.evaluate('sessionStorage.getItem("runbook.operatorToken")')).toBe(t.operator.token);
@@ -111,20 +89,21 @@ describe('the web console in Chromium', () => {
     await until(page, 'AWAITING_APPROVAL', `${text('#change-status')} === 'AWAITING_APPROVAL' && ${nodeClass('Plan Await Approvals')}.includes('current')`);
 
     // A role the signed-in operator may not approve as: the API's 403 is shown.
-    await signIn(page, t.approvers.technical.token);
+    await signIn(page, t.approvers.technical);
     await page.selectOption('#role', 'business');
     await page.click('#approve');
     await until(page, 'the refusal', `${text('#action-result')}.includes('refused: 403')`);
     const refusal = await page.textContent('#action-result');
 
     for (const role of ['technical', 'business', 'security'] as const) {
-      await signIn(page, t.approvers[role].token);
+      await signIn(page, t.approvers[role]);
       await page.selectOption('#role', role);
       await page.fill('#comment', `<b>${role}</b> looks fine`);
       await page.click('#approve');
       await until(page, `the ${role} approval`, `${text('#action-result')}.startsWith('Approve as ${role}: ')`);
     }
-    await until(page, 'COMPLETED', `${text('#change-status')} === 'COMPLETED' && ${text('#qc')}.includes('Status: SUCCESS')`);
+    // The graph's last states come from the run's history, which ends after the change's last write: the page is told.
+    await until(page, 'COMPLETED', `${text('#change-status')} === 'COMPLETED' && ${text('#qc')}.includes('Status: SUCCESS') && ${nodeClass('Change Completed')}.includes('taken')`);
 
     // Assess
     expect(refusal).toContain('403 Forbidden: alice may approve as technical, not as business');
@@ -147,7 +126,7 @@ describe('the web console in Chromium', () => {
     // Prepare
     const id = 'CR-2026-802';
     (t.alarms as unknown as { badRelease(on: boolean): void }).badRelease(true);
-    await signIn(page, t.operator.token);
+    await signIn(page, t.operator);
     expect((await t.submit(change(id))).status).toBe(202);
     await page.click(`tr[data-change="${id}"]`);
     await t.waitFor(id, (s) => s === 'AWAITING_APPROVAL', WAIT_MS);
@@ -176,7 +155,7 @@ describe('the web console in Chromium', () => {
 
   it('should cancel and reject from the page, showing the API\'s 409 for a change that is over', async () => {
     // Prepare: signed in as the operator, on the COMPLETED change
-    await signIn(page, t.operator.token);
+    await signIn(page, t.operator);
     await page.click('tr[data-change="CR-2026-801"]');
     await until(page, 'the completed change', `${text('#change-status')} === 'COMPLETED'`);
 
@@ -192,7 +171,7 @@ describe('the web console in Chromium', () => {
     expect((await t.submit(change('CR-2026-803'))).status).toBe(202);
     await page.click('tr[data-change="CR-2026-803"]');
     await until(page, 'AWAITING_APPROVAL', `${text('#change-status')} === 'AWAITING_APPROVAL'`);
-    await signIn(page, t.approvers.technical.token);
+    await signIn(page, t.approvers.technical);
     await page.selectOption('#role', 'technical');
     await page.fill('#comment', 'not during the audit');
     await page.click('#reject');
@@ -208,6 +187,7 @@ describe('the web console in Chromium', () => {
     await page.fill('#filter', '803');
     expect(await page.$$eval('#change-list tbody tr', (rows) => rows.map((r) => r.getAttribute('data-change')))).toEqual(['CR-2026-803']);
     expect(pageErrors).toEqual([]);
+    expect(tokenless).toEqual([]);
     // Seven sign-ins later the page still holds one event stream: each sign-out closed the one before.
     await eventually(async () => t.server.runtime.feed.size, (n) => n === 1, 5_000);
   });

@@ -93,7 +93,8 @@ export interface DynamoChangeStoreOptions {
 /** What a write touched, enough for a watcher to know which change to read again. */
 export interface ChangeWrite {
   changeId: string;
-  kind: 'change' | 'event' | 'approval' | 'report';
+  /** `execution`: not a store write — the embedded engine ended a run of the change (its history is final). */
+  kind: 'change' | 'event' | 'approval' | 'report' | 'execution';
   at: string;
   status?: string;
   /** Events: their type and sequence number. */
