@@ -73,6 +73,8 @@ export interface BenchEngine {
   engine: EmbeddedEngine;
   alarms: FakeAlarms;
   bus: LocalEventBus;
+  /** The store's DynamoDB client (dynalite): a script may add middleware to it. */
+  client: EmbeddedDynamo['client'];
   /** DynamoDB requests sent to the store so far, by operation (GetItem, PutItem, ...). */
   storeRequests: Map<string, number>;
   /** Submits, approves every required role and returns the execution name. */
@@ -107,7 +109,7 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
   });
   routeEvents(bus, engine);
   return {
-    engine, alarms, bus, storeRequests,
+    engine, alarms, bus, storeRequests, client: dynamo.client,
     async submitApproved(request, profile) {
       const { executionName, change } = await submitChange(engine.deps, { request, profile, submittedBy: request.requester.name });
       try {
