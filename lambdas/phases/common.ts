@@ -171,8 +171,11 @@ export async function sendCommandForTask(
     targets: change.profile.targets,
     comment: `${change.id} attempt ${input.attempt} ${input.step.name}`.slice(0, 100),
   });
-  await deps.store.putCallback({ key: slotKey, kind: 'command', changeId: change.id, attempt: input.attempt, token: input.taskToken, createdAt: now, data: { commandId } });
-  await deps.store.putCommand({
+  // The three records are written together (one batch on the embedded store) and all of them before the task returns.
+  // The command record's write is issued at once, so a status event handled meanwhile finds it (or waits for it).
+  await Promise.all([
+    deps.store.putCallback({ key: slotKey, kind: 'command', changeId: change.id, attempt: input.attempt, token: input.taskToken, createdAt: now, data: { commandId } }),
+    deps.store.putCommand({
     commandId,
     changeId: change.id,
     attempt: input.attempt,
@@ -183,12 +186,13 @@ export async function sendCommandForTask(
     status: 'InProgress',
     taskToken: input.taskToken,
     requestedAt: now,
-  });
-  await recordEvent(deps, change, {
-    type: 'command.sent',
-    phase: input.phase,
-    message: `${input.step.name}: ${input.step.document} sent (${commandId})`,
-    data: { commandId, step: input.step.name, document: input.step.document, parameters: input.step.parameters },
-  }, input.attempt);
+    }),
+    recordEvent(deps, change, {
+      type: 'command.sent',
+      phase: input.phase,
+      message: `${input.step.name}: ${input.step.document} sent (${commandId})`,
+      data: { commandId, step: input.step.name, document: input.step.document, parameters: input.step.parameters },
+    }, input.attempt),
+  ]);
   return { commandId };
 }

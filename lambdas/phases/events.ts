@@ -57,17 +57,17 @@ export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent):
     output: commandOutput(outcome),
     ...(result ? { result } : {}),
   };
-  await deps.store.putCommand(finished);
   // Scheduled checks send commands outside any change: their record is updated, there is no change to tell.
   const change = await deps.store.getChange(command.changeId);
-  if (change) await recordEvent(deps, change, {
+  // The command and its event are written together (one batch on the embedded store), both before the task completes.
+  await Promise.all([deps.store.putCommand(finished), change && recordEvent(deps, change, {
     type: 'command.finished', phase: command.phase,
     message: `${command.stepName}: ${command.document} ${status}${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''}${reachedNone ? ': reached no instance' : ''}`,
     data: {
       commandId, step: command.stepName, status, exitCode: outcome.exitCode, ...(reachedNone ? { instances: 0 } : {}), ...(result ? { result } : {}),
       ...(outcome.truncated ? { truncated: outcome.truncated.note } : {}),
     },
-  }, command.attempt);
+  }, command.attempt)]);
 
   if (!command.taskToken) return { handled: true };
   if (status === 'Success') {

@@ -96,7 +96,8 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
   const bus = new LocalEventBus({ log: silentLog, baseDelayMs: 2 });
   const alarms = new FakeAlarms(bus);
   const deps: BaseDeps = {
-    store: new DynamoChangeStore(dynamo.client, BENCH_TABLE),
+    // As the embedded runtime builds it: this process is the table's only writer.
+    store: new DynamoChangeStore(dynamo.client, BENCH_TABLE, { soleWriter: true }),
     hosts: options.hosts?.(bus) ?? new DelayedHostCommands(bus, options.stepDelayMs ?? 0),
     alarms, metrics: alarms, notifier: new RecordingNotifier(), clock: systemClock, parameters: new FakeParameters(),
     tester: new FakeTester(), log: silentLog,

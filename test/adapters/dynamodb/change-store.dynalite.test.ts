@@ -28,6 +28,14 @@ describe('DynamoChangeStore on dynalite', () => {
     return new DynamoChangeStore(dynamo.client, tableName);
   });
 
+  describe('as the sole writer (the embedded engine: cached reads, batched writes)', () => {
+    describeChangeStoreContract(async () => {
+      const tableName = `sole-${++tables}`;
+      await ensureTable(dynamo.client, tableName);
+      return new DynamoChangeStore(dynamo.client, tableName, { soleWriter: true });
+    });
+  });
+
   it('should keep one chain when two stores (two processes) append to a change in turns and at once', async () => {
     // Prepare: each store remembers the head it wrote last, which the other one makes stale
     await ensureTable(dynamo.client, 'two-writers');
