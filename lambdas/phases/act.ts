@@ -48,11 +48,16 @@ export async function runStep(deps: Deps, input: { changeId: string; attempt: nu
 
 export async function armMonitor(deps: Deps, changeId: string, attempt: number, taskToken: string): Promise<void> {
   const before = await loadChange(deps, changeId);
-  const change = await transition(deps, changeId, {
-    status: 'MONITORING', phase: 'ACT',
-    message: `monitoring window open for ${before.profile.monitoring.windowSeconds}s: watching the rollback alarms`,
-  });
-  await deps.store.putCallback({ key: callbackKey('monitor', changeId, attempt), kind: 'monitor', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
+  // The token is parked as the window opens, not after: the window's other branch (its timer, then the close) may be
+  // there at once with a short window, and finds the token written or on its way (the embedded store waits for it).
+  // Parked before the status says MONITORING is harmless: an alarm from Act Begin on rolls back either way.
+  const [change] = await Promise.all([
+    transition(deps, changeId, {
+      status: 'MONITORING', phase: 'ACT',
+      message: `monitoring window open for ${before.profile.monitoring.windowSeconds}s: watching the rollback alarms`,
+    }),
+    deps.store.putCallback({ key: callbackKey('monitor', changeId, attempt), kind: 'monitor', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() }),
+  ]);
   if (change.cancelRequest) {
     // Cancelled while the last ACT step ran: the window ends at once and the change rolls back.
     await failMonitor(deps, changeId, attempt, cancelCause(change.cancelRequest), ChangeCancelled.name);

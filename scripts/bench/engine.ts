@@ -67,6 +67,8 @@ export interface BenchEngineOptions {
   /** Host commands other than the delayed ones (the fleet row's SSM adapter over a mocked client). */
   hosts?: (bus: LocalEventBus) => HostCommands;
   engine?: Pick<EngineOptions, 'onHistoryEvent' | 'onStateData'>;
+  /** The store as the embedded runtime builds it, the table's sole writer (default); false: as on AWS. */
+  soleWriter?: boolean;
 }
 
 export interface BenchEngine {
@@ -97,7 +99,7 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
   const alarms = new FakeAlarms(bus);
   const deps: BaseDeps = {
     // As the embedded runtime builds it: this process is the table's only writer.
-    store: new DynamoChangeStore(dynamo.client, BENCH_TABLE, { soleWriter: true }),
+    store: new DynamoChangeStore(dynamo.client, BENCH_TABLE, { soleWriter: options.soleWriter ?? true }),
     hosts: options.hosts?.(bus) ?? new DelayedHostCommands(bus, options.stepDelayMs ?? 0),
     alarms, metrics: alarms, notifier: new RecordingNotifier(), clock: systemClock, parameters: new FakeParameters(),
     tester: new FakeTester(), log: silentLog,

@@ -2,7 +2,8 @@
 // dynalite on disk), run one at a time, with every store request counted by operation and by the handler step that
 // sent it, and the wall time split into store requests, handler code and the rest (the engine, the bus, the broker).
 // Instrumentation lives here only: handlers are wrapped and the DynamoDB client gets a middleware in this process.
-// Run: npx tsx scripts/bench/overhead-breakdown.ts [--runs N] [--concurrent N]
+// Run: npx tsx scripts/bench/overhead-breakdown.ts [--runs N] [--concurrent N] [--shared-store]
+// (--shared-store: the store as on AWS, not the embedded sole writer: no cached reads, no batched writes)
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,9 +19,36 @@ const handlerMs = new Map<string, number>();
 const handlerCalls = new Map<string, number>();
 /** Store requests and their time, by `fn:step operation`. */
 const requests = new Map<string, number>();
-let storeInHandlersMs = 0;
-let storeOutsideMs = 0;
 let storeCount = 0;
+
+/**
+ * Wall time while something of a kind is going on (requests overlap within a change: Parallel branches, writes issued
+ * together), so that store + handler code + the rest add up to the wall time.
+ */
+class Busy {
+  private active = { store: 0, handler: 0 };
+  private since = performance.now();
+  readonly ms = { store: 0, handler: 0, other: 0 };
+  enter(kind: 'store' | 'handler'): void {
+    this.tick();
+    this.active[kind] += 1;
+  }
+  leave(kind: 'store' | 'handler'): void {
+    this.tick();
+    this.active[kind] -= 1;
+  }
+  reset(): void {
+    this.tick();
+    this.ms.store = 0; this.ms.handler = 0; this.ms.other = 0;
+  }
+  tick(): void {
+    const now = performance.now();
+    const kind = this.active.store > 0 ? 'store' : this.active.handler > 0 ? 'handler' : 'other';
+    this.ms[kind] += now - this.since;
+    this.since = now;
+  }
+}
+const busy = new Busy();
 
 const add = (map: Map<string, number>, key: string, n: number): void => {
   map.set(key, (map.get(key) ?? 0) + n);
@@ -31,9 +59,11 @@ function wrap(fn: string, handle: Handle): Handle {
     const step = typeof (event as { step?: unknown }).step === 'string' ? String((event as { step: string }).step) : (event as { 'detail-type'?: string })['detail-type'] ?? '?';
     const key = `${fn}:${step}`;
     const started = performance.now();
+    busy.enter('handler');
     try {
       return await where.run({ fn, step }, () => handle(event, deps));
     } finally {
+      busy.leave('handler');
       add(handlerMs, key, performance.now() - started);
       add(handlerCalls, key, 1);
     }
@@ -56,24 +86,23 @@ async function main(): Promise<void> {
   const runs = argument('--runs', 10);
   const concurrent = argument('--concurrent', 0);
   const dir = await mkdtemp(join(tmpdir(), 'runbook-overhead-breakdown-'));
-  const b = await startBenchEngine({ monitorWindowMs: 0, dataDir: join(dir, 'data') });
+  const b = await startBenchEngine({ monitorWindowMs: 0, dataDir: join(dir, 'data'), soleWriter: !process.argv.includes('--shared-store') });
   try {
     b.client.middlewareStack.add((next, context) => async (args) => {
       const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
       const at = where.getStore();
-      const started = performance.now();
+      busy.enter('store');
       try {
         return await next(args);
       } finally {
-        if (at) storeInHandlersMs += performance.now() - started;
-        else storeOutsideMs += performance.now() - started;
+        busy.leave('store');
         storeCount += 1;
         add(requests, `${at ? `${at.fn}:${at.step}` : 'submit/approve (API)'}\t${operation}`, 1);
       }
     }, { step: 'initialize', name: 'overheadBreakdown', priority: 'high' });
 
     await b.engine.wait(await b.submitApproved(benchChange(changeId(0), 'bench-warm'), benchProfile('bench-warm')));
-    handlerMs.clear(); handlerCalls.clear(); requests.clear(); storeInHandlersMs = 0; storeOutsideMs = 0; storeCount = 0;
+    handlerMs.clear(); handlerCalls.clear(); requests.clear(); storeCount = 0; busy.reset();
 
     const walls: number[] = [];
     const started = performance.now();
@@ -85,8 +114,8 @@ async function main(): Promise<void> {
       if (outcome.status !== 'SUCCEEDED') throw new Error(`${changeId(i)} ended ${outcome.status}: ${outcome.error ?? ''} ${outcome.cause ?? ''}`);
     }
     const total = performance.now() - started;
+    busy.tick();
     const per = (n: number): string => (n / runs).toFixed(1);
-    const handlerTotal = [...handlerMs.values()].reduce((a, n) => a + n, 0);
     const sorted = [...walls].sort((x, y) => x - y);
 
     console.log(`${runs} changes one at a time: median ${sorted[Math.floor(runs / 2)]?.toFixed(0)} ms, mean ${(total / runs).toFixed(0)} ms`);
@@ -103,21 +132,29 @@ async function main(): Promise<void> {
     }
     for (const [site, ops] of [...bySite].sort((x, y) => [...y[1].values()].reduce((a, n) => a + n, 0) - [...x[1].values()].reduce((a, n) => a + n, 0))) {
       const calls = handlerCalls.get(site);
-      console.log(`    ${site.padEnd(44)} ${per([...ops.values()].reduce((a, n) => a + n, 0)).padStart(5)}  (${[...ops].map(([op, n]) => `${op} ${per(n)}`).join(', ')})${calls ? `  ${per(calls)} calls` : ''}`);
+      const time = handlerMs.get(site);
+      console.log(`    ${site.padEnd(44)} ${per([...ops.values()].reduce((a, n) => a + n, 0)).padStart(5)}  (${[...ops].map(([op, n]) => `${op} ${per(n)}`).join(', ')})${calls ? `  ${per(calls)} calls, ${per(time ?? 0)} ms` : ''}`);
     }
-    console.log('time per change (ms):');
-    console.log(`  store requests (SDK + HTTP + dynalite, all in this process): ${per(storeInHandlersMs + storeOutsideMs)} (${per(storeOutsideMs)} of it submitting and approving)`);
-    console.log(`  handler code (handler time less its store requests):          ${per(handlerTotal - storeInHandlersMs)}`);
-    console.log(`  engine, bus, broker, submit/approve code (the rest of wall):   ${per(total - handlerTotal - storeOutsideMs)}`);
+    console.log(`wall time per change (ms), each moment counted once: ${per(total)}`);
+    console.log(`  a store request on its way (SDK, HTTP, dynalite: all in this process): ${per(busy.ms.store)}`);
+    console.log(`  handler code, no store request on its way:                             ${per(busy.ms.handler)}`);
+    console.log(`  neither: the engine (aws-local-stepfunctions), bus, broker, submit:     ${per(busy.ms.other)}`);
 
     if (concurrent > 0) {
       storeCount = 0;
+      busy.reset();
       const t0 = performance.now();
       const outcomes = await Promise.all(Array.from({ length: concurrent }, async (_, i) => {
         const environment = `breakdown-many-${i}`;
         return b.engine.wait(await b.submitApproved(benchChange(changeId(100 + i), environment), benchProfile(environment)));
       }));
+      busy.tick();
+      for (const o of outcomes.filter((x) => x.status !== 'SUCCEEDED').slice(0, 3)) {
+        const why = (await b.engine.deps.store.listEvents(o.name)).find((e) => e.type === 'rollback.started');
+        console.log(`  ${o.name} ended ${o.status}: ${o.error ?? ''} ${o.cause ?? ''}${why ? ` (${why.message})` : ''}`);
+      }
       console.log(`${concurrent} at once: ${(performance.now() - t0).toFixed(0)} ms wall, ${outcomes.filter((o) => o.status === 'SUCCEEDED').length} SUCCEEDED, ${(storeCount / concurrent).toFixed(1)} store requests per change`);
+      console.log(`  of the wall: store request on its way ${busy.ms.store.toFixed(0)} ms, handler code alone ${busy.ms.handler.toFixed(0)} ms, neither ${busy.ms.other.toFixed(0)} ms`);
     }
   } finally {
     await b.close();

@@ -60,8 +60,8 @@ export class BatchWriter {
       this.queue.push({ key, request, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
-        // After the current step of the event loop: writes issued together in it go in the same batch.
-        queueMicrotask(() => void this.flush());
+        // After the current turn of the event loop: the writes issued in it (by every change in flight) go together.
+        setImmediate(() => void this.flush());
       }
     });
     this.unsettled.set(key, written);
