@@ -47,17 +47,16 @@ export async function runStep(deps: Deps, input: { changeId: string; attempt: nu
 }
 
 export async function armMonitor(deps: Deps, changeId: string, attempt: number, taskToken: string): Promise<void> {
-  const before = await loadChange(deps, changeId);
-  // The token is parked as the window opens, not after: the window's other branch (its timer, then the close) may be
-  // there at once with a short window, and finds the token written or on its way (the embedded store waits for it).
-  // Parked before the status says MONITORING is harmless: an alarm from Act Begin on rolls back either way.
-  const [change] = await Promise.all([
-    transition(deps, changeId, {
-      status: 'MONITORING', phase: 'ACT',
-      message: `monitoring window open for ${before.profile.monitoring.windowSeconds}s: watching the rollback alarms`,
-    }),
-    deps.store.putCallback({ key: callbackKey('monitor', changeId, attempt), kind: 'monitor', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() }),
-  ]);
+  // The token is parked first thing as the window opens, not after the status moved: the window's other branch (its
+  // timer, then the close) may be there at once with a short window, and then finds the token written or on its way
+  // (the embedded store's read waits for it) instead of failing MonitorNotArmed and retrying. Parked before the status
+  // says MONITORING is harmless: an alarm from Act Begin on rolls back either way.
+  const parked = deps.store.putCallback({ key: callbackKey('monitor', changeId, attempt), kind: 'monitor', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
+  const moved = loadChange(deps, changeId).then((before) => transition(deps, changeId, {
+    status: 'MONITORING', phase: 'ACT',
+    message: `monitoring window open for ${before.profile.monitoring.windowSeconds}s: watching the rollback alarms`,
+  }));
+  const [change] = await Promise.all([moved, parked]);
   if (change.cancelRequest) {
     // Cancelled while the last ACT step ran: the window ends at once and the change rolls back.
     await failMonitor(deps, changeId, attempt, cancelCause(change.cancelRequest), ChangeCancelled.name);
