@@ -20,6 +20,8 @@ const handlerCalls = new Map<string, number>();
 /** Store requests and their time, by `fn:step operation`. */
 const requests = new Map<string, number>();
 let storeCount = 0;
+/** Items written by BatchWriteItem requests (a request carries up to 25). */
+let batchedItems = 0;
 
 /**
  * Wall time while something of a kind is going on (requests overlap within a change: Parallel branches, writes issued
@@ -91,6 +93,8 @@ async function main(): Promise<void> {
     b.client.middlewareStack.add((next, context) => async (args) => {
       const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
       const at = where.getStore();
+      const input = (args as { input?: { RequestItems?: Record<string, unknown[]> } }).input;
+      if (operation === 'BatchWriteItem') batchedItems += Object.values(input?.RequestItems ?? {}).reduce((n, list) => n + list.length, 0);
       busy.enter('store');
       try {
         return await next(args);
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
     }, { step: 'initialize', name: 'overheadBreakdown', priority: 'high' });
 
     await b.engine.wait(await b.submitApproved(benchChange(changeId(0), 'bench-warm'), benchProfile('bench-warm')));
-    handlerMs.clear(); handlerCalls.clear(); requests.clear(); storeCount = 0; busy.reset();
+    handlerMs.clear(); handlerCalls.clear(); requests.clear(); storeCount = 0; batchedItems = 0; busy.reset();
 
     const walls: number[] = [];
     const started = performance.now();
@@ -119,11 +123,12 @@ async function main(): Promise<void> {
     const sorted = [...walls].sort((x, y) => x - y);
 
     console.log(`${runs} changes one at a time: median ${sorted[Math.floor(runs / 2)]?.toFixed(0)} ms, mean ${(total / runs).toFixed(0)} ms`);
-    console.log(`store requests per change: ${per(storeCount)}`);
+    console.log(`store requests per change: ${per(storeCount)}${batchedItems ? ` (BatchWriteItem requests carried ${per(batchedItems)} items)` : ''}`);
     const byOp = new Map<string, number>();
     for (const [key, n] of requests) add(byOp, key.split('\t')[1] as string, n);
     console.log(`  by operation: ${[...byOp].sort((x, y) => y[1] - x[1]).map(([op, n]) => `${op} ${per(n)}`).join(', ')}`);
-    console.log('  by handler step (per change):');
+    // A batch is counted where its first write was issued: the others in it may come from other handlers.
+    console.log('  by handler step (per change; a BatchWriteItem where its first write was issued):');
     const bySite = new Map<string, Map<string, number>>();
     for (const [key, n] of requests) {
       const [site, op] = key.split('\t') as [string, string];
@@ -142,6 +147,7 @@ async function main(): Promise<void> {
 
     if (concurrent > 0) {
       storeCount = 0;
+      batchedItems = 0;
       busy.reset();
       const t0 = performance.now();
       const outcomes = await Promise.all(Array.from({ length: concurrent }, async (_, i) => {
@@ -153,7 +159,7 @@ async function main(): Promise<void> {
         const why = (await b.engine.deps.store.listEvents(o.name)).find((e) => e.type === 'rollback.started');
         console.log(`  ${o.name} ended ${o.status}: ${o.error ?? ''} ${o.cause ?? ''}${why ? ` (${why.message})` : ''}`);
       }
-      console.log(`${concurrent} at once: ${(performance.now() - t0).toFixed(0)} ms wall, ${outcomes.filter((o) => o.status === 'SUCCEEDED').length} SUCCEEDED, ${(storeCount / concurrent).toFixed(1)} store requests per change`);
+      console.log(`${concurrent} at once: ${(performance.now() - t0).toFixed(0)} ms wall, ${outcomes.filter((o) => o.status === 'SUCCEEDED').length} SUCCEEDED, ${(storeCount / concurrent).toFixed(1)} store requests per change (BatchWriteItem carried ${(batchedItems / concurrent).toFixed(1)} items per change)`);
       console.log(`  of the wall: store request on its way ${busy.ms.store.toFixed(0)} ms, handler code alone ${busy.ms.handler.toFixed(0)} ms, neither ${busy.ms.other.toFixed(0)} ms`);
     }
   } finally {
