@@ -328,10 +328,7 @@ export class DynamoChangeStore implements ChangeStore {
       const stored = chainEvent(content, known ?? await this.chainHead(changeId));
       await batch.put(toItem(keys.event(changeId, stored.seq as number), stored));
       const p = this.cache?.partition(changeId);
-      if (p) {
-        p.generation += 1;
-        p.events?.push(structuredClone(stored));
-      }
+      if (p?.head && (stored.seq as number) > p.head.seq) p.head = { seq: stored.seq as number, hash: stored.hash as string };
       this.written({ changeId, kind: 'event', type: stored.type, seq: stored.seq as number, ...(stored.status ? { status: stored.status } : {}) });
       return stored;
     });
@@ -368,12 +365,8 @@ export class DynamoChangeStore implements ChangeStore {
 
   /** The last link of the change's chain (strongly consistent), or the change's body hash before its first event. */
   private async chainHead(changeId: string): Promise<ChainLink> {
-    const p = this.cache?.partition(changeId);
-    if (p?.events && p.change) {
-      const last = (p.events as ChangeEvent[]).reduce<ChangeEvent | undefined>((a, e) => (e.seq !== undefined && e.seq > (a?.seq ?? 0) ? e : a), undefined);
-      if (last?.seq !== undefined && last.hash !== undefined) return { seq: last.seq, hash: last.hash };
-      return { seq: 0, hash: (p.change as ChangeRecord).bodyHash };
-    }
+    const known = this.cache?.partition(changeId).head;
+    if (known) return { ...known };
     const output = await call('Query', () => this.client.send(new QueryCommand({
       ...this.partitionQuery(changeId, prefixes.chainedEvents),
       ScanIndexForward: false,
@@ -586,7 +579,7 @@ export class DynamoChangeStore implements ChangeStore {
     const item = toItem(key, record, extra);
     if (this.batch) await this.batch.put(item);
     else await call('PutItem', () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })));
-    // Items of a change's partition other than commands' pointers are cached by their own methods (or not at all).
+    // Cached as written; a command's pointer is kept in its change's pointer list instead (putCommand).
     if (this.cache && !key.sk.startsWith(prefixes.commandPointers())) this.cache.setItem(cacheKey(key), fromItem(item));
   }
 

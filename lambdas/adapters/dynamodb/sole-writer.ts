@@ -119,10 +119,10 @@ const ITEMS_KEPT = 20_000;
 export interface ChangePartition {
   change?: unknown;
   /**
-   * Every event appended, for the first append's chain head; set only for a change created here (known complete).
-   * Listings never come from it: the audit reads the record as stored.
+   * The chain's head as this store last wrote it, known only for a change created here (its first event chains to the
+   * body hash without a read). Listings of events never come from the cache: the audit reads the record as stored.
    */
-  events?: unknown[];
+  head?: { seq: number; hash: string };
   /** Every command pointer's sort key → command id; undefined until known complete. */
   pointers?: Map<string, string>;
   /** Approvals (with their sort keys) per attempt; an attempt is present once known complete. */
@@ -158,11 +158,11 @@ export class RecordCache {
   }
 
   /** A new change: nothing under its partition but what this store writes from now on. */
-  created(changeId: string, change: unknown): void {
+  created(changeId: string, change: { bodyHash: string }): void {
     const p = this.partition(changeId);
     p.generation += 1;
     p.change = structuredClone(change);
-    p.events = [];
+    p.head = { seq: 0, hash: change.bodyHash };
     p.pointers = new Map();
     p.approvals = new Map();
     p.allApprovals = true;
