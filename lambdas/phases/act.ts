@@ -13,10 +13,10 @@ export function metricsWindowSeconds(periodSeconds: number, evaluationPeriods: n
 }
 
 export async function beginAct(deps: Deps, changeId: string): Promise<{ steps: ResolvedStep[] }> {
-  const requested = (await loadChange(deps, changeId)).cancelRequest;
+  const current = await loadChange(deps, changeId);
   // Cancelled before anything was touched: PLAN ends (the ASL's Catch), nothing to roll back.
-  if (requested) throw new ChangeCancelled(cancelCause(requested));
-  const change = await transition(deps, changeId, { status: 'ACTING', phase: 'ACT', message: 'ACT started: running the change steps' });
+  if (current.cancelRequest) throw new ChangeCancelled(cancelCause(current.cancelRequest));
+  const change = await transition(deps, changeId, { status: 'ACTING', phase: 'ACT', message: 'ACT started: running the change steps' }, current);
   const m = change.profile.monitoring;
   const before = await deps.metrics.snapshot(metricsWindowSeconds(m.periodSeconds, m.evaluationPeriods));
   await recordEvent(deps, change, { type: 'metrics.before', phase: 'ACT', message: 'metrics before the change', data: { metrics: before } });
@@ -55,7 +55,7 @@ export async function armMonitor(deps: Deps, changeId: string, attempt: number, 
   const moved = loadChange(deps, changeId).then((before) => transition(deps, changeId, {
     status: 'MONITORING', phase: 'ACT',
     message: `monitoring window open for ${before.profile.monitoring.windowSeconds}s: watching the rollback alarms`,
-  }));
+  }, before));
   const [change] = await Promise.all([moved, parked]);
   if (change.cancelRequest) {
     // Cancelled while the last ACT step ran: the window ends at once and the change rolls back.
