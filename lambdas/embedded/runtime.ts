@@ -103,6 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await probe.stop();
       await hosts.close();
       await bus.close();
+      await engine.settled();
       await dynamo.close();
     },
   };
