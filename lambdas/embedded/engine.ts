@@ -107,6 +107,8 @@ export class EmbeddedEngine implements Executions, ExecutionControl {
   private readonly handlersByArn: Map<string, Handle>;
   private readonly runs = new Map<string, Running>();
   private readonly parentOf: Map<string, string>;
+  /** Handler invocations still running: an aborted execution does not stop its handler, which may still be writing. */
+  private readonly invocations = new Set<Promise<unknown>>();
 
   constructor(private readonly options: EngineOptions) {
     this.deps = { ...options.deps, callbacks: this.broker, executions: this };
@@ -237,7 +239,7 @@ export class EmbeddedEngine implements Executions, ExecutionControl {
           const handle = this.handlerFor(FunctionName, stateName);
           const { token, result } = this.broker.issue(executionName);
           try {
-            await invoke(handle, replaceToken(Payload, token), this.deps);
+            await this.track(invoke(handle, replaceToken(Payload, token), this.deps));
           } catch (err) {
             // The invocation failed, so nothing will ever complete this token.
             await this.broker.sendTaskFailure(token, 'States.Runtime', 'invocation failed');
@@ -247,10 +249,30 @@ export class EmbeddedEngine implements Executions, ExecutionControl {
         };
       } else {
         const handle = this.handlerFor(state.Resource ?? '', stateName);
-        overrides[stateName] = (input) => invoke(handle, input, this.deps);
+        overrides[stateName] = (input) => this.track(invoke(handle, input, this.deps));
       }
     }
     return overrides;
+  }
+
+  private track<T>(invocation: Promise<T>): Promise<T> {
+    this.invocations.add(invocation);
+    const done = (): void => { this.invocations.delete(invocation); };
+    invocation.then(done, done);
+    return invocation;
+  }
+
+  /**
+   * Resolves once the handler invocations running now have ended, or after `boundMs`: whoever closes the store waits
+   * for the writes of a handler whose execution was aborted or had just ended (a report releasing the lock), so that
+   * none of them reaches a closed store. Bounded, because a handler may run long (a load test) after its abort.
+   */
+  async settled(boundMs = 10_000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, boundMs); });
+    const all = Promise.allSettled([...this.invocations]).then(() => undefined);
+    await Promise.race([all, bound]);
+    clearTimeout(timer);
   }
 
   private handlerFor(arn: string, stateName: string): Handle {

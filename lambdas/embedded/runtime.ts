@@ -71,7 +71,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     throw err;
   }
   const feed = new ChangeFeed();
-  const store = new DynamoChangeStore(dynamo.client, LOCAL_TABLE_NAME, { now: () => clock.now(), onWritten: (write) => feed.publish(write) });
+  // Sole writer: this process holds the home and its data directory (home-lock.ts, dynalite.ts), nothing else writes.
+  const store = new DynamoChangeStore(dynamo.client, LOCAL_TABLE_NAME, { now: () => clock.now(), onWritten: (write) => feed.publish(write), soleWriter: true });
   const bus = new LocalEventBus({ log: options.log });
   const hosts = new LocalHostCommands({ documentsDir: DOCUMENTS_DIR, hostRoot: options.hostRoot, bus, clock });
   const { profile } = options;
@@ -111,6 +112,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await probe.stop();
       await hosts.close();
       await bus.close();
+      await engine.settled();
       await dynamo.close();
     },
   };

@@ -13,10 +13,10 @@ export function metricsWindowSeconds(periodSeconds: number, evaluationPeriods: n
 }
 
 export async function beginAct(deps: Deps, changeId: string): Promise<{ steps: ResolvedStep[] }> {
-  const requested = (await loadChange(deps, changeId)).cancelRequest;
+  const current = await loadChange(deps, changeId);
   // Cancelled before anything was touched: PLAN ends (the ASL's Catch), nothing to roll back.
-  if (requested) throw new ChangeCancelled(cancelCause(requested));
-  const change = await transition(deps, changeId, { status: 'ACTING', phase: 'ACT', message: 'ACT started: running the change steps' });
+  if (current.cancelRequest) throw new ChangeCancelled(cancelCause(current.cancelRequest));
+  const change = await transition(deps, changeId, { status: 'ACTING', phase: 'ACT', message: 'ACT started: running the change steps' }, current);
   const m = change.profile.monitoring;
   const before = await deps.metrics.snapshot(metricsWindowSeconds(m.periodSeconds, m.evaluationPeriods));
   await recordEvent(deps, change, { type: 'metrics.before', phase: 'ACT', message: 'metrics before the change', data: { metrics: before } });
@@ -47,12 +47,16 @@ export async function runStep(deps: Deps, input: { changeId: string; attempt: nu
 }
 
 export async function armMonitor(deps: Deps, changeId: string, attempt: number, taskToken: string): Promise<void> {
-  const before = await loadChange(deps, changeId);
-  const change = await transition(deps, changeId, {
+  // The token is parked first thing as the window opens, not after the status moved: the window's other branch (its
+  // timer, then the close) may be there at once with a short window, and then finds the token written or on its way
+  // (the embedded store's read waits for it) instead of failing MonitorNotArmed and retrying. Parked before the status
+  // says MONITORING is harmless: an alarm from Act Begin on rolls back either way.
+  const parked = deps.store.putCallback({ key: callbackKey('monitor', changeId, attempt), kind: 'monitor', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
+  const moved = loadChange(deps, changeId).then((before) => transition(deps, changeId, {
     status: 'MONITORING', phase: 'ACT',
     message: `monitoring window open for ${before.profile.monitoring.windowSeconds}s: watching the rollback alarms`,
-  });
-  await deps.store.putCallback({ key: callbackKey('monitor', changeId, attempt), kind: 'monitor', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
+  }, before));
+  const [change] = await Promise.all([moved, parked]);
   if (change.cancelRequest) {
     // Cancelled while the last ACT step ran: the window ends at once and the change rolls back.
     await failMonitor(deps, changeId, attempt, cancelCause(change.cancelRequest), ChangeCancelled.name);

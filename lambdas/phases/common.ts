@@ -40,6 +40,8 @@ export async function recordEvent(deps: Pick<Deps, 'store' | 'clock'>, change: P
 /**
  * Moves the change to `status` and appends the matching event. Conditional on the version it read;
  * on a lost race it re-reads and re-applies (the patch is absolute, so re-applying is safe).
+ * `known`: the change as the caller has just read it, so the first try reads nothing (one GetItem less per move on
+ * AWS); a stale one only costs the lost race, after which the change is read again.
  */
 export async function transition(
   deps: Pick<Deps, 'store' | 'clock'>,
@@ -49,9 +51,10 @@ export async function transition(
     /** Only from these statuses (ConflictError otherwise): for moves that two callers may race to make. */
     from?: ChangeStatus[];
   },
+  known?: ChangeRecord,
 ): Promise<ChangeRecord> {
   for (let tries = 0; ; tries += 1) {
-    const current = await loadChange(deps, changeId);
+    const current = tries === 0 && known?.id === changeId ? known : await loadChange(deps, changeId);
     // An ended change stays ended: a late writer (a step that read the change before a cancel, a second report)
     // must not bring it back to life or take its freed environment.
     if ((FINAL_STATUSES as readonly string[]).includes(current.status)) {
@@ -98,7 +101,7 @@ export async function interruptChange(deps: Pick<Deps, 'store' | 'clock'>, chang
     message: `interrupted: ${why} while the change was ${change.status}; it keeps environment ${change.environment} and resumes on the next start`,
     patch: { interruptedFrom: change.status },
     data: { from: change.status },
-  });
+  }, change);
 }
 
 /** The environment's two rollback alarms as the Alarms port sees them now. */
@@ -171,8 +174,11 @@ export async function sendCommandForTask(
     targets: change.profile.targets,
     comment: `${change.id} attempt ${input.attempt} ${input.step.name}`.slice(0, 100),
   });
-  await deps.store.putCallback({ key: slotKey, kind: 'command', changeId: change.id, attempt: input.attempt, token: input.taskToken, createdAt: now, data: { commandId } });
-  await deps.store.putCommand({
+  // The three records are written together (one batch on the embedded store) and all of them before the task returns.
+  // The command record's write is issued at once, so a status event handled meanwhile finds it (or waits for it).
+  await Promise.all([
+    deps.store.putCallback({ key: slotKey, kind: 'command', changeId: change.id, attempt: input.attempt, token: input.taskToken, createdAt: now, data: { commandId } }),
+    deps.store.putCommand({
     commandId,
     changeId: change.id,
     attempt: input.attempt,
@@ -183,12 +189,13 @@ export async function sendCommandForTask(
     status: 'InProgress',
     taskToken: input.taskToken,
     requestedAt: now,
-  });
-  await recordEvent(deps, change, {
-    type: 'command.sent',
-    phase: input.phase,
-    message: `${input.step.name}: ${input.step.document} sent (${commandId})`,
-    data: { commandId, step: input.step.name, document: input.step.document, parameters: input.step.parameters },
-  }, input.attempt);
+    }),
+    recordEvent(deps, change, {
+      type: 'command.sent',
+      phase: input.phase,
+      message: `${input.step.name}: ${input.step.document} sent (${commandId})`,
+      data: { commandId, step: input.step.name, document: input.step.document, parameters: input.step.parameters },
+    }, input.attempt),
+  ]);
   return { commandId };
 }

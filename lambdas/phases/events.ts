@@ -57,10 +57,10 @@ export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent):
     output: commandOutput(outcome),
     ...(result ? { result } : {}),
   };
-  await deps.store.putCommand(finished);
   // Scheduled checks send commands outside any change: their record is updated, there is no change to tell.
   const change = await deps.store.getChange(command.changeId);
-  if (change) await recordEvent(deps, change, {
+  // The command and its event are written together (one batch on the embedded store), both before the task completes.
+  await Promise.all([deps.store.putCommand(finished), change && recordEvent(deps, change, {
     type: 'command.finished', phase: command.phase,
     message: `${command.stepName}: ${command.document} ${status}${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ''}${reachedNone ? ': reached no instance' : ''}${notSucceededText(outcome)}`,
     data: {
@@ -69,7 +69,7 @@ export async function onCommandStatus(deps: Deps, event: SsmCommandStatusEvent):
       ...(outcome.notSucceeded ? { notSucceeded: outcome.notSucceeded } : {}),
       ...(outcome.truncated ? { truncated: outcome.truncated.note } : {}),
     },
-  }, command.attempt);
+  }, command.attempt)]);
 
   if (!command.taskToken) return { handled: true };
   if (status === 'Success') {

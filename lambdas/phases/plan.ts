@@ -29,7 +29,7 @@ export async function awaitApprovals(deps: Deps, changeId: string, attempt: numb
   const before = await loadChange(deps, changeId);
   const change = await transition(deps, changeId, {
     status: 'AWAITING_APPROVAL', phase: 'PLAN', message: `waiting for approvals: ${before.requiredApprovals.join(', ')}`,
-  });
+  }, before);
   await deps.store.putCallback({ key: callbackKey('approval', changeId, attempt), kind: 'approval', changeId, attempt, token: taskToken, createdAt: deps.clock.now().toISOString() });
   if (change.cancelRequest) {
     await deps.callbacks.sendTaskFailure(taskToken, 'ChangeCancelled', cancelCause(change.cancelRequest));
@@ -74,7 +74,7 @@ export async function scheduleStep(deps: Deps, changeId: string, attempt?: numbe
     status: 'SCHEDULED', phase: 'PLAN',
     message: `approved; change window opens ${change.request.timeline.planned_start}${recheckHealth ? `; system health will be checked again before ACT (${minutesSincePreflight} min since pre-flight, limit ${limit} min)` : ''}`,
     data: { recheckHealth, minutesSincePreflight, preflightRecheckAfterMinutes: limit },
-  });
+  }, change);
   return { recheckHealth, minutesSincePreflight };
 }
 

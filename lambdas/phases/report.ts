@@ -286,7 +286,7 @@ export async function endAttempt(
   if ((FINAL_STATUSES as readonly string[]).includes(change.status)) return { status: change.status, attemptsExhausted: false };
   const verdict = verdictFor(input.outcome, change, input.attempt, input.failure);
   if (input.outcome === 'completed') {
-    await transition(deps, change.id, { status: 'REPORTING', phase: 'REPORT', message: 'REPORT: writing the report' });
+    await transition(deps, change.id, { status: 'REPORTING', phase: 'REPORT', message: 'REPORT: writing the report' }, change);
   }
   const touched = input.outcome === 'completed' || input.outcome === 'rolled-back' || input.outcome === 'manual-intervention';
   const m = change.profile.monitoring;

@@ -32,10 +32,10 @@ export async function resolveLogin(deps: Pick<Deps, 'parameters'>, profile: Envi
 const failures = (results: SmokeResult[]): string => results.filter((r) => r.status === 'FAIL').map((f) => `${f.name} (${f.error ?? f.details ?? 'FAIL'})`).join('; ');
 
 export async function smokeTests(deps: Deps, changeId: string): Promise<{ passed: number; failed: number; regression: number }> {
-  const requested = (await loadChange(deps, changeId)).cancelRequest;
+  const current = await loadChange(deps, changeId);
   // Cancelled after the monitoring window had already closed: roll back rather than go on testing.
-  if (requested) throw new ChangeCancelled(cancelCause(requested));
-  const change = await transition(deps, changeId, { status: 'TESTING', phase: 'TEST', message: 'TEST started: smoke tests' });
+  if (current.cancelRequest) throw new ChangeCancelled(cancelCause(current.cancelRequest));
+  const change = await transition(deps, changeId, { status: 'TESTING', phase: 'TEST', message: 'TEST started: smoke tests' }, current);
   const { tests } = change.profile;
   const login = await resolveLogin(deps, change.profile);
   // A rollback alarm during TEST rolls back at once: the probe's own samples feed the alarms, not the test's traffic.

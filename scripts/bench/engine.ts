@@ -67,12 +67,16 @@ export interface BenchEngineOptions {
   /** Host commands other than the delayed ones (the fleet row's SSM adapter over a mocked client). */
   hosts?: (bus: LocalEventBus) => HostCommands;
   engine?: Pick<EngineOptions, 'onHistoryEvent' | 'onStateData'>;
+  /** The store as the embedded runtime builds it, the table's sole writer (default); false: as on AWS. */
+  soleWriter?: boolean;
 }
 
 export interface BenchEngine {
   engine: EmbeddedEngine;
   alarms: FakeAlarms;
   bus: LocalEventBus;
+  /** The store's DynamoDB client (dynalite): a script may add middleware to it. */
+  client: EmbeddedDynamo['client'];
   /** DynamoDB requests sent to the store so far, by operation (GetItem, PutItem, ...). */
   storeRequests: Map<string, number>;
   /** Submits, approves every required role and returns the execution name. */
@@ -94,7 +98,8 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
   const bus = new LocalEventBus({ log: silentLog, baseDelayMs: 2 });
   const alarms = new FakeAlarms(bus);
   const deps: BaseDeps = {
-    store: new DynamoChangeStore(dynamo.client, BENCH_TABLE),
+    // As the embedded runtime builds it: this process is the table's only writer.
+    store: new DynamoChangeStore(dynamo.client, BENCH_TABLE, { soleWriter: options.soleWriter ?? true }),
     hosts: options.hosts?.(bus) ?? new DelayedHostCommands(bus, options.stepDelayMs ?? 0),
     alarms, metrics: alarms, notifier: new RecordingNotifier(), clock: systemClock, parameters: new FakeParameters(),
     tester: new FakeTester(), log: silentLog,
@@ -107,7 +112,7 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
   });
   routeEvents(bus, engine);
   return {
-    engine, alarms, bus, storeRequests,
+    engine, alarms, bus, storeRequests, client: dynamo.client,
     async submitApproved(request, profile) {
       const { executionName, change } = await submitChange(engine.deps, { request, profile, submittedBy: request.requester.name });
       try {

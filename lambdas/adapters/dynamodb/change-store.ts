@@ -34,12 +34,14 @@ import {
   CHANGES_INDEX_PARTITION,
   changeIndexKeys,
   createTableInput,
+  compareKeys,
   keys,
   monotonicIds,
   pageOfChanges,
   prefixes,
   type ItemKey,
 } from './table';
+import { BatchWriter, RecordCache, type ChangePartition } from './sole-writer';
 
 type Item = Record<string, AttributeValue>;
 
@@ -79,6 +81,7 @@ function fromItem<T>(item: Item): T {
 }
 
 const keyOf = (key: ItemKey): Item => ({ [PARTITION_KEY]: { S: key.pk }, [SORT_KEY]: { S: key.sk } });
+const cacheKey = (key: ItemKey): string => `${key.pk}\u0000${key.sk}`;
 
 export interface DynamoChangeStoreOptions {
   /** The store's clock for `updatedAt`, lock times and callback expiry (the handlers' Clock in practice). */
@@ -88,6 +91,14 @@ export interface DynamoChangeStoreOptions {
    * `GET /events`). Called synchronously; what it throws is ignored, a listener never fails a write.
    */
   onWritten?: (write: ChangeWrite) => void;
+  /**
+   * This store is the table's only writer: the embedded engine, whose home lock and dynalite data-directory claim keep
+   * every other process out (never on AWS, where several Lambdas write the table). It then answers reads from what it
+   * wrote or read before (lambdas/adapters/dynamodb/sole-writer.ts), chains events from the head it knows, and sends
+   * its unconditional writes (events, commands, callbacks, reports) together as BatchWriteItem requests. Conditional
+   * writes (change versions, the environment lock, callback claims, approvals) stay conditional requests of their own.
+   */
+  soleWriter?: boolean;
 }
 
 /** What a write touched, enough for a watcher to know which change to read again. */
@@ -108,11 +119,33 @@ export class DynamoChangeStore implements ChangeStore {
   /** The last chain head this store saw per change: only a first guess, the conditional put decides. */
   private readonly heads = new Map<string, ChainLink>();
   private readonly onWritten: ((write: ChangeWrite) => void) | undefined;
+  /** Sole writer only: what this store wrote or read, and its batched writes. */
+  private readonly cache: RecordCache | undefined;
+  private readonly batch: BatchWriter | undefined;
+  /**
+   * Sole writer only: per change, the head after the last append issued (undefined when that append failed: the next
+   * one reads the head from the table), so that appends of one change chain in the order they were issued.
+   */
+  private readonly tails = new Map<string, { head: Promise<ChainLink | undefined>; pending: number }>();
 
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, options: DynamoChangeStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
     this.nextEventId = monotonicIds(() => this.now().getTime());
     this.onWritten = options.onWritten;
+    if (options.soleWriter) {
+      this.cache = new RecordCache();
+      this.batch = new BatchWriter(client, tableName);
+    }
+  }
+
+  /** BatchWriteItem requests sent so far (sole writer; 0 otherwise). */
+  get batchWrites(): number {
+    return this.batch?.batches ?? 0;
+  }
+
+  /** A read of a change's partition that found `p` at `generation` may fill it only if nothing wrote to it since. */
+  private unchanged(changeId: string, p: ChangePartition, generation: number): boolean {
+    return this.cache?.partition(changeId) === p && p.generation === generation;
   }
 
   private written(write: Omit<ChangeWrite, 'at'>): void {
@@ -131,6 +164,7 @@ export class DynamoChangeStore implements ChangeStore {
       ConditionExpression: 'attribute_not_exists(pk)',
     })));
     if (written) {
+      this.cache?.created(change.id, fromItem<ChangeRecord>(toItem(keys.change(change.id), change)));
       this.written({ changeId: change.id, kind: 'change', status: change.status });
       return { created: true };
     }
@@ -141,7 +175,13 @@ export class DynamoChangeStore implements ChangeStore {
   }
 
   async getChange(id: string): Promise<ChangeRecord | undefined> {
-    return this.getItem<ChangeRecord>(keys.change(id));
+    if (!this.cache) return this.getItem<ChangeRecord>(keys.change(id));
+    const p = this.cache.partition(id);
+    if (p.change) return structuredClone(p.change) as ChangeRecord;
+    const generation = p.generation;
+    const change = await this.getItem<ChangeRecord>(keys.change(id));
+    if (change && this.unchanged(id, p, generation)) p.change = structuredClone(change);
+    return change;
   }
 
   async updateChange(id: string, expectedVersion: number, patch: Partial<Omit<ChangeRecord, 'id' | 'version'>>): Promise<ChangeRecord> {
@@ -177,12 +217,22 @@ export class DynamoChangeStore implements ChangeStore {
     })));
     if (output?.Attributes) {
       const updated = fromItem<ChangeRecord>(output.Attributes);
+      if (this.cache) {
+        const p = this.cache.partition(id);
+        p.generation += 1;
+        p.change = structuredClone(updated);
+      }
       this.written({ changeId: id, kind: 'change', status: updated.status });
       return updated;
     }
 
     // dynalite does not return the old item on a failed condition (ReturnValuesOnConditionCheckFailure), so read it.
-    const current = await this.getChange(id);
+    if (this.cache) {
+      const p = this.cache.partition(id);
+      p.generation += 1;
+      delete p.change;
+    }
+    const current = await this.getItem<ChangeRecord>(keys.change(id));
     if (!current) throw new NotFoundError(`change ${id} not found`);
     throw new ConflictError(`change ${id} is at version ${current.version}, not ${expectedVersion}: it changed since it was read`);
   }
@@ -241,6 +291,7 @@ export class DynamoChangeStore implements ChangeStore {
   }
 
   async appendEvent(event: Omit<ChangeEvent, 'id' | 'seq' | 'prevHash' | 'hash'>): Promise<ChangeEvent> {
+    if (this.batch) return this.appendInTurn(event, this.batch);
     const content = { ...event, id: this.nextEventId() };
     // No transactions: the next sequence number is claimed by a conditional put, so of two writers that read the same
     // head only one writes the next link; the other reads the new head and chains after it.
@@ -264,6 +315,44 @@ export class DynamoChangeStore implements ChangeStore {
     throw new TransientError(`change ${event.changeId}: ${APPEND_ATTEMPTS} concurrent appends took the next event sequence first`);
   }
 
+  /**
+   * Sole writer: nobody else appends, so the next link is chained from the head of the append issued before (no read,
+   * no condition) and written with the other writes of the moment. Appends of one change are chained one after the
+   * other, each once the previous one is written: a failed write is never built upon (the next append reads the head).
+   */
+  private appendInTurn(event: Omit<ChangeEvent, 'id' | 'seq' | 'prevHash' | 'hash'>, batch: BatchWriter): Promise<ChangeEvent> {
+    const content = { ...event, id: this.nextEventId() };
+    const { changeId } = event;
+    const tail = this.tails.get(changeId) ?? { head: Promise.resolve(undefined), pending: 0 };
+    tail.pending += 1;
+    const appended = tail.head.then(async (known) => {
+      const stored = chainEvent(content, known ?? await this.chainHead(changeId));
+      await batch.put(toItem(keys.event(changeId, stored.seq as number), stored));
+      const p = this.cache?.partition(changeId);
+      if (p?.head && (stored.seq as number) > p.head.seq) p.head = { seq: stored.seq as number, hash: stored.hash as string };
+      this.written({ changeId, kind: 'event', type: stored.type, seq: stored.seq as number, ...(stored.status ? { status: stored.status } : {}) });
+      return stored;
+    });
+    tail.head = appended.then((s) => ({ seq: s.seq as number, hash: s.hash as string }), () => undefined);
+    void tail.head.then(() => { tail.pending -= 1; });
+    this.tails.delete(changeId);
+    this.tails.set(changeId, tail);
+    if (this.tails.size > HEAD_CACHE_SIZE) {
+      // Oldest first out, but never a change with an append on its way: its next append must chain after it.
+      for (const [id, t] of this.tails) {
+        if (t.pending === 0) {
+          this.tails.delete(id);
+          break;
+        }
+      }
+    }
+    return appended;
+  }
+
+  /**
+   * Always read from the table, also by a sole writer: the record is what is stored, and `runbook audit` must see an
+   * event edited there behind the engine's back (the store's endpoint is open to standard DynamoDB tools).
+   */
   async listEvents(changeId: string): Promise<ChangeEvent[]> {
     return (await this.queryPartition<ChangeEvent>(changeId, prefixes.events)).sort(compareEvents);
   }
@@ -277,6 +366,8 @@ export class DynamoChangeStore implements ChangeStore {
 
   /** The last link of the change's chain (strongly consistent), or the change's body hash before its first event. */
   private async chainHead(changeId: string): Promise<ChainLink> {
+    const known = this.cache?.partition(changeId).head;
+    if (known) return { ...known };
     const output = await call('Query', () => this.client.send(new QueryCommand({
       ...this.partitionQuery(changeId, prefixes.chainedEvents),
       ScanIndexForward: false,
@@ -300,6 +391,11 @@ export class DynamoChangeStore implements ChangeStore {
       ConditionExpression: 'attribute_not_exists(pk)',
     })));
     if (written) {
+      const p = this.cache?.partition(approval.changeId);
+      if (p) {
+        p.generation += 1;
+        this.cache?.approvalsOf(p, approval.attempt)?.push({ sk: key.sk, approval: fromItem<Approval>(toItem(key, approval)) });
+      }
       this.written({ changeId: approval.changeId, kind: 'approval' });
       return { created: true };
     }
@@ -308,7 +404,13 @@ export class DynamoChangeStore implements ChangeStore {
   }
 
   async listApprovals(changeId: string, attempt: number): Promise<Approval[]> {
-    return this.queryPartition<Approval>(changeId, prefixes.approvals(attempt));
+    const p = this.cache?.partition(changeId);
+    const known = p ? this.cache?.approvalsOf(p, attempt) as { sk: string; approval: Approval }[] | undefined : undefined;
+    if (known) return structuredClone([...known].sort((a, b) => compareKeys(a.sk, b.sk)).map((k) => k.approval));
+    const generation = p?.generation ?? 0;
+    const items = await this.queryAll(this.partitionQuery(changeId, prefixes.approvals(attempt)));
+    if (p && this.unchanged(changeId, p, generation)) p.approvals.set(attempt, items.map((item) => ({ sk: item[SORT_KEY]?.S ?? '', approval: fromItem<Approval>(item) })));
+    return items.map((item) => fromItem<Approval>(item));
   }
 
   async acquireLock(environment: string, changeId: string): Promise<{ acquired: true } | { acquired: false; holder: string }> {
@@ -322,7 +424,10 @@ export class DynamoChangeStore implements ChangeStore {
         ExpressionAttributeNames: { '#holder': 'holder' },
         ExpressionAttributeValues: { ':holder': { S: changeId } },
       })));
-      if (written) return { acquired: true };
+      if (written) {
+        this.cache?.setItem(cacheKey(key), { holder: changeId });
+        return { acquired: true };
+      }
       const lock = await this.getItem<{ holder: string }>(key);
       if (lock && lock.holder !== changeId) return { acquired: false, holder: lock.holder };
     }
@@ -330,18 +435,20 @@ export class DynamoChangeStore implements ChangeStore {
   }
 
   async lockHolder(environment: string): Promise<string | undefined> {
-    return (await this.getItem<{ holder: string }>(keys.lock(environment)))?.holder;
+    return (await this.cachedItem<{ holder: string }>(keys.lock(environment)))?.holder;
   }
 
   async releaseLock(environment: string, changeId: string): Promise<void> {
     // A failed condition means someone else holds it (or nobody does): releasing is then a no-op by contract.
-    await conditionally('DeleteItem', () => this.client.send(new DeleteItemCommand({
+    const released = await conditionally('DeleteItem', () => this.client.send(new DeleteItemCommand({
       TableName: this.tableName,
       Key: keyOf(keys.lock(environment)),
       ConditionExpression: '#holder = :holder',
       ExpressionAttributeNames: { '#holder': 'holder' },
       ExpressionAttributeValues: { ':holder': { S: changeId } },
     })));
+    if (released) this.cache?.setItem(cacheKey(keys.lock(environment)), null);
+    else this.cache?.forgetItem(cacheKey(keys.lock(environment)));
   }
 
   async putCallback(record: CallbackRecord): Promise<void> {
@@ -349,7 +456,7 @@ export class DynamoChangeStore implements ChangeStore {
   }
 
   async getCallback(key: string): Promise<CallbackRecord | undefined> {
-    return this.getItem<CallbackRecord>(keys.callback(key));
+    return this.cachedItem<CallbackRecord>(keys.callback(key));
   }
 
   async createCallback(record: CallbackRecord): Promise<boolean> {
@@ -358,11 +465,16 @@ export class DynamoChangeStore implements ChangeStore {
       Item: toItem(keys.callback(record.key), record, this.callbackExpiry(record)),
       ConditionExpression: 'attribute_not_exists(pk)',
     })));
+    if (written) this.cache?.setItem(cacheKey(keys.callback(record.key)), fromItem(toItem(keys.callback(record.key), record)));
+    else this.cache?.forgetItem(cacheKey(keys.callback(record.key)));
     return written !== undefined;
   }
 
   async deleteCallback(key: string): Promise<void> {
-    await call('DeleteItem', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: keyOf(keys.callback(key)) })));
+    const itemKey = keys.callback(key);
+    if (this.batch) await this.batch.delete(keyOf(itemKey));
+    else await call('DeleteItem', () => this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: keyOf(itemKey) })));
+    this.cache?.setItem(cacheKey(itemKey), null);
   }
 
   async putCommand(command: CommandRecord): Promise<void> {
@@ -372,21 +484,52 @@ export class DynamoChangeStore implements ChangeStore {
     const expiry = isCheckChangeId(command.changeId)
       ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(command.requestedAt) / 1000) + CHECK_RESULT_TTL_SECONDS }
       : undefined;
+    const p = this.cache?.partition(command.changeId);
+    if (p && this.batch) {
+      // Sole writer: the pointer is written once (it holds only what never changes), in the same batch as the command.
+      await Promise.all([
+        p.pointers?.has(pointer.sk) ? undefined : this.putItem(pointer, { commandId: command.commandId }, expiry),
+        this.putItem(keys.command(command.commandId), command, expiry),
+      ]);
+      p.generation += 1;
+      p.pointers?.set(pointer.sk, command.commandId);
+      return;
+    }
     await this.putItem(pointer, { commandId: command.commandId }, expiry);
     await this.putItem(keys.command(command.commandId), command, expiry);
   }
 
   async getCommand(commandId: string): Promise<CommandRecord | undefined> {
-    return this.getItem<CommandRecord>(keys.command(commandId));
+    return this.cachedItem<CommandRecord>(keys.command(commandId));
   }
 
   async listCommands(changeId: string, attempt?: number): Promise<CommandRecord[]> {
-    const pointers = await this.queryPartition<{ commandId: string }>(changeId, prefixes.commandPointers(attempt));
-    const ids = [...new Set(pointers.map((p) => p.commandId))];
+    const p = this.cache?.partition(changeId);
+    const prefix = prefixes.commandPointers(attempt);
+    let ids: string[];
+    if (p?.pointers) {
+      ids = [...p.pointers].filter(([sk]) => sk.startsWith(prefix)).sort(([a], [b]) => compareKeys(a, b)).map(([, id]) => id);
+    } else {
+      const generation = p?.generation ?? 0;
+      const items = await this.queryAll(this.partitionQuery(changeId, prefix));
+      if (p && attempt === undefined && this.unchanged(changeId, p, generation)) {
+        p.pointers = new Map(items.map((item) => [item[SORT_KEY]?.S ?? '', fromItem<{ commandId: string }>(item).commandId]));
+      }
+      ids = items.map((item) => fromItem<{ commandId: string }>(item).commandId);
+    }
+    ids = [...new Set(ids)];
     const found = new Map<string, CommandRecord>();
-    for (let i = 0; i < ids.length; i += 100) {
-      for (const command of await this.batchGet<CommandRecord>(ids.slice(i, i + 100).map((id) => keys.command(id)))) {
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const cached = this.cache?.item<CommandRecord>(cacheKey(keys.command(id)));
+      if (cached) found.set(id, cached);
+      else unknown.push(id);
+    }
+    const mark = this.cache?.mark() ?? 0;
+    for (let i = 0; i < unknown.length; i += 100) {
+      for (const command of await this.batchGet<CommandRecord>(unknown.slice(i, i + 100).map((id) => keys.command(id)))) {
         found.set(command.commandId, command);
+        this.cache?.fillItem(cacheKey(keys.command(command.commandId)), command, mark);
       }
     }
     return ids.flatMap((id) => found.get(id) ?? []);
@@ -398,7 +541,7 @@ export class DynamoChangeStore implements ChangeStore {
   }
 
   async getReport(changeId: string, attempt?: number): Promise<StoredReport | undefined> {
-    if (attempt !== undefined) return this.getItem<StoredReport>(keys.report(changeId, attempt));
+    if (attempt !== undefined) return this.cachedItem<StoredReport>(keys.report(changeId, attempt));
     const output = await call('Query', () => this.client.send(new QueryCommand({
       ...this.partitionQuery(changeId, prefixes.reports),
       ScanIndexForward: false,
@@ -432,8 +575,25 @@ export class DynamoChangeStore implements ChangeStore {
     return { [TTL_ATTRIBUTE]: Math.floor(from / 1000) + CALLBACK_TTL_SECONDS };
   }
 
+  /** An unconditional put: batched with the other writes of the moment when this store is the sole writer. */
   private async putItem(key: ItemKey, record: object, extra: Record<string, unknown> = {}): Promise<void> {
-    await call('PutItem', () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(key, record, extra) })));
+    const item = toItem(key, record, extra);
+    if (this.batch) await this.batch.put(item);
+    else await call('PutItem', () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })));
+    // Cached as written; a command's pointer is kept in its change's pointer list instead (putCommand).
+    if (this.cache && !key.sk.startsWith(prefixes.commandPointers())) this.cache.setItem(cacheKey(key), fromItem(item));
+  }
+
+  /** A strongly consistent read, answered from the cache when this store is the sole writer and knows the item. */
+  private async cachedItem<T>(key: ItemKey): Promise<T | undefined> {
+    if (!this.cache) return this.getItem<T>(key);
+    await this.batch?.inFlight(cacheKey(key))?.catch(() => undefined);
+    const known = this.cache.item<T>(cacheKey(key));
+    if (known !== undefined) return known ?? undefined;
+    const mark = this.cache.mark();
+    const value = await this.getItem<T>(key);
+    this.cache.fillItem(cacheKey(key), value ?? null, mark);
+    return value;
   }
 
   private async getItem<T>(key: ItemKey): Promise<T | undefined> {

@@ -1,6 +1,7 @@
 // DynamoChangeStore on a real dynalite from startDynalite: the shared ChangeStore contract, persistence across a
 // restart, ensureTable, and a client that ignores whatever AWS configuration the machine has.
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,29 @@ describe('DynamoChangeStore on dynalite', () => {
     const tableName = `changes-${++tables}`;
     await ensureTable(dynamo.client, tableName);
     return new DynamoChangeStore(dynamo.client, tableName);
+  });
+
+  describe('as the sole writer (the embedded engine: cached reads, batched writes)', () => {
+    describeChangeStoreContract(async () => {
+      const tableName = `sole-${++tables}`;
+      await ensureTable(dynamo.client, tableName);
+      return new DynamoChangeStore(dynamo.client, tableName, { soleWriter: true });
+    });
+  });
+
+  it('should let a sole writer\'s read wait for a write of the same item still on its way (a status event racing its command)', async () => {
+    // Prepare
+    await ensureTable(dynamo.client, 'in-flight');
+    const store = new DynamoChangeStore(dynamo.client, 'in-flight', { soleWriter: true });
+    const command = { commandId: 'cmd-9', changeId: 'CR-2025-001', attempt: 1, phase: 'ACT' as const, stepName: 'deploy', document: 'runbook-Deploy', parameters: {}, status: 'InProgress' as const, requestedAt: '2025-06-01T10:01:00.000Z' };
+
+    // Act
+    const writing = store.putCommand(command);
+    const read = await store.getCommand('cmd-9');
+    await writing;
+
+    // Assess
+    expect(read).toEqual(command);
   });
 
   it('should keep one chain when two stores (two processes) append to a change in turns and at once', async () => {
@@ -161,6 +185,33 @@ describe('startDynalite', () => {
       await second.close();
     }
   });
+
+  it('should find every write a sole-writer store acknowledged after its process was killed, and chain on from it', async () => {
+    // Prepare: a child process writes 30 events at once and a command, says which were acknowledged, and is killed
+    const path = join(dir, 'data');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'sole-writer-killed.ts'), path], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.signal).toBe('SIGKILL');
+    const { acknowledged } = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as { acknowledged: string[] };
+
+    // Act
+    const second = await startDynalite({ path });
+    try {
+      await ensureTable(second.client, 'runbook');
+      const reopened = new DynamoChangeStore(second.client, 'runbook', { soleWriter: true });
+      const next = await reopened.appendEvent({ changeId: 'CR-2025-001', attempt: 1, at: '2025-06-01T10:02:00.000Z', actor: 'engine', type: 'resumed', message: 'after the restart' });
+      const events = await reopened.listEvents('CR-2025-001');
+
+      // Assess
+      expect(acknowledged).toHaveLength(30);
+      expect(events.map((e) => e.hash)).toEqual(expect.arrayContaining(acknowledged));
+      expect(next.seq).toBe(31);
+      expect(verifyChain(changeRecord().bodyHash, events)).toMatchObject({ verified: true, count: 31, headSeq: 31 });
+      expect((await reopened.getCommand('cmd-1'))?.status).toBe('Success');
+      expect(await reopened.listCommands('CR-2025-001')).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  }, 90_000);
 
   it('should refuse a data path that is already open, instead of crashing on the first request', async () => {
     // Prepare

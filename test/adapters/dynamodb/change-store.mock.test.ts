@@ -1,6 +1,7 @@
 // DynamoChangeStore's requests and error mapping, pinned with a mocked SDK client: the exact conditions that make
 // the writes safe without transactions, pagination, and which failures become TransientError for the ASL Retry.
 import {
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
@@ -15,6 +16,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoChangeStore } from '../../../lambdas/adapters/dynamodb/change-store';
+import { BatchWriter } from '../../../lambdas/adapters/dynamodb/sole-writer';
 import { CHECK_RESULT_TTL_SECONDS } from '../../../lambdas/adapters/dynamodb/table';
 import { ConflictError, NotFoundError, TransientError } from '../../../lambdas/core/errors';
 import { changeRecord } from '../change-store.contract';
@@ -271,5 +273,157 @@ describe('DynamoChangeStore error mapping', () => {
 
     // Assess
     await expect(put).rejects.toBe(invalid);
+  });
+});
+
+// BatchWriteItem: at most 25 put or delete requests, never two for the same key, and UnprocessedItems sent again
+// with a backoff (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html).
+describe('DynamoChangeStore as the sole writer (the embedded engine)', () => {
+  const sole = (): DynamoChangeStore => new DynamoChangeStore(client, 'runbook-table', { now: () => new Date('2025-06-01T10:30:00.000Z'), soleWriter: true });
+  const command = { commandId: 'cmd-1', changeId: 'CR-2025-001', attempt: 1, phase: 'ACT' as const, stepName: 'deploy', document: 'runbook-Deploy', parameters: {}, status: 'InProgress' as const, requestedAt: '2025-06-01T10:31:00.000Z' };
+
+  it('should send the unconditional writes issued together as one BatchWriteItem, and the conditional ones on their own', async () => {
+    // Prepare
+    ddb.on(PutItemCommand).resolves({});
+    ddb.on(BatchWriteItemCommand).resolves({});
+    const store = sole();
+
+    // Act
+    await store.createChange(changeRecord());
+    await Promise.all([
+      store.putCommand(command),
+      store.putCallback({ key: 'command#CR-2025-001#1#ACT:0', kind: 'command', changeId: 'CR-2025-001', attempt: 1, token: 't', createdAt: '2025-06-01T10:31:00.000Z' }),
+      store.appendEvent({ changeId: 'CR-2025-001', attempt: 1, at: '2025-06-01T10:31:00.000Z', actor: 'engine', type: 'command.sent', message: 'sent' }),
+    ]);
+
+    // Assess
+    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.ConditionExpression).toBe('attribute_not_exists(pk)');
+    const batches = ddb.commandCalls(BatchWriteItemCommand).map((c) => c.args[0].input.RequestItems?.['runbook-table'] ?? []);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.map((r) => `${r.PutRequest?.Item?.pk?.S} ${r.PutRequest?.Item?.sk?.S}`).sort()).toEqual([
+      'CALLBACK#command#CR-2025-001#1#ACT:0 CALLBACK',
+      'CHANGE#CR-2025-001 COMMAND#0001#2025-06-01T10:31:00.000Z#cmd-1',
+      'CHANGE#CR-2025-001 EVENT#SEQ#0000000001',
+      'COMMAND#cmd-1 COMMAND',
+    ]);
+    expect(store.batchWrites).toBe(1);
+  });
+
+  it('should answer reads of what it wrote or read before without a request, and rewrite a command without its pointer', async () => {
+    // Prepare
+    ddb.on(PutItemCommand).resolves({});
+    ddb.on(BatchWriteItemCommand).resolves({});
+    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ ...changeRecord(), version: 2, status: 'PREFLIGHT', pk: 'CHANGE#CR-2025-001', sk: 'META' }) });
+    const store = sole();
+    await store.createChange(changeRecord());
+    await store.putCommand(command);
+
+    // Act
+    const updated = await store.updateChange('CR-2025-001', 1, { status: 'PREFLIGHT' });
+    const read = await store.getChange('CR-2025-001');
+    const commands = await store.listCommands('CR-2025-001', 1);
+    await store.putCommand({ ...command, status: 'Success' });
+    const finished = await store.getCommand('cmd-1');
+
+    // Assess
+    expect(read).toEqual(updated);
+    expect(read?.status).toBe('PREFLIGHT');
+    expect(commands).toEqual([command]);
+    expect(finished?.status).toBe('Success');
+    expect(ddb.commandCalls(GetItemCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    const written = ddb.commandCalls(BatchWriteItemCommand).flatMap((c) => c.args[0].input.RequestItems?.['runbook-table'] ?? []);
+    expect(written.filter((r) => r.PutRequest?.Item?.sk?.S?.startsWith('COMMAND#0001#'))).toHaveLength(1);
+  });
+
+  it('should read the events from the table every time: the audit checks the record as stored', async () => {
+    // Prepare
+    ddb.on(PutItemCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const store = sole();
+    await store.createChange(changeRecord());
+
+    // Act
+    await store.listEvents('CR-2025-001');
+    await store.listEvents('CR-2025-001');
+
+    // Assess
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(2);
+  });
+
+  it('should read an item the table has never held once, and a write after that is what it answers', async () => {
+    // Prepare
+    ddb.on(GetItemCommand).resolves({});
+    ddb.on(BatchWriteItemCommand).resolves({});
+    const store = sole();
+
+    // Act
+    const before = await store.getCommand('cmd-1');
+    const again = await store.getCommand('cmd-1');
+    await store.putCommand(command);
+    const after = await store.getCommand('cmd-1');
+
+    // Assess
+    expect(before).toBeUndefined();
+    expect(again).toBeUndefined();
+    expect(after).toEqual(command);
+    expect(ddb.commandCalls(GetItemCommand)).toHaveLength(1);
+  });
+});
+
+describe('BatchWriter', () => {
+  const put = (pk: string, n = 0): Record<string, { S: string } | { N: string }> => ({ pk: { S: pk }, sk: { S: 'X' }, n: { N: String(n) } });
+
+  it('should send UnprocessedItems again until every write is done, and only then settle', async () => {
+    // Prepare
+    ddb.on(BatchWriteItemCommand)
+      .resolvesOnce({ UnprocessedItems: { 'runbook-table': [{ PutRequest: { Item: put('B') } }] } })
+      .resolves({});
+    const writer = new BatchWriter(client, 'runbook-table', 1);
+
+    // Act
+    await Promise.all([writer.put(put('A')), writer.put(put('B'))]);
+
+    // Assess
+    const calls = ddb.commandCalls(BatchWriteItemCommand).map((c) => (c.args[0].input.RequestItems?.['runbook-table'] ?? []).map((r) => r.PutRequest?.Item?.pk && 'S' in r.PutRequest.Item.pk ? r.PutRequest.Item.pk.S : '?'));
+    expect(calls).toEqual([['A', 'B'], ['B']]);
+  });
+
+  it('should fail the writes with TransientError when items stay unprocessed', async () => {
+    // Prepare
+    ddb.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { 'runbook-table': [{ PutRequest: { Item: put('A') } }] } });
+    const writer = new BatchWriter(client, 'runbook-table', 1);
+
+    // Act
+    const written = writer.put(put('A'));
+
+    // Assess
+    await expect(written).rejects.toBeInstanceOf(TransientError);
+    expect(ddb.commandCalls(BatchWriteItemCommand).length).toBeGreaterThan(1);
+  });
+
+  it('should send at most 25 writes a batch, never one key twice in a batch, and a key\'s writes in the order issued', async () => {
+    // Prepare
+    ddb.on(BatchWriteItemCommand).resolves({});
+    const writer = new BatchWriter(client, 'runbook-table', 1);
+
+    // Act
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => writer.put(put(`K${i}`))),
+      writer.put(put('K3', 1)),
+      ...Array.from({ length: 30 }, (_, i) => writer.put(put(`L${i}`))),
+    ]);
+
+    // Assess
+    const batches = ddb.commandCalls(BatchWriteItemCommand).map((c) => c.args[0].input.RequestItems?.['runbook-table'] ?? []);
+    for (const batch of batches) {
+      expect(batch.length).toBeLessThanOrEqual(25);
+      const keys = batch.map((r) => JSON.stringify(r.PutRequest?.Item?.pk));
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+    expect(batches.flat()).toHaveLength(41);
+    const k3 = batches.flatMap((b, i) => b.filter((r) => JSON.stringify(r.PutRequest?.Item?.pk) === JSON.stringify({ S: 'K3' })).map((r) => ({ batch: i, n: r.PutRequest?.Item?.n })));
+    expect(k3).toEqual([{ batch: 0, n: { N: '0' } }, { batch: 1, n: { N: '1' } }]);
   });
 });
