@@ -158,9 +158,13 @@ export class FakeTester implements LoadTester {
   loadGate: Promise<void> | undefined;
   loadStarted = 0;
   loadFinished = 0;
-  async load(_baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
+  async load(_baseUrl: string, spec: LoadSpec, signal?: AbortSignal): Promise<LoadResult> {
     this.loadStarted += 1;
-    if (this.loadGate) await this.loadGate;
+    if (this.loadGate) {
+      // Stopped by its AbortSignal as autocannon is: it gives up at once instead of ending its run.
+      const aborted = new Promise<'aborted'>((resolve) => signal?.addEventListener('abort', () => resolve('aborted'), { once: true }));
+      if ((await Promise.race([this.loadGate, aborted])) === 'aborted') throw new Error('load test aborted');
+    }
     this.loadFinished += 1;
     return { requests: 1000, errors: 0, errorRate: 0, avgMs: 20, p95Ms: 45, p99Ms: 60, durationSeconds: spec.durationSeconds, ...this.load_ };
   }
