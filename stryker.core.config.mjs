@@ -18,7 +18,12 @@ export default {
       // (ignoreStatic), while it would rerun for every mutant of validate() and the parsers that every test calls.
       // hostile-parameters.test.ts sends ~1,000 values through the local runner per mutant of documents.ts, whose
       // rules document-rules.test.ts and documents.test.ts pin directly.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/core/schema-limits.test.ts', '<rootDir>/test/documents/hostile-parameters.test.ts'],
+      // dependency-checks.test.ts runs the runbook-Dependencies script in bash (five runs with real sockets) for every
+      // mutant of the parameter checks it passes through; those checks are pinned by the two document tests above.
+      testPathIgnorePatterns: [
+        '/node_modules/', '<rootDir>/test/core/schema-limits.test.ts', '<rootDir>/test/documents/hostile-parameters.test.ts',
+        '<rootDir>/test/documents/dependency-checks.test.ts',
+      ],
     },
   },
   incrementalFile: 'reports/stryker-incremental-core.json',
