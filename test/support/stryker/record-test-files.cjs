@@ -3,6 +3,7 @@
 // loads every test file related to its source file (all of them for errors.ts or schemas.ts), and loading a file
 // (zod schemas, yaml, the harness) costs far more than its few matching tests: ~4 CPU-s a mutant of errors.ts for 23
 // files of which each test ran none. Outside Stryker (no `__stryker__` context) this file does nothing.
+/* global beforeEach, afterAll, expect */
 const { appendFileSync } = require('node:fs');
 const { RECORD_FILE } = require('./paths.cjs');
 
