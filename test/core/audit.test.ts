@@ -126,8 +126,8 @@ describe('canonical text and failure details', () => {
     // Act
     const result = verifyChain(BODY, [legacy, ...chain(2)]);
 
-    // Assess
-    expect(result).toEqual({
+    // Assess: toStrictEqual, so a `seq: undefined` member would not pass for an absent one
+    expect(result).toStrictEqual({
       verified: false, count: 3, verifiedUpTo: 2,
       failure: { eventId: 'old', type: 'status', at: '2025-01-01T00:00:00.000Z', reason: 'it is not chained (no sequence or hash)' },
     });
@@ -138,11 +138,13 @@ describe('canonical text and failure details', () => {
     const [first, second] = chain(2) as [ChangeEvent, ChangeEvent];
     const { hash: _hash, ...noHash } = second;
     const { prevHash: _prevHash, ...noPrevHash } = second;
+    const { seq: _seq, ...noSeq } = second;
 
     // Act + Assess
     for (const broken of [noHash, noPrevHash]) {
       expect(verifyChain(BODY, [first, broken])).toMatchObject({ verified: false, verifiedUpTo: 1, failure: { seq: 2, reason: 'it is not chained (no sequence or hash)' } });
     }
+    expect(verifyChain(BODY, [first, noSeq])).toMatchObject({ verified: false, verifiedUpTo: 1, failure: { eventId: 'id-2', reason: 'it is not chained (no sequence or hash)' } });
   });
 
   it('should verify an empty list with the body hash as its head', () => {
