@@ -46,7 +46,6 @@ export function parseCommandDocument(yamlText: string): CommandDocument {
   const doc = validate(CommandDocumentSchema, parseDocumentText(yamlText, 'document'), 'document');
   const issues: FieldIssue[] = [];
   for (const [name, p] of Object.entries(doc.parameters)) {
-    // Stryker disable next-line ConditionalExpression: new RegExp(undefined) is the empty pattern, which compiles
     if (p.allowedPattern === undefined) continue;
     try {
       new RegExp(p.allowedPattern);
@@ -97,7 +96,6 @@ export function stepParameters(docName: string, doc: CommandDocument, step: { pa
 /** How long the agent lets the command run: the resolved executionTimeout when the document has one. */
 export function executionTimeoutSeconds(resolved: Record<string, string>, fallbackSeconds: number): number {
   const value = resolved[EXECUTION_TIMEOUT_PARAMETER];
-  // Stryker disable next-line ConditionalExpression: the pattern refuses undefined as its text "undefined"
   return value !== undefined && new RegExp(EXECUTION_TIMEOUT_PATTERN).test(value) ? Number(value) : fallbackSeconds;
 }
 
@@ -161,7 +159,6 @@ export function validateParameters(docName: string, doc: CommandDocument, params
   const resolved: Record<string, string> = {};
   for (const [name, p] of Object.entries(doc.parameters)) {
     const given = Object.hasOwn(params, name) ? params[name] : undefined;
-    // Stryker disable next-line ConditionalExpression: defaultText(undefined) is undefined too
     const value = given ?? (p.default === undefined ? undefined : defaultText(p.default));
     if (value === undefined) {
       issues.push({ path: `parameters.${name}`, message: 'is required' });
@@ -191,7 +188,6 @@ export function environmentFor(doc: CommandDocument, resolvedParams: Record<stri
 /** The script the agent would write for the document's step. */
 export function scriptOf(doc: CommandDocument): string {
   const [step] = doc.mainSteps;
-  // Stryker disable next-line StringLiteral: the schema requires one step; the empty script is there for the type
   return step ? step.inputs.runCommand.join('\n') : '';
 }
 
@@ -204,7 +200,6 @@ function valueProblem(p: DocumentParameter, value: string): string | undefined {
   const items = p.type === 'StringList' ? value.split(',') : [value];
   for (const item of items) {
     if (p.allowedValues !== undefined && !p.allowedValues.includes(item)) return `is not one of ${p.allowedValues.join(', ')}`;
-    // Stryker disable next-line ConditionalExpression: new RegExp(undefined) is the empty pattern, which matches anything
     if (p.allowedPattern !== undefined && !new RegExp(p.allowedPattern).test(item)) return `does not match ${p.allowedPattern}`;
   }
   return undefined;
