@@ -29,7 +29,6 @@ export default {
   incrementalFile: 'reports/stryker-incremental-core.json',
   htmlReporter: { fileName: 'reports/mutation/core/index.html' },
   jsonReporter: { fileName: 'reports/mutation/core/mutation.json' },
-  // Last complete measure 69.26 % (README), before the tests added since; a full run since killed ~91 % of the
-  // 2,861 mutants it had tested when the time ran out. The break sits a few points under the complete measure until a complete run gives a new one.
-  thresholds: { ...base.thresholds, break: 65 },
+  // Last complete measure 89.09 % (README); the break sits a few points under it.
+  thresholds: { ...base.thresholds, break: 85 },
 };
