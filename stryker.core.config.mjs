@@ -1,4 +1,4 @@
-// `npm run mutate:core` (run by .ci/run): the mutation run over lambdas/core only, failing under the break threshold.
+// `npm run mutate:core` (not in .ci/run: too slow, README "Mutation testing"): the mutation run over lambdas/core only, failing under the break threshold.
 // The threshold sits a few points under the measured score (README, "Mutation testing") so that merges touching
 // core do not fail CI by a hair while a real drop does.
 import base from './stryker.config.mjs';
