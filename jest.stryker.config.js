@@ -20,4 +20,7 @@ module.exports = {
     // One run per Catch of the ASL (~80 s); paths.test.ts already runs the phases on the engine.
     '<rootDir>/test/statemachine/branch-coverage.test.ts',
   ],
+  // Per mutant, only the test files whose tests reached it in the initial run (test/support/stryker/).
+  setupFilesAfterEnv: [...(unit.setupFilesAfterEnv ?? []), '<rootDir>/test/support/stryker/record-test-files.cjs'],
+  filter: '<rootDir>/test/support/stryker/filter.cjs',
 };

@@ -93,3 +93,61 @@ describe('verifyChain', () => {
     expect(result).toMatchObject({ verified: false, failure: { eventId: 'old', reason: 'it is not chained (no sequence or hash)' } });
   });
 });
+
+describe('canonical text and failure details', () => {
+  it('should write sorted keys, commas between members and null for undefined and null values', () => {
+    // Act / Assess
+    expect(canonical({ b: 1, a: [1, 'x', undefined, null], c: undefined })).toBe('{"a":[1,"x",null,null],"b":1}');
+    expect(canonical(null)).toBe('null');
+    expect(canonical(undefined)).toBe('null');
+    expect(canonical([])).toBe('[]');
+    expect(canonical({})).toBe('{}');
+  });
+
+  it('should name a repeated sequence number, with the whole failure', () => {
+    // Prepare
+    const events = chain(3);
+    const copy = { ...(events[1] as ChangeEvent), id: 'id-2-again' };
+
+    // Act
+    const result = verifyChain(BODY, [events[0], events[1], copy, events[2]] as ChangeEvent[]);
+
+    // Assess
+    expect(result).toEqual({
+      verified: false, count: 4, verifiedUpTo: 2,
+      failure: { seq: 2, eventId: 'id-2-again', type: 'step.2', at: '2026-01-01T00:00:02.000Z', reason: 'it repeats sequence 2' },
+    });
+  });
+
+  it('should take an unchained event after the chained ones and give its failure no sequence', () => {
+    // Prepare
+    const legacy: ChangeEvent = { changeId: 'CR-2026-001', attempt: 1, at: '2025-01-01T00:00:00.000Z', id: 'old', actor: 'engine', type: 'status', message: 'old' };
+
+    // Act
+    const result = verifyChain(BODY, [legacy, ...chain(2)]);
+
+    // Assess: toStrictEqual, so a `seq: undefined` member would not pass for an absent one
+    expect(result).toStrictEqual({
+      verified: false, count: 3, verifiedUpTo: 2,
+      failure: { eventId: 'old', type: 'status', at: '2025-01-01T00:00:00.000Z', reason: 'it is not chained (no sequence or hash)' },
+    });
+  });
+
+  it('should call an event without its hash or its previous hash unchained', () => {
+    // Prepare
+    const [first, second] = chain(2) as [ChangeEvent, ChangeEvent];
+    const { hash: _hash, ...noHash } = second;
+    const { prevHash: _prevHash, ...noPrevHash } = second;
+    const { seq: _seq, ...noSeq } = second;
+
+    // Act + Assess
+    for (const broken of [noHash, noPrevHash]) {
+      expect(verifyChain(BODY, [first, broken])).toMatchObject({ verified: false, verifiedUpTo: 1, failure: { seq: 2, reason: 'it is not chained (no sequence or hash)' } });
+    }
+    expect(verifyChain(BODY, [first, noSeq])).toMatchObject({ verified: false, verifiedUpTo: 1, failure: { eventId: 'id-2', reason: 'it is not chained (no sequence or hash)' } });
+  });
+
+  it('should verify an empty list with the body hash as its head', () => {
+    expect(verifyChain(BODY, [])).toEqual({ verified: true, count: 0, headSeq: 0, headHash: BODY });
+  });
+});

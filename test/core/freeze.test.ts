@@ -2,7 +2,7 @@
 import { changeWindow, freezesBetween, FreezeSchema, occurrences, type Freeze } from '../../lambdas/core/freeze';
 import { ValidationError } from '../../lambdas/core/errors';
 import { EnvironmentProfileSchema } from '../../lambdas/core/schemas';
-import { testChange, testProfile } from '../support/harness';
+import { testChange, testProfile } from '../support/fixtures';
 
 const at = (iso: string): Date => new Date(iso);
 const freeze = (f: Partial<Freeze>): Freeze => FreezeSchema.parse({ name: 'f', reason: 'why', start: '2026-12-20T00:00:00Z', end: '2027-01-03T00:00:00Z', ...f });

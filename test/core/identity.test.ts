@@ -5,7 +5,7 @@
 // https://github.com/hashicorp/terraform-provider-aws/issues/19957).
 import { ApproversSchema, entryMatches, personOf, rolesFor } from '../../lambdas/core/identity';
 import { EnvironmentProfileSchema } from '../../lambdas/core/schemas';
-import { testProfile } from '../support/harness';
+import { testProfile } from '../support/fixtures';
 
 const ROLE_WITH_PATH = 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Tech_abc123';
 const SESSION = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Tech_abc123/alice';

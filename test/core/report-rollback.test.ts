@@ -105,3 +105,79 @@ describe('report edges', () => {
     expect(markdown).toContain('| smoke | orders | FAIL | 5 | HTTP 500 body: oops |');
   });
 });
+
+describe('reportToMarkdown, whole', () => {
+  it('should write the QC block, then each section with its heading, table and rounded numbers, in order', () => {
+    // Prepare
+    const report = buildReport(input({
+      metricsBefore: { at: '2026-01-01T00:00:00.000Z', p95Ms: 600.4, errorRate: 0.001, requests: 500, windowSeconds: 180 },
+      metricsAfter: { at: '2026-01-01T00:20:00.000Z', p95Ms: 3900, errorRate: 0.0125, requests: 400, windowSeconds: 180 },
+      tests: [{ type: 'smoke', name: 'health', status: 'PASS', durationMs: 12 }, { type: 'smoke', name: 'orders', status: 'FAIL', durationMs: 30, error: 'HTTP 500 | oops' }],
+      issues: [{ severity: 'HIGH', phase: 'TEST', message: 'smoke test orders failed' }],
+      rollback: { executed: true, reason: 'AlarmTriggered', durationMs: 65_000 },
+    }));
+
+    // Act
+    const markdown = reportToMarkdown(report, 'QC');
+
+    // Assess: every line, so a changed heading, separator, cell or rounding shows
+    expect(markdown.split('\n')).toEqual([
+      '# Deployment report CR-2026-300',
+      '',
+      '```text',
+      'QC',
+      '```',
+      '',
+      '## Deployment',
+      '',
+      '| Field | Value |',
+      '| --- | --- |',
+      '| ID | CR-2026-300 |',
+      '| Status | ROLLED_BACK |',
+      '| Start | 2026-01-01T00:00:00.000Z |',
+      '| End | 2026-01-01T00:30:00.000Z |',
+      '| Duration | 30m |',
+      '| Operator | ops-kim |',
+      '',
+      '## Summary',
+      '',
+      '| Overall | Critical issues | Performance | Tests passed | Tests failed |',
+      '| --- | --- | --- | --- | --- |',
+      '| FAILED | 0 | NOT_RUN | 1/2 | 1 |',
+      '',
+      '## Metrics',
+      '',
+      '| Metric | Before | After | Change | Change % |',
+      '| --- | --- | --- | --- | --- |',
+      '| p95 (ms) | 600 | 3900 | 3300 | 549.6% |',
+      '| Error rate | 0.1% | 1.25% | 1.15% | 1150% |',
+      '| Requests | 500 | 400 | — | — |',
+      '',
+      '## Tests',
+      '',
+      '| Type | Name | Status | Duration (ms) | Details |',
+      '| --- | --- | --- | --- | --- |',
+      '| smoke | health | PASS | 12 | — |',
+      '| smoke | orders | FAIL | 30 | HTTP 500 \\| oops |',
+      '',
+      '## Issues',
+      '',
+      '| Severity | Phase | Message |',
+      '| --- | --- | --- |',
+      '| HIGH | TEST | smoke test orders failed |',
+      '',
+      '## Rollback',
+      '',
+      'Executed in 1m 5s. Reason: AlarmTriggered.',
+      '',
+      '## Recommendations',
+      '',
+      '| Type | Priority | Description |',
+      '| --- | --- | --- |',
+      '| PERFORMANCE | MEDIUM | API p95 response time is above 1.5 s. Review cache settings and optimise queries. |',
+      '| RELIABILITY | HIGH | Error rate is above 0.5 %. Analyse the error logs and find the cause. |',
+      '| TESTING | HIGH | 1 test failed. Fix before the next deployment. |',
+      '',
+    ]);
+  });
+});

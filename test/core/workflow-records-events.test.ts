@@ -5,7 +5,7 @@
 // https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-systems-manager-event-examples.html
 // (EC2 Command Status-change Notification: source aws.ssm).
 import { definitionSubstitutions, localFunctionArn, PHASE_FUNCTIONS, placeholders, renderDefinition, substitutionKey } from '../../lambdas/core/workflow';
-import { callbackKey, cancelCause, executionNameFor } from '../../lambdas/core/records';
+import { callbackKey, cancelCause, checkChangeId, executionNameFor, isCheckChangeId } from '../../lambdas/core/records';
 import { alarmStateChangeEvent, rollbackAlarmNames, ssmCommandStatusEvent, type AlarmStateChangeDetail, type SsmCommandStatusDetail } from '../../lambdas/core/events';
 
 describe('workflow substitutions', () => {
@@ -55,6 +55,13 @@ describe('records helpers', () => {
     // Assess
     expect(callbackKey('approval', 'CR-2026-001', 2)).toBe('approval#CR-2026-001#2');
     expect(callbackKey('command', 'CR-2026-001', 1, 'cmd-1')).toBe('command#CR-2026-001#1#cmd-1');
+  });
+
+  it("should record a scheduled check under CHECK-<environment>, which no change id can be", () => {
+    expect(checkChangeId('kis-core-v3')).toBe('CHECK-kis-core-v3');
+    expect(isCheckChangeId(checkChangeId('kis-core-v3'))).toBe(true);
+    expect(isCheckChangeId('CR-2026-101')).toBe(false);
+    expect(isCheckChangeId('X-CHECK-kis')).toBe(false);
   });
 
   it('should say who cancelled, and why when a reason was given', () => {

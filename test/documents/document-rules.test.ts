@@ -172,7 +172,55 @@ describe('environmentFor and scriptOf', () => {
     const d = doc({ Mode: MODE, Plain: { type: 'String', allowedValues: ['p'] }, Unset: { ...MODE } }, { runCommand: ['set -eu', 'echo "$SSM_Mode"'] });
 
     // Act + Assess
-    expect(environmentFor(d, { Mode: 'production', Plain: 'p' })).toEqual({ SSM_Mode: 'production' });
+    // toStrictEqual: an SSM_Unset key holding undefined would still be an entry of the environment
+    expect(environmentFor(d, { Mode: 'production', Plain: 'p' })).toStrictEqual({ SSM_Mode: 'production' });
     expect(scriptOf(d)).toBe('set -eu\necho "$SSM_Mode"');
+  });
+});
+
+describe('refusal messages and item splitting', () => {
+  it('should say a document, not some other text, is what failed to parse or validate', () => {
+    // Act + Assess
+    expect(refusal(() => parseCommandDocument('a: [unclosed')).message).toMatch(/^document: not valid YAML or JSON: /);
+    expect(refusal(() => parseCommandDocument(JSON.stringify({ schemaVersion: '2.2', parameters: {}, mainSteps: [] }))).message).toMatch(/^document is invalid: /);
+  });
+
+  it("should name the document in the refusal of a step's own executionTimeout and of URLs with a password", () => {
+    // Prepare
+    const d = doc({ Mode: MODE, Url: { type: 'String', allowedPattern: '^.+$', interpolationType: 'ENV_VAR' }, Db: { type: 'String', allowedPattern: '^.+$', interpolationType: 'ENV_VAR' } });
+
+    // Act
+    const own = refusal(() => stepParameters('runbook-X', d, { parameters: { Mode: 'production', executionTimeout: '5' }, timeoutSeconds: 60 }));
+    const password = refusal(() => stepParameters('runbook-X', d, { parameters: { Mode: 'production', Url: 'https://u:pw@example.com/', Db: 'postgresql://kis:secret@db:5432/kis' }, timeoutSeconds: 60 }));
+
+    // Assess
+    expect(own.message).toBe("runbook-X: parameters.executionTimeout comes from the step's timeoutSeconds");
+    expect(password.message).toMatch(/^runbook-X: parameters Url, Db: a URL must not carry a password/);
+    expect(password.issues.map((i) => i.path)).toEqual(['parameters.Url', 'parameters.Db']);
+  });
+
+  it('should refuse another parameter interpolated as the timeout even when executionTimeout is declared', () => {
+    // Prepare
+    const d = doc({ Mode: MODE, executionTimeout: TIMEOUT }, { runCommand: ['true'], timeoutSeconds: '{{ Mode }}' });
+
+    // Act + Assess
+    expect(documentPolicyIssues(d).map((i) => i.path)).toEqual(['parameters.executionTimeout', 'mainSteps.0.inputs.timeoutSeconds']);
+  });
+
+  it('should refuse a pattern anchored only at its end', () => {
+    expect(documentPolicyIssues(doc({ Tail: { type: 'String', allowedPattern: '[a-z]+$', interpolationType: 'ENV_VAR' } })))
+      .toEqual([{ path: 'parameters.Tail.allowedPattern', message: 'must be anchored with ^ and $' }]);
+  });
+
+  it('should check a String value whole, commas included', () => {
+    // Prepare
+    const d = doc({
+      Word: { type: 'String', allowedPattern: '^[a-z]+$', interpolationType: 'ENV_VAR' },
+      Pair: { type: 'String', allowedValues: ['a,b'], interpolationType: 'ENV_VAR' },
+    });
+
+    // Act + Assess
+    expect(validateParameters('runbook-X', d, { Word: 'ab', Pair: 'a,b' })).toEqual({ Word: 'ab', Pair: 'a,b' });
+    expect(refusal(() => validateParameters('runbook-X', d, { Word: 'a,b', Pair: 'a,b' })).issues).toEqual([{ path: 'parameters.Word', message: '"a,b" does not match ^[a-z]+$' }]);
   });
 });

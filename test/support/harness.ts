@@ -1,55 +1,15 @@
 // Builds the embedded engine with the real handlers over in-memory adapters, for state-machine path tests.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { MemoryChangeStore } from '../../lambdas/adapters/memory/change-store';
-import { parseDocumentText, validate, ChangeRequestSchema, EnvironmentProfileSchema, type ChangeRequest, type EnvironmentProfile } from '../../lambdas/core/schemas';
+import type { ChangeRequest, EnvironmentProfile } from '../../lambdas/core/schemas';
 import { EmbeddedEngine, routeEvents, type ExecutionOutcome } from '../../lambdas/embedded/engine';
 import { LocalEventBus } from '../../lambdas/embedded/event-bus';
 import { submitChange } from '../../lambdas/phases/submit';
 import { recordApproval } from '../../lambdas/phases/approvals';
 import { FakeAlarms, FakeHostCommands, FakeParameters, FakeTester, RecordingNotifier, silentLog, systemClock, type StepBehaviour } from './fakes';
 import type { LoadTester, SendCommandRequest } from '../../lambdas/ports';
+import { TEST_ENV, testChange, testProfile } from './fixtures';
 
-export const TEST_ENV = 'test-env';
-
-export function testProfile(overrides: Partial<Record<string, unknown>> = {}): EnvironmentProfile {
-  return validate(EnvironmentProfileSchema, {
-    name: TEST_ENV,
-    targets: { kind: 'local' },
-    serviceManager: 'pidfile',
-    services: ['estimator-service'],
-    endpoints: ['http://127.0.0.1:9/api/v1/health'],
-    act: { steps: [
-      { name: 'block-traffic', document: 'runbook-TrafficControl', parameters: { Mode: 'maintenance' } },
-      { name: 'deploy', document: 'runbook-DeployRelease', parameters: { Release: 'v2.4.0', Method: 'artifact', Services: 'estimator-service' } },
-      { name: 'health-check', document: 'runbook-HealthCheck', parameters: { Url: 'http://127.0.0.1:9/api/v1/health' } },
-      { name: 'restore-traffic', document: 'runbook-TrafficControl', parameters: { Mode: 'production' } },
-    ] },
-    healthCheck: { urls: ['http://127.0.0.1:9/api/v1/health'] },
-    rollback: { steps: [
-      { name: 'rollback-release', document: 'runbook-DeployRelease', parameters: { Release: 'previous', Method: 'artifact', Services: 'estimator-service' } },
-      { name: 'rollback-health-check', document: 'runbook-HealthCheck', parameters: { Url: 'http://127.0.0.1:9/api/v1/health' } },
-    ] },
-    monitoring: { windowSeconds: 1, periodSeconds: 1, evaluationPeriods: 1, datapointsToAlarm: 1 },
-    tests: { baseUrl: 'http://127.0.0.1:9', smoke: [{ name: 'Health', path: '/api/v1/health' }, { name: 'Estimates', path: '/api/v1/estimates' }], performance: { virtualUsers: 2, durationSeconds: 1 } },
-    maxAttempts: 2,
-    // The API tests' operators (alice, bob, carol, erin) and the path tests' approver-<role> names.
-    approvers: {
-      technical: ['alice', 'approver-technical'],
-      business: ['bob', 'approver-business'],
-      security: ['carol', 'approver-security', 'sec-officer'],
-      executive: ['erin', 'approver-executive'],
-    },
-    ...overrides,
-  }, 'test profile');
-}
-
-export function testChange(id = 'CR-2026-900', patch: (r: Record<string, unknown>) => void = () => undefined): ChangeRequest {
-  const raw = parseDocumentText(readFileSync(join(__dirname, '..', '..', 'examples', 'CR-2026-101.change.yml'), 'utf8'), 'example') as Record<string, Record<string, unknown>>;
-  raw.change_request = { ...raw.change_request, id, environment: TEST_ENV };
-  patch(raw);
-  return validate(ChangeRequestSchema, raw, 'test change');
-}
+export { TEST_ENV, testChange, testProfile };
 
 export interface Harness {
   engine: EmbeddedEngine;
