@@ -129,7 +129,8 @@ export async function checkAlarms(deps: Deps, changeId: string, attempt?: number
   const noVerdict = (s: { state: string; reason: string }): boolean =>
     notYetEvaluated(s) || (s.state === 'INSUFFICIENT_DATA' && change.profile.monitoring.missingData === 'breaching');
   let current = await rollbackAlarmStates(deps, change.environment);
-  while (current.some(noVerdict) && deps.clock.now().getTime() < verdictBy) {
+  // An alarm already firing is a verdict for the whole check: no need to wait for the others.
+  while (current.some(noVerdict) && !current.some((s) => s.state === 'ALARM') && deps.clock.now().getTime() < verdictBy) {
     await new Promise((resolve) => setTimeout(resolve, pollMs));
     current = await rollbackAlarmStates(deps, change.environment);
   }

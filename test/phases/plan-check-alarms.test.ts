@@ -76,6 +76,19 @@ describe('PLAN alarm check: a verdict before ACT', () => {
     await expect(checking).rejects.toMatchObject({ name: 'AlarmActive', message: expect.stringContaining(names.errorRate) });
   });
 
+  it('should refuse ACT at once with AlarmActive when one alarm fires while another has no verdict yet', async () => {
+    // Prepare: latency still INSUFFICIENT_DATA on every read, the error rate in ALARM
+    await scheduled('CR-2026-907');
+    readings = [{ [names.latency]: { state: 'INSUFFICIENT_DATA', reason: UNCHECKED }, [names.errorRate]: { state: 'ALARM', reason: 'Threshold Crossed: 1 out of the last 2 datapoints' } }];
+
+    // Act
+    const checking = checkAlarms(deps, 'CR-2026-907', 1);
+
+    // Assess: refused on the read after the data check, without waiting out the 10-s bound
+    await expect(checking).rejects.toMatchObject({ name: 'AlarmActive', message: expect.stringContaining(names.errorRate) });
+    expect(reads).toBe(2);
+  });
+
   it('should refuse ACT with AlarmNoData, naming the alarm, when no verdict comes within the bound', async () => {
     // Prepare: a clock that moves a second per reading, so the 10-s bound passes in a few real milliseconds
     await scheduled('CR-2026-903');
