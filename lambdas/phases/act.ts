@@ -59,7 +59,7 @@ export async function armMonitor(deps: Deps, changeId: string, attempt: number, 
   const [change] = await Promise.all([moved, parked]);
   if (change.cancelRequest) {
     // Cancelled while the last ACT step ran: the window ends at once and the change rolls back.
-    await failMonitor(deps, changeId, attempt, cancelCause(change.cancelRequest), ChangeCancelled.name);
+    await failMonitor(deps, changeId, attempt, cancelCause(change.cancelRequest), 'ChangeCancelled');
     return;
   }
   // An alarm that went off during the ACT steps or between the last step and now found no token to fail.
@@ -69,7 +69,7 @@ export async function armMonitor(deps: Deps, changeId: string, attempt: number, 
 }
 
 /** Fails the parked watch token (AlarmTriggered by default); false when there was none (window not open or already over). */
-export async function failMonitor(deps: Deps, changeId: string, attempt: number, reason: string, error: string = AlarmTriggered.name): Promise<boolean> {
+export async function failMonitor(deps: Deps, changeId: string, attempt: number, reason: string, error: string = 'AlarmTriggered'): Promise<boolean> {
   const key = callbackKey('monitor', changeId, attempt);
   const parked = await deps.store.getCallback(key);
   if (!parked) return false;

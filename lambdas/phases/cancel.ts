@@ -10,7 +10,7 @@
 // In every rolled-back case the report phase then closes the change CANCELLED (not back in PLAN) and frees the
 // environment. ROLLED_BACK (back in PLAN, nothing running): closed CANCELLED now. TESTING and REPORTING are refused:
 // the change is made and the tests decide (a failed test rolls it back anyway).
-import { ChangeCancelled, ConflictError } from '../core/errors';
+import { ConflictError } from '../core/errors';
 import { cancelCause, FINAL_STATUSES, type CancelRequest, type ChangeRecord, type ChangeStatus } from '../core/records';
 import type { Deps, ExecutionControl } from '../ports';
 import { failMonitor } from './act';
@@ -71,14 +71,14 @@ export async function requestCancel(deps: Deps, control: ExecutionControl, input
 
   if (BEFORE_ACT.includes(change.status)) {
     const { stopped } = await control.stop(change.executionName, cause);
-    const ended = await endAttempt(deps, { changeId: change.id, attempt: change.attempt, outcome: 'plan-ended', failure: { Error: ChangeCancelled.name, Cause: cause } });
+    const ended = await endAttempt(deps, { changeId: change.id, attempt: change.attempt, outcome: 'plan-ended', failure: { Error: 'ChangeCancelled', Cause: cause } });
     return outcomeOf(await loadChange(deps, change.id), 200, 'stopped', `${stopped ? `execution ${change.executionName} stopped` : `execution ${change.executionName} was not running`}; ${change.id} is ${ended.status}: nothing was touched`);
   }
   switch (change.status) {
     case 'ACTING':
       return outcomeOf(change, 202, 'rollback-after-current-step', 'the ACT step that is running finishes (host commands are never interrupted); the next step is refused, the change rolls back and is then CANCELLED');
     case 'MONITORING':
-      await failMonitor(deps, change.id, change.attempt, cause, ChangeCancelled.name);
+      await failMonitor(deps, change.id, change.attempt, cause, 'ChangeCancelled');
       return outcomeOf(change, 202, 'rolling-back', 'the monitoring window ends with ChangeCancelled: the change rolls back and is then CANCELLED');
     case 'ROLLING_BACK':
       return outcomeOf(change, 202, 'rolling-back', 'the rollback runs to its end; the change is then CANCELLED');

@@ -5,7 +5,6 @@
 // An execution that ended in one of the definition's own Fail states (rolled back to PLAN, rejected, …) has already
 // ended its change: the event is then recorded as nothing to do.
 import { CHANGE_ID } from '../core/schemas';
-import { ChangeCancelled } from '../core/errors';
 import { cancelCause, FINAL_STATUSES, resumeExecutionName, type ChangeRecord, type ChangeStatus } from '../core/records';
 import type { Deps, ExecutionInput } from '../ports';
 import { loadChange, recordEvent } from './common';
@@ -129,7 +128,7 @@ export async function onExecutionEnded(deps: Deps, end: ExecutionEnd): Promise<E
   }
   if (BEFORE_ACT.includes(change.status)) {
     // A cancel stops the execution itself (ABORTED): end it the way the cancel does, so both report the same.
-    const because = change.cancelRequest ? { Error: ChangeCancelled.name, Cause: cancelCause(change.cancelRequest) } : failure;
+    const because = change.cancelRequest ? { Error: 'ChangeCancelled', Cause: cancelCause(change.cancelRequest) } : failure;
     const ended = await endAttempt(deps, {
       changeId: change.id, attempt: change.attempt, outcome: change.status === 'PREFLIGHT' ? 'preflight-failed' : 'plan-ended', failure: because,
     });

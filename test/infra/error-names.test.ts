@@ -33,4 +33,14 @@ describe('error classes under lambdas/ (minified without keepNames)', () => {
     // Assess
     expect(unnamed).toEqual([]);
   });
+
+  it('should never read an error class\'s own name (`X.name`): minified, it is a letter, not what the ASL and reports match', () => {
+    // Prepare: every use of `<ErrorClass>.name` in the code (the instance's `name` field is the literal; the class's is not)
+    const names = new Set(classes.map((c) => c.name));
+    const uses = sourceFiles(join(ROOT, 'lambdas')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\b([A-Z]\w+)\.name\b/g)]
+      .filter((m) => names.has(m[1] as string)).map((m) => `${relative(ROOT, file)}: ${m[0]}`));
+
+    // Assess
+    expect(uses).toEqual([]);
+  });
 });
