@@ -93,8 +93,9 @@ const BY_STATE_MACHINE = 'the Step Functions state machine, whose Retry/Catch ha
 
 const SPECS: Record<FunctionName, FunctionSpec> = {
   preflight: { description: 'PRE-FLIGHT: start the attempt, send the health, dependency and backup checks', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
-  // The alarm check may wait for the active probe's first datapoints (PROBE_WARMUP, 75 s); the ASL task allows 120 s.
-  plan: { description: 'PLAN: risk, approvals, change window, active-alarm check', timeout: Duration.seconds(230), synchronousCaller: BY_STATE_MACHINE },
+  // The alarm check may wait for the active probe's first datapoints (PROBE_WARMUP, 100 s), then for the alarms' verdict
+  // (CHECK_ALARMS_BUDGET_SECONDS, 270 s in all); the ASL task allows 310 s.
+  plan: { description: 'PLAN: risk, approvals, change window, active-alarm check', timeout: Duration.seconds(300), synchronousCaller: BY_STATE_MACHINE },
   act: { description: 'ACT: host-command steps and the monitoring window', timeout: Duration.seconds(60), synchronousCaller: BY_STATE_MACHINE },
   // The load generator runs in the function: one full vCPU (1,769 MB) and Lambda's longest timeout.
   test: { description: 'TEST: smoke tests and the load test', timeout: Duration.seconds(LAMBDA_MAX_TIMEOUT_SECONDS), memorySize: 1769, synchronousCaller: BY_STATE_MACHINE },

@@ -12,6 +12,8 @@ import { ALARM_METRICS } from '../../lambdas/adapters/aws/cloudwatch-alarms';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../lambdas/adapters/dynamodb/table';
 import { FunctionEnvSchemas } from '../../lambdas/aws/env';
 import { rollbackAlarmNames } from '../../lambdas/core/events';
+import { PROBE_WARMUP } from '../../lambdas/adapters/aws/scheduler-active-probe';
+import { CHECK_ALARMS_BUDGET_SECONDS } from '../../lambdas/phases/plan';
 import { FUNCTION_CAPABILITIES, hasCapability } from '../../lib/functions';
 import type { FunctionWithLogGroup } from '../../lib/function-with-log-group';
 import { RECORD_ACTIONS } from '../../lib/data';
@@ -508,5 +510,22 @@ describe('configuration, notifications and outputs', () => {
 
     // Assess
     expect(cycle).toEqual([]);
+  });
+});
+
+describe('PLAN\'s alarm check on AWS', () => {
+  it('should fit the probe\'s warm-up and a CloudWatch evaluation (60 s) in its budget, the budget in the plan function\'s timeout, that in the task\'s', () => {
+    // Prepare: the deployed values (function Timeout from the template, TimeoutSeconds from the ASL as deployed)
+    const plan = ofType('AWS::Lambda::Function').find(([, r]) => String(r.Properties.Description ?? '').includes(': PLAN: '));
+    const asl = JSON.parse(readFileSync(join(__dirname, '..', '..', 'statemachines', 'runbook.asl.json'), 'utf8')) as { States: Record<string, { TimeoutSeconds?: number }> };
+
+    // Act
+    const functionTimeout = Number(plan?.[1].Properties.Timeout);
+    const taskTimeout = Number(asl.States['Plan Check Alarms']?.TimeoutSeconds);
+
+    // Assess
+    expect(PROBE_WARMUP.seconds + 60).toBeLessThanOrEqual(CHECK_ALARMS_BUDGET_SECONDS);
+    expect(CHECK_ALARMS_BUDGET_SECONDS).toBeLessThan(functionTimeout);
+    expect(functionTimeout).toBeLessThan(taskTimeout);
   });
 });

@@ -27,12 +27,14 @@ export interface SchedulerActiveProbeOptions {
 }
 
 /**
- * PLAN's wait for the first datapoints: the schedule's first invocation (at once, within its 60-second precision), a
- * cold start, the probe's first publish (every 5 s) and CloudWatch's ingestion (seconds); within the plan function's
- * timeout (lib/functions.ts, 230 s) and the ASL's Plan Check Alarms TimeoutSeconds (240 s), leaving PLAN time for the alarms'
- * first verdict on that data (lambdas/phases/plan.ts CHECK_ALARMS_BUDGET_SECONDS).
+ * PLAN's wait for the first datapoints: the schedule's first invocation ("begins invoking the target immediately"
+ * without a StartDate, but every schedule type invokes "with 60 second precision":
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based), a cold start, the probe's
+ * first publish (every 5 s) and CloudWatch's ingestion (seconds); within the plan function's timeout (lib/functions.ts,
+ * 300 s) and the ASL's Plan Check Alarms TimeoutSeconds (310 s), leaving PLAN time for the alarms' first verdict on
+ * that data (lambdas/phases/plan.ts CHECK_ALARMS_BUDGET_SECONDS).
  */
-export const PROBE_WARMUP = { seconds: 75, pollMs: 5000 };
+export const PROBE_WARMUP = { seconds: 100, pollMs: 5000 };
 
 export class SchedulerActiveProbe implements ActiveProbe {
   readonly warmup: { seconds: number; pollMs: number };

@@ -121,7 +121,7 @@ describe('activeProbeFrom (the entries\' wiring)', () => {
   it('should build the Scheduler probe with the stack\'s function, role and group', () => {
     const built = activeProbeFrom({ PROBE_FUNCTION_ARN: OPTIONS.functionArn, PROBE_SCHEDULER_ROLE_ARN: OPTIONS.schedulerRoleArn, PROBE_SCHEDULE_GROUP: OPTIONS.groupName }, { scheduler: schedulerClient, mayStart: true });
     expect(built).toBeInstanceOf(SchedulerActiveProbe);
-    expect(built?.warmup).toEqual({ seconds: 75, pollMs: 5000 });
+    expect(built?.warmup).toEqual({ seconds: 100, pollMs: 5000 });
   });
 
   it('should stop but never start a probe in the functions that only end attempts', async () => {
