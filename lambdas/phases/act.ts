@@ -102,12 +102,31 @@ export async function recordReleaseMetrics(deps: Deps, change: ChangeRecord, att
   }, attempt);
 }
 
+/**
+ * The window's end also asks whether each alarm's metric still has data, when missing data counts as breaching: on AWS
+ * the alarms keep missing data missing (lib/monitoring.ts) and reach INSUFFICIENT_DATA only once their whole
+ * evaluation range is empty, so a probe or metric that fell silent late in the window would otherwise pass as quiet.
+ * With the probe, looked back over the evaluation range (at least a minute, GetMetricData's granularity), within the
+ * profile's recentDataSeconds; with the user's own metrics, over recentDataSeconds, as PLAN did.
+ */
+async function silentInWindow(deps: Deps, change: ChangeRecord, names: string[]): Promise<string[]> {
+  const m = change.profile.monitoring;
+  if (m.missingData !== 'breaching' || names.length === 0) return [];
+  // The probe publishes every few seconds, so its silence over the evaluation range is news; the user's own metrics
+  // (source: cloudwatch) may be sparse with little traffic, and are held to the same recency as PLAN held them.
+  const lookback = m.source === 'probe' ? Math.min(m.recentDataSeconds, Math.max(m.periodSeconds * m.evaluationPeriods, 60)) : m.recentDataSeconds;
+  const recency = await deps.alarms.newestDatapoints(names, lookback);
+  return recency.filter((r) => !r.missing && r.newestAt === undefined)
+    .map((r) => `${r.name}: no datapoint in the last ${lookback} s (missing data counts as breaching)`);
+}
+
 export async function closeMonitor(deps: Deps, changeId: string, attempt: number): Promise<{ closed: boolean }> {
   const key = callbackKey('monitor', changeId, attempt);
   const parked = await deps.store.getCallback(key);
   if (!parked) throw new MonitorNotArmed(`monitoring watch for ${changeId} attempt ${attempt} is not armed yet`);
   const change = await loadChange(deps, changeId);
-  const firing = breachingInWindow(await readRollbackAlarms(deps, change.environment), change.profile.monitoring);
+  const states = await readRollbackAlarms(deps, change.environment);
+  const firing = [...breachingInWindow(states, change.profile.monitoring), ...await silentInWindow(deps, change, states.map((s) => s.name))];
   if (firing.length > 0) {
     // The window ends in ALARM even if the state-change event was lost: that is still a rollback.
     await failMonitor(deps, changeId, attempt, firing.join('; '));

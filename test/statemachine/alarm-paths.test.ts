@@ -2,6 +2,7 @@
 // statemachines/runbook.asl.json on the local engine with the real handlers over in-memory adapters.
 import { createHarness, PATHS, statePath, testProfile, TEST_ENV, type Harness } from '../support/harness';
 import { eventually } from '../support/fakes';
+import { rollbackAlarmNames } from '../../lambdas/core/events';
 
 const PREFLIGHT = PATHS.PREFLIGHT;
 const PLAN = PATHS.PLAN;
@@ -103,6 +104,38 @@ describe('rollback alarms on the local engine', () => {
 
     // Act
     h.alarms.fire(TEST_ENV, 'latency', 'INSUFFICIENT_DATA');
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect((await h.store.getChange(ID))?.status).toBe('COMPLETED');
+  });
+
+  it('should roll back at the window\'s end when a metric fell silent in it, though its alarm still reads OK (missing data is breaching)', async () => {
+    // Prepare: on AWS the alarm keeps missing data missing and stays OK until its whole range is empty
+    h = createHarness({ monitorWindowMs: 1500 });
+    const name = await h.submit();
+    await h.approveAll(ID);
+    await eventually(() => h.store.getChange(ID), (c) => c?.status === 'MONITORING');
+
+    // Act
+    h.alarms.silent.add(rollbackAlarmNames(TEST_ENV).errorRate);
+    const outcome = await h.finish(name);
+
+    // Assess
+    expect(statePath(outcome)).toEqual([...PREFLIGHT, ...PLAN, 'Act Begin', 'Act Run Steps', 'Monitor Window', ...ROLLBACK_TO_PLAN]);
+    expect((await h.store.getChange(ID))?.reason).toMatch(new RegExp(`${rollbackAlarmNames(TEST_ENV).errorRate}: no datapoint in the last \\d+ s \\(missing data counts as breaching\\)`));
+  });
+
+  it('should let the window pass with a silent metric when the profile says missing data is not breaching', async () => {
+    // Prepare
+    h = createHarness({ monitorWindowMs: 1500 });
+    const name = await h.submit(undefined, testProfile({ monitoring: { missingData: 'notBreaching' } }));
+    await h.approveAll(ID);
+    await eventually(() => h.store.getChange(ID), (c) => c?.status === 'MONITORING');
+
+    // Act
+    h.alarms.silent.add(rollbackAlarmNames(TEST_ENV).errorRate);
     const outcome = await h.finish(name);
 
     // Assess
