@@ -218,7 +218,11 @@ export class SsmHostCommands implements HostCommands {
   }
 
   private async failureOutcome(commandId: string, status: CommandOutcome['status'], commandState: string, counts: CommandCounts): Promise<CommandOutcome> {
-    const statuses = commandState === 'Cancelled' ? ['Cancelled', 'Failed', 'TimedOut'] : ['Failed', 'TimedOut'];
+    // Every invocation status that is neither success nor in flight (CommandFilter "Status" values for
+    // ListCommandInvocations: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CommandFilter.html);
+    // the command's ErrorCount counts only Failed and execution time-outs, so a host that was never reached
+    // (Undeliverable, InvalidPlatform, AccessDenied) or was Terminated must be listed to be named.
+    const statuses = [...(commandState === 'Cancelled' ? ['Cancelled'] : []), 'Failed', 'TimedOut', 'Undeliverable', 'InvalidPlatform', 'Terminated', 'AccessDenied'];
     const seen = new Set<string>();
     const invocations: CommandInvocation[] = [];
     // A full page may have more behind it: the count then comes from the command's counts, or is a lower bound.

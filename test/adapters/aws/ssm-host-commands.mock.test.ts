@@ -311,7 +311,7 @@ describe('SsmHostCommands.outcome', () => {
       'command Failed on 3 instance(s): 3 finished, 2 failed or timed out running, 0 not delivered in time; 2 did not succeed: i-10000001 Failed, i-10000002 TimedOut',
     ].join('\n'));
     expect(outcome.notSucceeded).toEqual({ count: 2, instanceIds: ['i-10000001', 'i-10000002'] });
-    expect(ssm.commandCalls(ListCommandInvocationsCommand).map((c) => c.args[0].input.Filters)).toEqual([[{ key: 'Status', value: 'Failed' }], [{ key: 'Status', value: 'TimedOut' }]]);
+    expect(ssm.commandCalls(ListCommandInvocationsCommand).map((c) => c.args[0].input.Filters)).toEqual(['Failed', 'TimedOut', 'Undeliverable', 'InvalidPlatform', 'Terminated', 'AccessDenied'].map((value) => [{ key: 'Status', value }]));
   });
 
   it('should stay InProgress, reading nothing more, while the command has instances still running', async () => {
@@ -404,7 +404,7 @@ describe('SsmHostCommands.outcome', () => {
     // Assess
     expect(outcome.status).toBe('Cancelled');
     expect(outcome.notSucceeded).toEqual({ count: 1, instanceIds: ['i-10000001'] });
-    expect(ssm.commandCalls(ListCommandInvocationsCommand).map((c) => c.args[0].input.Filters?.[0]?.value)).toEqual(['Cancelled', 'Failed', 'TimedOut']);
+    expect(ssm.commandCalls(ListCommandInvocationsCommand).map((c) => c.args[0].input.Filters?.[0]?.value)).toEqual(['Cancelled', 'Failed', 'TimedOut', 'Undeliverable', 'InvalidPlatform', 'Terminated', 'AccessDenied']);
   });
 
   it('should count the cancelled hosts of a cancelled command on 1,000 hosts as a lower bound past one page', async () => {
@@ -417,7 +417,7 @@ describe('SsmHostCommands.outcome', () => {
     const outcome = await hosts().outcome('cmd-1');
 
     // Assess
-    expect(callCounts()).toEqual({ ListCommands: 1, ListCommandInvocations: 3, GetCommandInvocation: 10 });
+    expect(callCounts()).toEqual({ ListCommands: 1, ListCommandInvocations: 7, GetCommandInvocation: 10 });
     expect(outcome.notSucceeded).toEqual({ count: 50, instanceIds: Array.from({ length: 50 }, (_, k) => `i-${(0x10000000 + 600 + k).toString(16)}`) });
     expect(outcome.stderr.split('\n').pop()).toMatch(/; at least 50 did not succeed: i-10000258 Cancelled, /);
   });
@@ -463,9 +463,28 @@ describe('SsmHostCommands.outcome', () => {
     expect(sleeps).toEqual([250]);
   });
 
+  it('should name a host the command never reached (Undeliverable), which the command\'s ErrorCount does not count', async () => {
+    // Prepare: one host failed, one was never reached; ErrorCount counts only Failed and execution time-outs
+    // (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Command.html), and Undeliverable is one of the
+    // documented Status filter values of ListCommandInvocations (API_CommandFilter.html), the invocation's StatusDetails
+    ssm.on(ListCommandsCommand).resolves({ Commands: [command({ Status: 'Failed', TargetCount: 2, CompletedCount: 2, ErrorCount: 1 })] });
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
+    ssm.on(ListCommandInvocationsCommand, { Filters: [{ key: 'Status', value: 'Failed' }] }).resolves({ CommandInvocations: [invocation('i-0000000a', 'Failed', 'boom', 1)] });
+    ssm.on(ListCommandInvocationsCommand, { Filters: [{ key: 'Status', value: 'Undeliverable' }] }).resolves({ CommandInvocations: [{ ...invocation('i-0000000b', 'Failed'), StatusDetails: 'Undeliverable' }] });
+    ssm.on(GetCommandInvocationCommand).resolves({ ResponseCode: 1, StandardErrorContent: 'boom' });
+
+    // Act
+    const outcome = await hosts().outcome('cmd-1');
+
+    // Assess
+    expect(outcome.status).toBe('Failed');
+    expect(outcome.notSucceeded).toEqual({ count: 2, instanceIds: ['i-0000000a', 'i-0000000b'] });
+  });
+
   it('should retry InvocationDoesNotExist, then fall back to the listing output split into stdout and stderr', async () => {
     // Prepare
     ssm.on(ListCommandsCommand).resolves({ Commands: [command({ Status: 'Failed', ErrorCount: 1 })] });
+    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
     ssm.on(ListCommandInvocationsCommand, { Filters: [{ key: 'Status', value: 'Failed' }] }).resolves({
       CommandInvocations: [invocation('i-0000000a', 'Failed', 'partial out\n----------ERROR-------\nboom', 2)],
     });
@@ -600,7 +619,7 @@ describe('SsmHostCommands.outcome on a large fleet (calls bounded whatever the h
     const outcome = await hosts().outcome('cmd-1');
 
     // Assess
-    expect(callCounts()).toEqual({ ListCommands: 1, ListCommandInvocations: 2, GetCommandInvocation: 5 });
+    expect(callCounts()).toEqual({ ListCommands: 1, ListCommandInvocations: 6, GetCommandInvocation: 5 });
     expect(outcome.status).toBe('Failed');
     expect(outcome.notSucceeded).toEqual({ count: 5, instanceIds: ['i-10000007', 'i-100001a4', 'i-100003e7', 'i-10000064', 'i-10000320'] });
     expect(outcome.stderr.split('\n').pop()).toBe('command Failed on 1000 instance(s): 1000 finished, 4 failed or timed out running, 1 not delivered in time; 5 did not succeed: i-10000007 Failed, i-100001a4 Failed, i-100003e7 Failed, i-10000064 TimedOut, i-10000320 TimedOut');
@@ -617,7 +636,7 @@ describe('SsmHostCommands.outcome on a large fleet (calls bounded whatever the h
     const outcome = await hosts().outcome('cmd-1');
 
     // Assess
-    expect(callCounts()).toEqual({ ListCommands: 1, ListCommandInvocations: 2, GetCommandInvocation: 10 });
+    expect(callCounts()).toEqual({ ListCommands: 1, ListCommandInvocations: 6, GetCommandInvocation: 10 });
     expect(outcome.notSucceeded?.count).toBe(300);
     expect(outcome.notSucceeded?.instanceIds).toHaveLength(2 * SAMPLE_INSTANCES);
     expect(outcome.stderr.split('\n').pop()).toMatch(/; 300 did not succeed; the first 100: i-10000000 Failed, i-10000006 Failed, /);
