@@ -53,6 +53,17 @@ const COMPARISON: Record<AlarmDefinition['comparison'], cloudwatch.ComparisonOpe
   LessThanOrEqualToThreshold: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
 };
 
+/**
+ * A CloudWatch alarm's Period is 10, 20 or 30 s (high resolution) or a multiple of 60 s
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html, Period). The embedded
+ * engine's probe takes any period (the demo profile's 1 s), so the profile schema does not refuse it; the stack does,
+ * at synth, instead of CloudFormation at deploy.
+ */
+export function assertAlarmPeriod(profileName: string, periodSeconds: number): void {
+  if ([10, 20, 30].includes(periodSeconds) || (periodSeconds >= 60 && periodSeconds % 60 === 0)) return;
+  throw new Error(`profile ${profileName}: monitoring.periodSeconds ${periodSeconds} is not a CloudWatch alarm period on AWS (10, 20, 30 or a multiple of 60); the embedded engine takes it, a deployed stack cannot`);
+}
+
 export const dashboardName = (environment: string): string => `runbook-${environment}`;
 
 export interface MonitoringProps {
@@ -71,6 +82,7 @@ export class Monitoring extends Construct {
     super(scope, id);
     const { profile } = props;
     const mon = profile.monitoring;
+    assertAlarmPeriod(profile.name, mon.periodSeconds);
     const period = Duration.seconds(mon.periodSeconds);
     const notify = new cwActions.SnsAction(props.topic);
 

@@ -12,6 +12,7 @@ import { rollbackAlarmDefinitions } from '../../lambdas/core/alarm-evaluator';
 import { rollbackAlarmNames } from '../../lambdas/core/events';
 import { DEFAULT_PROFILE_FILE } from '../../lib/paths';
 import { ERROR_RATE_EXPRESSION } from '../../lib/metric-sources';
+import { assertAlarmPeriod } from '../../lib/monitoring';
 import { synthRunbook, type Json } from './support';
 
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -115,5 +116,18 @@ describe('rollback alarms on monitoring.source: cloudwatch', () => {
     expect(synth.stack.profile.monitoring.source).toBe('probe');
     expect(alarmsOf(synth).get(names.latency)).toMatchObject({ Namespace: 'RunbookControlPlane/Target', MetricName: 'Latency' });
     expect(alarmsOf(synth).get(names.errorRate)).toMatchObject({ Namespace: 'RunbookControlPlane/Target', MetricName: 'ErrorRate' });
+  });
+});
+
+describe('the rollback alarms\' period on AWS', () => {
+  it('should accept 10, 20, 30 and multiples of 60 s and refuse others at synth, naming the field', () => {
+    // Assess: API_PutMetricAlarm Period (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html)
+    for (const ok of [10, 20, 30, 60, 120, 300]) expect(() => assertAlarmPeriod('p', ok)).not.toThrow();
+    for (const bad of [1, 5, 15, 45, 90]) expect(() => assertAlarmPeriod('p', bad)).toThrow(/monitoring\.periodSeconds .* \(10, 20, 30 or a multiple of 60\)/);
+  });
+
+  it('should refuse to synthesize the demo profile\'s 1-s period', () => {
+    // Act / Assess
+    expect(() => synthWith('one-second', { monitoring: { periodSeconds: 1 } })).toThrow(/monitoring\.periodSeconds 1 is not a CloudWatch alarm period/);
   });
 });
