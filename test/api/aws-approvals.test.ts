@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { toApiRequest } from '../../lambdas/api/apigateway';
 import { createApi, type Api } from '../../lambdas/api/router';
 import { submitChange } from '../../lambdas/phases/submit';
+import { apiGatewayEvent } from '../support/apigateway';
 import { eventually, silentLog } from '../support/fakes';
 import { createHarness, testChange, testProfile, type Harness } from '../support/harness';
 
@@ -15,17 +16,9 @@ const session = (role: string, name: string): string => `arn:aws:sts::1234567890
 const profile = testProfile({ approvers: { technical: [TECH_ROLE], business: ['arn:aws:iam::123456789012:user/bo'], security: [SEC_ROLE], executive: [] } });
 
 function approval(user: string, role: string): APIGatewayProxyEvent {
-  const path = '/changes/CR-2026-900/approvals';
-  return {
-    httpMethod: 'POST', path, resource: '/{proxy+}', body: JSON.stringify({ role, decision: 'approve' }), isBase64Encoded: false,
-    headers: { 'Content-Type': 'application/json' }, multiValueHeaders: {}, queryStringParameters: null, multiValueQueryStringParameters: null,
-    pathParameters: null, stageVariables: null,
-    requestContext: {
-      accountId: '123456789012', apiId: 'abc123', stage: 'v1', path: `/v1${path}`, domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      httpMethod: 'POST', requestId: 'r-1', requestTimeEpoch: 0, resourceId: 'x', resourcePath: '/{proxy+}', protocol: 'HTTP/1.1', authorizer: null,
-      identity: { userArn: user, caller: 'AROAEXAMPLE:x' } as APIGatewayProxyEvent['requestContext']['identity'],
-    },
-  } as APIGatewayProxyEvent;
+  return apiGatewayEvent('POST', '/changes/CR-2026-900/approvals', {
+    body: JSON.stringify({ role, decision: 'approve' }), headers: { 'Content-Type': 'application/json' }, user, caller: 'AROAEXAMPLE:x',
+  });
 }
 
 describe('approvals by IAM principals', () => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { baseUrlOf, toApiRequest } from '../../lambdas/api/apigateway';
 import { parseDocumentText } from '../../lambdas/core/schemas';
+import { API_USER as USER, apiGatewayEvent as event } from '../support/apigateway';
 
 const sfn = mockClient(SFNClient);
 const ddb = mockClient(DynamoDBClient);
@@ -26,21 +27,6 @@ const ENV = {
   TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:runbook', COMMAND_LOG_GROUP: '/runbook/kis-core-v3/commands', POWERTOOLS_LOG_LEVEL: 'ERROR',
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:runbook',
 };
-const USER = 'arn:aws:sts::123456789012:assumed-role/Operators/alice';
-
-function event(method: string, path: string, options: { body?: string; user?: string | null; query?: Record<string, string>; headers?: Record<string, string> } = {}): APIGatewayProxyEvent {
-  const user = options.user === undefined ? USER : options.user;
-  return {
-    httpMethod: method, path, resource: '/{proxy+}', body: options.body ?? null, isBase64Encoded: false,
-    headers: options.headers ?? {}, multiValueHeaders: {}, queryStringParameters: options.query ?? null, multiValueQueryStringParameters: null,
-    pathParameters: null, stageVariables: null,
-    requestContext: {
-      accountId: '123456789012', apiId: 'abc123', stage: 'v1', path: `/v1${path}`, domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      httpMethod: method, requestId: 'r-1', requestTimeEpoch: 0, resourceId: 'x', resourcePath: '/{proxy+}', protocol: 'HTTP/1.1', authorizer: null,
-      identity: { userArn: user, caller: user ? 'AROAEXAMPLE:alice' : null } as APIGatewayProxyEvent['requestContext']['identity'],
-    },
-  } as APIGatewayProxyEvent;
-}
 
 type Handler = (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 let handler: Handler;

@@ -17,22 +17,10 @@ import { join } from 'node:path';
 import { copyDocumentsCommands, esbuildOptions, YAML_CHUNK, yamlChunkCommands } from '../../lib/bundling';
 import { REPO_ROOT } from '../../lib/paths';
 import { parseDocumentText } from '../../lambdas/core/schemas';
+import { apiGatewayEvent as event } from '../support/apigateway';
 
 type Handler = (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-const USER = 'arn:aws:sts::123456789012:assumed-role/Operators/alice';
 
-function event(method: string, path: string, options: { body?: string; query?: Record<string, string>; headers?: Record<string, string> } = {}): APIGatewayProxyEvent {
-  return {
-    httpMethod: method, path, resource: '/{proxy+}', body: options.body ?? null, isBase64Encoded: false,
-    headers: options.headers ?? {}, multiValueHeaders: {}, queryStringParameters: options.query ?? null, multiValueQueryStringParameters: null,
-    pathParameters: null, stageVariables: null,
-    requestContext: {
-      accountId: '123456789012', apiId: 'abc123', stage: 'v1', path: `/v1${path}`, domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      httpMethod: method, requestId: 'r-1', requestTimeEpoch: 0, resourceId: 'x', resourcePath: '/{proxy+}', protocol: 'HTTP/1.1', authorizer: null,
-      identity: { userArn: USER, caller: 'AROAEXAMPLE:alice' } as APIGatewayProxyEvent['requestContext']['identity'],
-    },
-  } as APIGatewayProxyEvent;
-}
 
 describe('api function bundle (YAML loaded on first use)', () => {
   let dir: string;
