@@ -1,7 +1,7 @@
 // Host-command guarantees, on the real phase code over the in-memory store: a command that reached no instance fails
 // its step, and a command still running when the rollback begins is cancelled before the rollback's first step.
 import { MemoryChangeStore } from '../../lambdas/adapters/memory/change-store';
-import { ssmCommandStatusEvent } from '../../lambdas/core/events';
+import { ssmCommandStatusEvent, type SsmCommandStatusDetail } from '../../lambdas/core/events';
 import { LocalEventBus } from '../../lambdas/embedded/event-bus';
 import { runStep } from '../../lambdas/phases/act';
 import { transition } from '../../lambdas/phases/common';
@@ -63,6 +63,11 @@ describe('host-command guarantees', () => {
 
   const deploy = { name: 'deploy', document: 'runbook-DeployRelease', parameters: { Release: 'v2.4.0' }, timeoutSeconds: 60, index: 1, phase: 'ACT' as const };
 
+  /** SSM's Command Status-change event for the deploy command (detail shape as EventBridge delivers it). */
+  const deployStatus = (commandId: string, status: SsmCommandStatusDetail['status']) => ssmCommandStatusEvent({
+    'command-id': commandId, 'document-name': 'runbook-DeployRelease', 'expire-after': '', parameters: {}, 'requested-date-time': '', status,
+  }, new Date());
+
   it('should fail the step of a command that "succeeded" on zero instances', async () => {
     // Prepare
     build(new NowhereHostCommands(new LocalEventBus({ log: silentLog, baseDelayMs: 2 })));
@@ -71,9 +76,7 @@ describe('host-command guarantees', () => {
     const { commandId } = await runStep(deps, { changeId: 'CR-2026-801', attempt: 1, taskToken: 'token-deploy', command: deploy });
 
     // Act: SSM reports Success for a command whose targets matched nothing.
-    await onCommandStatus(deps, ssmCommandStatusEvent({
-      'command-id': commandId, 'document-name': 'runbook-DeployRelease', 'expire-after': '', parameters: {}, 'requested-date-time': '', status: 'Success',
-    }, new Date()));
+    await onCommandStatus(deps, deployStatus(commandId, 'Success'));
 
     // Assess
     expect(answers).toEqual([{ token: 'token-deploy', ok: false, error: 'HostCommandFailed', cause: expect.stringContaining('deploy (runbook-DeployRelease) Failed') }]);
@@ -89,9 +92,7 @@ describe('host-command guarantees', () => {
     const { commandId } = await runStep(deps, { changeId: 'CR-2026-803', attempt: 1, taskToken: 'token-deploy', command: deploy });
 
     // Act
-    await onCommandStatus(deps, ssmCommandStatusEvent({
-      'command-id': commandId, 'document-name': 'runbook-DeployRelease', 'expire-after': '', parameters: {}, 'requested-date-time': '', status: 'Failed',
-    }, new Date()));
+    await onCommandStatus(deps, deployStatus(commandId, 'Failed'));
 
     // Assess
     expect(answers).toEqual([{ token: 'token-deploy', ok: false, error: 'HostCommandFailed', cause: expect.stringContaining(`120 did not succeed; the first 50: ${FAILED_IDS[0]} Failed`) }]);
