@@ -137,7 +137,7 @@ async function checkAgents(deps: Deps, change: ChangeRecord): Promise<void> {
     throw new PreflightCheckFailed(`SSM Agent check failed (${MIN_AGENT_VERSION} or later required for ENV_VAR parameters): ${listed}`);
   }
   const versions: Record<string, number> = {};
-  for (const i of inventory.instances) versions[i.agentVersion ?? 'unknown'] = (versions[i.agentVersion ?? 'unknown'] ?? 0) + 1;
+  for (const { agentVersion = 'unknown' } of inventory.instances) versions[agentVersion] = (versions[agentVersion] ?? 0) + 1;
   await recordEvent(deps, change, {
     type: 'preflight.agents', phase: 'PREFLIGHT', message: `SSM Agent ${MIN_AGENT_VERSION} or later on all ${inventory.instances.length} target instance(s)`,
     data: {

@@ -169,7 +169,8 @@ export class SsmHostCommands implements HostCommands {
    * - on success, one page of ListCommandInvocations (Details, MaxResults 50) as a sample of the output, and the full
    *   output of one instance (its last stdout line is the document's result);
    * - otherwise one page per unsuccessful status, filtered by the documented Status filter (Failed, TimedOut —
-   *   delivery and execution — and Cancelled for a cancelled command:
+   *   delivery and execution —, Undeliverable, InvalidPlatform, Terminated, AccessDenied, and Cancelled for a
+   *   cancelled command:
    *   https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CommandFilter.html), the full output of the
    *   first few of those, and a closing line with the counts and the instance ids listed.
    */
@@ -245,12 +246,14 @@ export class SsmHostCommands implements HostCommands {
       .slice(0, this.fullOutputInstances).map(({ index }) => index);
     const outputs = await this.withFullOutput(commandId, listed, full);
     const aggregated = aggregate(outputs, status, this.options.logGroupName, commandId);
-    const summary = failureLine(commandState, counts, unsuccessful, pageFull);
+    // The command's counts, or more when the listing found more (statuses ErrorCount does not count).
+    const notOk = Math.max(counts.errors + counts.deliveryTimedOut, unsuccessful.length);
+    const summary = failureLine(commandState, counts, unsuccessful, notOk, pageFull);
     return {
       ...aggregated,
       instances: counts.targets,
       stderr: tail(`${aggregated.stderr}${aggregated.stderr ? '\n' : ''}${summary}`),
-      notSucceeded: { count: Math.max(counts.errors + counts.deliveryTimedOut, unsuccessful.length), instanceIds: unsuccessful.map((o) => o.instanceId) },
+      notSucceeded: { count: notOk, instanceIds: unsuccessful.map((o) => o.instanceId) },
     };
   }
 
@@ -414,8 +417,7 @@ function sampleLine(counts: CommandCounts, shown: number, logGroupName: string, 
 }
 
 /** The closing line of a command that did not succeed: its counts, and the unsuccessful instances listed, by id. */
-function failureLine(commandState: string, counts: CommandCounts, unsuccessful: InstanceOutput[], pageFull: boolean): string {
-  const notOk = Math.max(counts.errors + counts.deliveryTimedOut, unsuccessful.length);
+function failureLine(commandState: string, counts: CommandCounts, unsuccessful: InstanceOutput[], notOk: number, pageFull: boolean): string {
   // Cancelled invocations have no count of their own in the Command: past a full page their number is not known.
   const atLeast = pageFull && unsuccessful.length > counts.errors + counts.deliveryTimedOut ? 'at least ' : '';
   const ids = unsuccessful.map((o) => `${o.instanceId} ${o.status}`).join(', ');
