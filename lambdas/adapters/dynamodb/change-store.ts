@@ -41,7 +41,7 @@ import {
   prefixes,
   type ItemKey,
 } from './table';
-import { BatchWriter, RecordCache, type ChangePartition } from './sole-writer';
+import { BatchWriter, cacheKey, RecordCache, type ChangePartition } from './sole-writer';
 
 type Item = Record<string, AttributeValue>;
 
@@ -81,7 +81,6 @@ function fromItem<T>(item: Item): T {
 }
 
 const keyOf = (key: ItemKey): Item => ({ [PARTITION_KEY]: { S: key.pk }, [SORT_KEY]: { S: key.sk } });
-const cacheKey = (key: ItemKey): string => `${key.pk}\u0000${key.sk}`;
 
 export interface DynamoChangeStoreOptions {
   /** The store's clock for `updatedAt`, lock times and callback expiry (the handlers' Clock in practice). */

@@ -8,7 +8,7 @@
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { TransientError } from '../../core/errors';
 import { callAws } from '../aws/errors';
-import { PARTITION_KEY, SORT_KEY } from './table';
+import { PARTITION_KEY, SORT_KEY, type ItemKey } from './table';
 
 type Item = Record<string, AttributeValue>;
 
@@ -27,7 +27,9 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-const keyText = (item: Item): string => `${item[PARTITION_KEY]?.S ?? ''}\u0000${item[SORT_KEY]?.S ?? ''}`;
+/** An item's key as one string (pk NUL sk): how the cache and the writer name an item. */
+export const cacheKey = (key: ItemKey): string => `${key.pk}\u0000${key.sk}`;
+const keyText = (item: Item): string => cacheKey({ pk: item[PARTITION_KEY]?.S ?? '', sk: item[SORT_KEY]?.S ?? '' });
 
 export class BatchWriter {
   private queue: Pending[] = [];
