@@ -87,21 +87,20 @@ export function copyDocumentsCommands(inputDir: string, outputDir: string): stri
   return [`mkdir -p "${outputDir}/documents"`, `node -e '${script}' "${inputDir}/node_modules/yaml" "${inputDir}/documents" "${outputDir}/documents"`];
 }
 
-/** The real yaml package as one minified file, yaml.js beside index.js (for YAML_FUNCTIONS), loaded on first use. */
+/** How the real yaml package is built as one minified file, yaml.js beside index.js (YAML_FUNCTIONS), loaded on first use. */
+const YAML_CHUNK_BUILD = { bundle: true, platform: 'node', format: 'cjs', target: BUNDLE_TARGET, minify: true, sourcemap: false } as const satisfies BuildOptions;
+
+/** That build as options for esbuild's API (tests measure it: metafile, nothing written). */
 export function yamlChunkOptions(): BuildOptions & { metafile: true; write: false } {
-  return {
-    entryPoints: [require.resolve('yaml', { paths: [REPO_ROOT] })],
-    bundle: true, platform: 'node', format: 'cjs', target: BUNDLE_TARGET, minify: true, sourcemap: false,
-    absWorkingDir: REPO_ROOT, metafile: true, write: false, logLevel: 'silent',
-  };
+  return { ...YAML_CHUNK_BUILD, entryPoints: [require.resolve('yaml', { paths: [REPO_ROOT] })], absWorkingDir: REPO_ROOT, metafile: true, write: false, logLevel: 'silent' };
 }
 
-/** Shell command writing yaml.js beside index.js with the project's esbuild and the options of yamlChunkOptions. */
+/** Shell command writing yaml.js beside index.js with the project's esbuild and the same build (YAML_CHUNK_BUILD). */
 export function yamlChunkCommands(name: string, inputDir: string, outputDir: string): string[] {
   if (!YAML_FUNCTIONS.includes(name)) return [];
-  const script = 'const [esbuild, yaml, out, target] = [require(process.argv[1]), require.resolve(process.argv[2]), process.argv[3], process.argv[4]];'
-    + ' esbuild.buildSync({ entryPoints: [yaml], bundle: true, platform: "node", format: "cjs", target, minify: true, outfile: out, logLevel: "error" });';
-  return [`node -e '${script}' "${inputDir}/node_modules/esbuild" "${inputDir}/node_modules/yaml" "${outputDir}/${YAML_CHUNK}" "${BUNDLE_TARGET}"`];
+  const script = 'const [esbuild, yaml, out, build] = [require(process.argv[1]), require.resolve(process.argv[2]), process.argv[3], JSON.parse(process.argv[4])];'
+    + ' esbuild.buildSync({ ...build, entryPoints: [yaml], outfile: out, logLevel: "error" });';
+  return [`node -e '${script}' "${inputDir}/node_modules/esbuild" "${inputDir}/node_modules/yaml" "${outputDir}/${YAML_CHUNK}" '${JSON.stringify(YAML_CHUNK_BUILD)}'`];
 }
 
 /** The same bundle NodejsFunction builds for lambdas/aws/<name>.ts, for tests and scripts (metafile, nothing written). */
