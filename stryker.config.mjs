@@ -19,7 +19,7 @@ export default {
     'lambdas/handlers/**/*.ts',
     '!**/*.d.ts',
   ],
-  ignorePatterns: ['reports', '.runbook', 'cdk.out', 'coverage', 'dist', '.git'],
+  ignorePatterns: ['reports', '.runbook', 'cdk.out', 'coverage', 'dist', '.git', 'test/mutation'],
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   reporters: ['html', 'json', 'clear-text', 'progress'],

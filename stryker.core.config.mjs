@@ -1,31 +1,17 @@
-// `npm run mutate:core` (not in .ci/run: too slow, README "Mutation testing"): the mutation run over lambdas/core only, failing under the break threshold.
+// The mutation run over lambdas/core only, failing under the break threshold. Run it through `npm run mutate:core`
+// (scripts/mutate-core.ts), which keeps its incremental baseline in git and refuses a stale one in CI (`-- --ci`).
 // The threshold sits a few points under the measured score (README, "Mutation testing") so that merges touching
 // core do not fail CI by a hair while a real drop does.
 import base from './stryker.config.mjs';
+import coreTests from './test/support/stryker/core-tests.cjs';
 
 export default {
   ...base,
   mutate: ['lambdas/core/**/*.ts', '!**/*.d.ts'],
-  // Only the in-process unit tests of the core and of the documents/profiles it validates: each takes milliseconds a
-  // test. The phase tests (6–18 s a file: most drive the embedded engine) and the engine path tests would also kill
-  // core mutants, but per mutant they would take this run far past the 15 minutes CI gives it; the core's behaviour
-  // is pinned by its own tests instead.
-  jest: {
-    ...base.jest,
-    config: {
-      testMatch: ['<rootDir>/test/core/**/*.test.ts', '<rootDir>/test/documents/**/*.test.ts'],
-      // schema-limits.test.ts (10 s) pins the schemas' numeric bounds: static values this run does not mutate
-      // (ignoreStatic), while it would rerun for every mutant of validate() and the parsers that every test calls.
-      // hostile-parameters.test.ts sends ~1,000 values through the local runner per mutant of documents.ts, whose
-      // rules document-rules.test.ts and documents.test.ts pin directly.
-      // dependency-checks.test.ts runs the runbook-Dependencies script in bash (five runs with real sockets) for every
-      // mutant of the parameter checks it passes through; those checks are pinned by the two document tests above.
-      testPathIgnorePatterns: [
-        '/node_modules/', '<rootDir>/test/core/schema-limits.test.ts', '<rootDir>/test/documents/hostile-parameters.test.ts',
-        '<rootDir>/test/documents/dependency-checks.test.ts',
-      ],
-    },
-  },
+  // The core's own tests and the document tests (test/support/stryker/core-tests.cjs says which and why).
+  jest: { ...base.jest, config: { testMatch: coreTests.testMatch, testPathIgnorePatterns: coreTests.testPathIgnorePatterns } },
+  // scripts/mutate-core.ts puts the baseline kept in git (test/mutation/core-incremental.json.gz) here before a run
+  // and keeps the new one after it: CI reuses it and tests only the mutants whose code or tests changed.
   incrementalFile: 'reports/stryker-incremental-core.json',
   htmlReporter: { fileName: 'reports/mutation/core/index.html' },
   jsonReporter: { fileName: 'reports/mutation/core/mutation.json' },

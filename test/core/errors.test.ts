@@ -1,8 +1,12 @@
 // The named errors: the state machine routes on `name` (ASL ErrorEquals) and the API maps names to status codes, so
 // each error's name must be its class name, never start with "States.", and every name the ASL lists must exist.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as errors from '../../lambdas/core/errors';
-import { DEFINITION_PATH } from '../../lambdas/embedded/engine';
+
+// The definition file itself (the embedded engine's DEFINITION_PATH), not imported from the engine: that import would
+// load the engine, the handlers and the phases into this core test (and into the core mutation run's inputs).
+const DEFINITION_PATH = join(__dirname, '..', '..', 'statemachines', 'runbook.asl.json');
 
 type ErrorClass = new (message: string, issues?: errors.FieldIssue[]) => Error;
 const CLASSES = Object.entries(errors).filter(([, v]) => typeof v === 'function') as [string, ErrorClass][];

@@ -1,0 +1,66 @@
+// scripts/mutate-sample.ts: which lines it may sample, that a seed draws the same sample again, and its interval.
+import { codeLines, sampleRanges, seeded, wilson } from '../../scripts/mutate-sample';
+
+describe('mutate:sample', () => {
+  it('should offer only lines that can hold a mutant', () => {
+    // Arrange: line numbers are 1-based
+    const text = [
+      "import { x } from './x';", // 1
+      '// a comment', // 2
+      '/* a block', // 3
+      '   comment */', // 4
+      'export type T = string;', // 5
+      'export function f(a: number): number {', // 6
+      '  return a > 1 ? a : 2;', // 7
+      '}', // 8
+      '', // 9
+      'const y = { a: 1 };', // 10
+      '/** one line */', // 11
+      '});', // 12
+    ].join('\n');
+
+    // Act / Assert
+    expect(codeLines(text)).toEqual([6, 7, 10]);
+  });
+
+  it('should draw the same distinct lines for the same seed and other lines for another', () => {
+    // Act
+    const first = sampleRanges('lambdas/handlers', 20, 7);
+    const again = sampleRanges('lambdas/handlers', 20, 7);
+    const other = sampleRanges('lambdas/handlers', 20, 8);
+
+    // Assert
+    expect(first).toEqual(again);
+    expect(new Set(first).size).toBe(20);
+    expect(other).not.toEqual(first);
+    for (const range of first) expect(range).toMatch(/^lambdas\/handlers\/[\w-]+\.ts:(\d+)-\1$/);
+  });
+
+  it('should take every line once when asked for more lines than there are', () => {
+    // Act
+    const all = sampleRanges('lambdas/handlers', 1_000_000, 1);
+
+    // Assert
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.length).toBeLessThan(1_000_000);
+    expect(all.length).toBeGreaterThan(10);
+  });
+
+  it('should give a generator that stays within [0, 1)', () => {
+    const random = seeded(42);
+    const values = Array.from({ length: 1000 }, random);
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeLessThan(1);
+    expect(new Set(values).size).toBeGreaterThan(990);
+  });
+
+  it('should give the 95 % Wilson interval around the score', () => {
+    // Act: 80 of 100 (the textbook interval is 71.1–86.7 %)
+    const [low, high] = wilson(80, 100);
+
+    // Assert
+    expect(low).toBeCloseTo(71.1, 1);
+    expect(high).toBeCloseTo(86.7, 1);
+    expect(wilson(0, 0)).toEqual([0, 100]);
+  });
+});
