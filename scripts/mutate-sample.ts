@@ -1,8 +1,9 @@
-// `npm run mutate:sample -- <dir> <lines> [seed]`: the mutation score of a layer estimated from a random sample of its
-// code lines, for layers whose full run does not fit a session (lambdas/phases: ~3,400 mutants, most killed only by
-// tests that drive the embedded engine, seconds each). Stryker (stryker.config.mjs, the same tests as `npm run mutate`)
-// tests only the mutants lying within the sampled lines (its `file:line-line` mutation ranges); the script prints the
-// score with a 95 % interval. The sample is of lines, so a mutant spanning lines (a whole block removed) is never in
+// `npm run mutate:sample -- <dir>:<lines> [<dir>:<lines> ...] [--seed N]`: each layer's mutation score estimated from a
+// random sample of its code lines, for layers whose full run does not fit a session (lambdas/phases: ~3,400 mutants,
+// lambdas/api + handlers: ~1,500; most reached by tests that drive the embedded engine, seconds each: ~10 mutants a
+// minute on 2 cores). Stryker (stryker.api.config.mjs: the tests of `npm run mutate` plus the HTTP-server suites) tests
+// only the mutants lying within the sampled lines (its `file:line-line` mutation ranges), all layers in one run (one
+// initial test run); the script prints each layer's score with a 95 % interval. The sample is of lines, so a mutant spanning lines (a whole block removed) is never in
 // it, and mutants of one line are not independent: the interval is a guide, not a bound.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,21 +68,43 @@ export function wilson(detected: number, valid: number): [number, number] {
   return [100 * (centre - half), 100 * (centre + half)];
 }
 
+/** `dir:lines` arguments and `--seed N`. */
+export function parseArgs(argv: string[]): { groups: { dir: string; lines: number }[]; seed: number } {
+  const groups: { dir: string; lines: number }[] = [];
+  let seed = 1;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '--seed') {
+      const value = argv[(i += 1)];
+      if (!/^\d+$/.test(value ?? '')) throw new Error(`--seed: expected a whole number, got ${JSON.stringify(value)}`);
+      seed = Number(value);
+      continue;
+    }
+    const match = /^([\w./-]+):(\d+)$/.exec(arg);
+    if (!match || !existsSync(join(ROOT, match[1] as string))) throw new Error(`${JSON.stringify(arg)}: expected <directory of the repository>:<number of lines>, e.g. lambdas/phases:60`);
+    groups.push({ dir: (match[1] as string).replace(/\/$/, ''), lines: Number(match[2]) });
+  }
+  if (groups.length === 0) throw new Error('expected at least one <directory>:<number of lines>, e.g. lambdas/phases:60');
+  return { groups, seed };
+}
+
 function main(): void {
-  const [dir, lines, seed = '1'] = process.argv.slice(2);
-  if (!dir || !existsSync(join(ROOT, dir)) || !/^\d+$/.test(lines ?? '')) {
-    console.error('usage: npm run mutate:sample -- <dir under the repository, e.g. lambdas/phases> <number of lines> [seed]');
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`mutate:sample: ${(error as Error).message}`);
     process.exit(2);
   }
-  const ranges = sampleRanges(dir, Number(lines), Number(seed));
-  const name = dir.replace(/[^a-z0-9]+/gi, '-');
-  const outDir = join(ROOT, 'reports', 'mutation', 'sample', name);
+  const { groups, seed } = parsed;
+  const ranges = groups.flatMap(({ dir, lines }) => sampleRanges(dir, lines, seed));
+  const outDir = join(ROOT, 'reports', 'mutation', 'sample');
   mkdirSync(outDir, { recursive: true });
   const report = join(outDir, 'mutation.json');
   rmSync(report, { force: true });
-  // A config of its own: the base config with the sampled ranges, no incremental file, its own report.
+  // A config of its own: stryker.api.config.mjs with the sampled ranges, no incremental file, its own report.
   const config = join(outDir, 'stryker.sample.config.mjs');
-  writeFileSync(config, `import base from ${JSON.stringify(join(ROOT, 'stryker.config.mjs'))};\nexport default { ...base, mutate: ${JSON.stringify(ranges)}, incremental: false, `
+  writeFileSync(config, `import base from ${JSON.stringify(join(ROOT, 'stryker.api.config.mjs'))};\nexport default { ...base, mutate: ${JSON.stringify(ranges)}, incremental: false, `
     + `htmlReporter: { fileName: ${JSON.stringify(join(outDir, 'index.html'))} }, jsonReporter: { fileName: ${JSON.stringify(report)} } };\n`);
   const started = Date.now();
   const result = spawnSync('npx', ['stryker', 'run', config], { cwd: ROOT, stdio: 'inherit' });
@@ -90,12 +113,17 @@ function main(): void {
     console.error(`mutate:sample: Stryker wrote no report (exit ${result.status})`);
     process.exit(result.status || 1);
   }
-  const { counts, score } = summarise(JSON.parse(readFileSync(report, 'utf8')));
-  const detected = (counts.Killed ?? 0) + (counts.Timeout ?? 0);
-  const valid = detected + (counts.Survived ?? 0) + (counts.NoCoverage ?? 0);
-  const [low, high] = wilson(detected, valid);
-  console.log(`mutate:sample ${dir}: ${lines} of its lines (seed ${seed}), ${valid} mutants: score ${score.toFixed(1)} % `
-    + `(95 % interval ${low.toFixed(1)}–${high.toFixed(1)} %) in ${seconds} s; ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const files = (JSON.parse(readFileSync(report, 'utf8')) as { files: Record<string, { mutants: { status: string }[] }> }).files;
+  console.log(`mutate:sample: ${ranges.length} lines (seed ${seed}) in ${seconds} s`);
+  for (const { dir, lines } of groups) {
+    const mine = Object.fromEntries(Object.entries(files).filter(([name]) => name.startsWith(`${dir}/`)));
+    const { counts, score } = summarise({ files: mine });
+    const detected = (counts.Killed ?? 0) + (counts.Timeout ?? 0);
+    const valid = detected + (counts.Survived ?? 0) + (counts.NoCoverage ?? 0);
+    const [low, high] = wilson(detected, valid);
+    console.log(`  ${dir}: ${lines} lines, ${valid} mutants: score ${score.toFixed(1)} % (95 % interval ${low.toFixed(1)}–${high.toFixed(1)} %); `
+      + `${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
   process.exit(result.status ?? 1);
 }
 

@@ -1,5 +1,5 @@
 // scripts/mutate-sample.ts: which lines it may sample, that a seed draws the same sample again, and its interval.
-import { codeLines, sampleRanges, seeded, wilson } from '../../scripts/mutate-sample';
+import { codeLines, parseArgs, sampleRanges, seeded, wilson } from '../../scripts/mutate-sample';
 
 describe('mutate:sample', () => {
   it('should offer only lines that can hold a mutant', () => {
@@ -62,5 +62,21 @@ describe('mutate:sample', () => {
     expect(low).toBeCloseTo(71.1, 1);
     expect(high).toBeCloseTo(86.7, 1);
     expect(wilson(0, 0)).toEqual([0, 100]);
+  });
+});
+
+describe('mutate:sample arguments', () => {
+  it('should read directory:lines groups and a seed', () => {
+    expect(parseArgs(['lambdas/phases:60', 'lambdas/api/:20', '--seed', '3'])).toEqual({
+      groups: [{ dir: 'lambdas/phases', lines: 60 }, { dir: 'lambdas/api', lines: 20 }], seed: 3,
+    });
+    expect(parseArgs(['lambdas/handlers:5']).seed).toBe(1);
+  });
+
+  it('should refuse a group without a count, a directory that is not there, a bad seed and no group, naming what is wrong', () => {
+    expect(() => parseArgs(['lambdas/phases'])).toThrow(/"lambdas\/phases": expected <directory of the repository>:<number of lines>/);
+    expect(() => parseArgs(['lambdas/nowhere:5'])).toThrow(/"lambdas\/nowhere:5"/);
+    expect(() => parseArgs(['lambdas/phases:5', '--seed', 'x'])).toThrow(/--seed: expected a whole number, got "x"/);
+    expect(() => parseArgs([])).toThrow(/at least one/);
   });
 });
