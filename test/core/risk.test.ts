@@ -80,6 +80,18 @@ describe('assessRisk', () => {
     expect(requiredApprovals(risk)).toEqual(['technical', 'business', 'security', 'executive']);
   });
 
+  it('should take the worst item as the change\'s level whatever its place in the list', () => {
+    // Prepare
+    const request = withRisks([{ risk: 'big', probability: 'high', impact: 'major' }, { risk: 'minor', probability: 'low', impact: 'minor' }]);
+
+    // Act
+    const risk = assessRisk(request);
+
+    // Assess
+    expect(risk).toMatchObject({ score: 16, level: 'HIGH', requiresExecutiveApproval: true });
+    expect(requiredApprovals(risk)).toEqual(['technical', 'business', 'security', 'executive']);
+  });
+
   it('should be LOW with score 0 when the change declares no risks', () => {
     // Act
     const risk: RiskAssessment = assessRisk(withRisks([]));

@@ -33,6 +33,7 @@ describe('slackPayload', () => {
   });
 
   it.each<[Partial<Notification>, string, string, string]>([
+    [{ kind: 'completed', status: 'COMPLETED', severity: 'warning' }, 'SUCCESS', '✅', 'good'],
     [{ kind: 'rolled-back', status: 'ROLLED_BACK', severity: 'warning' }, 'ROLLED_BACK', '🔄', 'warning'],
     [{ kind: 'rollback', status: 'ROLLING_BACK', severity: 'info' }, 'ROLLING_BACK', '🔄', 'warning'],
     [{ kind: 'ended', status: 'FAILED', severity: 'warning' }, 'FAILED', '❌', 'danger'],

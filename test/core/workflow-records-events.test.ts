@@ -37,6 +37,14 @@ describe('workflow substitutions', () => {
     expect(missing).toThrow('state machine definition: no substitution for ${B}, ${C}');
   });
 
+  it('should replace placeholders with names of several letters, digits and underscores', () => {
+    // Act
+    const rendered = renderDefinition('{"Resource":"${PreflightFunctionArn}","Table":"${TABLE_2}"}', { PreflightFunctionArn: 'arn:x', TABLE_2: 't' });
+
+    // Assess
+    expect(rendered).toBe('{"Resource":"arn:x","Table":"t"}');
+  });
+
   it('should shape local ARNs like Lambda function ARNs', () => {
     // Assess
     expect(localFunctionArn('Rollback')).toBe('arn:aws:lambda:local:000000000000:function:runbook-rollback');
