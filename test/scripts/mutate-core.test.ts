@@ -12,7 +12,7 @@ describe('mutate:core fingerprint', () => {
     const inputs = Object.keys(untrackedInputs());
     const tests = coreTestFiles();
 
-    // Assert: imported helpers, fs-read data, the lockfile and the configs are fingerprinted
+    // Assess: imported helpers, fs-read data, the lockfile and the configs are fingerprinted
     expect(inputs).toEqual(expect.arrayContaining([
       'test/support/validation.ts', 'examples/kis-core-v3.profile.yml', 'statemachines/runbook.asl.json', 'package:zod', 'package:jest',
       'stryker.core.config.mjs', 'jest.stryker.config.js', 'test/support/stryker/filter.cjs',
@@ -28,7 +28,7 @@ describe('mutate:core fingerprint', () => {
     // Act
     const tests = coreTestFiles();
 
-    // Assert
+    // Assess
     expect(tests).toContain('test/core/audit.test.ts');
     expect(tests).toContain('test/documents/documents.test.ts');
     expect(tests).not.toContain('test/core/schema-limits.test.ts');
@@ -66,7 +66,7 @@ describe('mutate:core score', () => {
     // Act
     const { counts, score } = summarise(report);
 
-    // Assert: 5 detected of 7 valid
+    // Assess: 5 detected of 7 valid
     expect(score).toBeCloseTo((100 * 5) / 7, 10);
     expect(counts).toEqual({ Killed: 4, Timeout: 1, Survived: 1, RuntimeError: 1, NoCoverage: 1, CompileError: 1, Ignored: 1 });
   });
@@ -87,7 +87,7 @@ describe('mutate:core baseline in git', () => {
     // Act
     const changed = changedInputs(recorded, untrackedInputs());
 
-    // Assert: if this fails, run `npm run mutate:core` (a full run, ~45 min on 2 cores) and commit test/mutation/
+    // Assess: if this fails, run `npm run mutate:core` (a full run, ~45 min on 2 cores) and commit test/mutation/
     expect(changed).toEqual([]);
   });
 });

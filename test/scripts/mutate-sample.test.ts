@@ -29,7 +29,7 @@ describe('mutate:sample', () => {
     const again = sampleRanges('lambdas/handlers', 20, 7);
     const other = sampleRanges('lambdas/handlers', 20, 8);
 
-    // Assert
+    // Assess
     expect(first).toEqual(again);
     expect(new Set(first).size).toBe(20);
     expect(other).not.toEqual(first);
@@ -40,7 +40,7 @@ describe('mutate:sample', () => {
     // Act
     const all = sampleRanges('lambdas/handlers', 1_000_000, 1);
 
-    // Assert
+    // Assess
     expect(new Set(all).size).toBe(all.length);
     expect(all.length).toBeLessThan(1_000_000);
     expect(all.length).toBeGreaterThan(10);
@@ -58,7 +58,7 @@ describe('mutate:sample', () => {
     // Act: 80 of 100 (the textbook interval is 71.1–86.7 %)
     const [low, high] = wilson(80, 100);
 
-    // Assert
+    // Assess
     expect(low).toBeCloseTo(71.1, 1);
     expect(high).toBeCloseTo(86.7, 1);
     expect(wilson(0, 0)).toEqual([0, 100]);
