@@ -15,6 +15,6 @@ export default {
   incrementalFile: 'reports/stryker-incremental-core.json',
   htmlReporter: { fileName: 'reports/mutation/core/index.html' },
   jsonReporter: { fileName: 'reports/mutation/core/mutation.json' },
-  // Last complete measure 89.09 % (README); the break sits a few points under it.
-  thresholds: { ...base.thresholds, break: 85 },
+  // Measured 97.17 % (README, 2026-12-02); the break sits five points under it.
+  thresholds: { ...base.thresholds, break: 92 },
 };
