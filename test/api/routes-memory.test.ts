@@ -74,6 +74,39 @@ describe('the cancel route', () => {
   });
 });
 
+describe('what an approval and a cancel leave on the change', () => {
+  it('should echo an approval\'s comment only when one was given', async () => {
+    // Arrange
+    const m = memoryApi();
+    await submitted(m);
+    await m.setStatus('CR-2026-900', { status: 'AWAITING_APPROVAL' });
+
+    // Act
+    const withComment = await m.call('POST', '/changes/CR-2026-900/approvals', { body: { role: 'technical', decision: 'approve', comment: 'rollback plan read' }, identity: { id: 'alice' } });
+    const without = await m.call('POST', '/changes/CR-2026-900/approvals', { body: { role: 'business', decision: 'approve' }, identity: { id: 'bob' } });
+
+    // Assess
+    expect(withComment.body).toMatchObject({ role: 'technical', approver: 'alice', comment: 'rollback plan read', duplicate: false, state: 'pending', missing: ['business', 'security'] });
+    expect(without.body).not.toHaveProperty('comment');
+    expect(without.body).not.toHaveProperty('startedExecution');
+  });
+
+  it('should show the cancel request on the change once one was made, and not before', async () => {
+    // Arrange
+    const m = memoryApi();
+    await submitted(m);
+    const before = await m.call('GET', '/changes/CR-2026-900');
+
+    // Act
+    await m.call('POST', '/changes/CR-2026-900/cancel', { body: { reason: 'wrong window' }, identity: { id: 'alice' } });
+    const after = await m.call('GET', '/changes/CR-2026-900');
+
+    // Assess
+    expect(before.body).not.toHaveProperty('cancelRequest');
+    expect(after.body.cancelRequest).toMatchObject({ by: 'alice', reason: 'wrong window' });
+  });
+});
+
 describe('the retrospective draft of a reported attempt', () => {
   it('should draft the retrospective from the change\'s events and the approvals of the reported attempt', async () => {
     // Arrange
