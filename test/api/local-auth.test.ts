@@ -39,6 +39,26 @@ describe('addOperator', () => {
   });
 });
 
+describe('hashToken', () => {
+  it('should give the SHA-256 of the token as 64 lower-case hex digits, as sha256sum prints it', () => {
+    // Act
+    const hash = hashToken('abc');
+
+    // Assess
+    expect(hash).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('should write the hash into operators.json as that hex text', () => {
+    // Act
+    const { token } = addOperator(home, 'bob');
+
+    // Assess
+    const written = JSON.parse(readFileSync(join(home, OPERATORS_FILE), 'utf8')) as { operators: { name: string; tokenSha256: unknown }[] };
+    expect(written.operators).toEqual([expect.objectContaining({ name: 'bob', tokenSha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    expect(readOperators(home)[0]?.tokenSha256).toBe(hashToken(token));
+  });
+});
+
 describe('ensureLocalOperator', () => {
   it('should create the machine\'s operator and write its token file 0600, then reuse it', () => {
     // Act

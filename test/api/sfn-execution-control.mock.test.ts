@@ -72,6 +72,23 @@ describe('SfnExecutionControl', () => {
     ]);
   });
 
+  it('should read past a page that carries no events and keep only the events of the others', async () => {
+    // Prepare: GetExecutionHistory's response is { events, nextToken } (https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/GetExecutionHistory);
+    // the SDK types events as optional, so an empty page may come without it
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', startDate: new Date('2026-01-01T00:00:00Z') });
+    sfn.on(GetExecutionHistoryCommand)
+      .resolvesOnce({ nextToken: 'page-2' })
+      .resolvesOnce({ events: [{ id: 1, type: 'ExecutionStarted', timestamp: new Date('2026-01-01T00:00:00Z') }] });
+
+    // Act
+    const history = await control.history('CR-2026-101');
+
+    // Assess
+    expect(history?.status).toBe('RUNNING');
+    expect(history?.events).toEqual([expect.objectContaining({ type: 'ExecutionStarted' })]);
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(2);
+  });
+
   it('should answer undefined for an execution that does not exist', async () => {
     // Prepare
     sfn.on(DescribeExecutionCommand).rejects(missing());
