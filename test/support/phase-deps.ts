@@ -31,3 +31,15 @@ export async function submitted(deps: Deps, id: string): Promise<ChangeRecord> {
   if (!change) throw new Error(`${id} was not stored`);
   return change;
 }
+
+export interface SentCallback { token: string; outcome: 'success' | 'failure'; output?: unknown; error?: string; cause?: string }
+
+/** Task-token callbacks that record what was sent (and say the token was live). */
+export function recordingCallbacks(): Deps['callbacks'] & { sent: SentCallback[] } {
+  const sent: SentCallback[] = [];
+  return {
+    sent,
+    sendTaskSuccess: async (token: string, output: unknown) => { sent.push({ token, outcome: 'success', output }); return true; },
+    sendTaskFailure: async (token: string, error: string, cause: string) => { sent.push({ token, outcome: 'failure', error, cause }); return true; },
+  };
+}
