@@ -1,7 +1,7 @@
 // auditChange with a head hash kept elsewhere (a report, a notification): whether the verified chain holds that hash,
 // and at which sequence; a hash found only past the first broken link proves nothing.
 import type { ChangeEvent } from '../../lambdas/core/records';
-import { auditChange } from '../../lambdas/phases/audit';
+import { auditChange, describeFailure, recordSummary } from '../../lambdas/phases/audit';
 import { recordEvent } from '../../lambdas/phases/common';
 import type { Deps } from '../../lambdas/ports';
 import { memoryDeps, submitted } from '../support/phase-deps';
@@ -81,5 +81,47 @@ describe('auditChange with an expected hash', () => {
     expect(afterBreak.verified).toBe(false);
     expect(afterBreak.expected).toEqual({ hash: past.hash, found: false });
     expect(beforeBreak.expected).toEqual({ hash: before.hash, found: true, seq: 1 });
+  });
+});
+
+describe('recordSummary', () => {
+  it('should give the head sequence and hash of a verified record', async () => {
+    // Arrange
+    const { deps, events } = await chained('CR-2026-945');
+    const head = events[events.length - 1] as ChangeEvent;
+
+    // Act
+    const summary = await recordSummary(deps, 'CR-2026-945');
+
+    // Assess
+    expect(summary).toEqual({ verified: true, events: events.length, headSeq: head.seq, headHash: head.hash });
+  });
+
+  it('should say which event does not verify, and why, when the record was edited', async () => {
+    // Arrange
+    const { deps, events } = await chained('CR-2026-946');
+    const edited = events[1] as ChangeEvent;
+    const tampered = events.map((e) => (e.seq === 2 ? { ...e, message: 'edited' } : e));
+    const store = Object.assign(Object.create(deps.store) as Deps['store'], { listEvents: async () => tampered });
+
+    // Act
+    const summary = await recordSummary({ store }, 'CR-2026-946');
+
+    // Assess
+    expect(summary).toEqual({
+      verified: false, events: events.length,
+      failure: `event #2 (${edited.type}, ${edited.at}, id ${edited.id}) does not verify: its content does not match its hash (edited after it was written)`,
+    });
+  });
+
+  it('should describe an event without a sequence without a number', () => {
+    // Arrange
+    const failure = { eventId: 'ev-1', type: 'change.note', at: '2026-12-02T08:00:00.000Z', reason: 'it is not chained (no sequence or hash)' };
+
+    // Act
+    const text = describeFailure(failure);
+
+    // Assess
+    expect(text).toBe('event (change.note, 2026-12-02T08:00:00.000Z, id ev-1) does not verify: it is not chained (no sequence or hash)');
   });
 });
