@@ -1,7 +1,7 @@
 // What a report says about how an attempt ended: the verdict of a PLAN that ended (status, notification kind, lock),
 // the issue the failure becomes (its phase and severity) and the performance test line.
 import type { ChangeEvent } from '../../lambdas/core/records';
-import { reportInputFrom, verdictFor } from '../../lambdas/phases/report';
+import { planEndStatus, reportInputFrom, verdictFor } from '../../lambdas/phases/report';
 import { memoryDeps, submitted } from '../support/phase-deps';
 
 const NOW = '2026-12-02T10:00:00.000Z';
@@ -33,6 +33,58 @@ describe('verdictFor a PLAN that ended', () => {
     expect(cancelled).toEqual({ status: 'CANCELLED', reportStatus: 'CANCELLED', releaseLock: true, kind: 'ended', severity: 'warning', attemptsExhausted: false });
     expect(blocked).toEqual({ status: 'BLOCKED', reportStatus: 'BLOCKED', releaseLock: true, kind: 'ended', severity: 'warning', attemptsExhausted: false });
     expect(failed).toEqual({ status: 'FAILED', reportStatus: 'FAILED', releaseLock: true, kind: 'ended', severity: 'warning', attemptsExhausted: false });
+  });
+});
+
+describe('planEndStatus', () => {
+  it('should end a timed-out PLAN CANCELLED and a PLAN stopped by any rollback-alarm problem BLOCKED', () => {
+    // Arrange
+    const errors = ['States.Timeout', 'AlarmActive', 'AlarmMissing', 'AlarmNoData', 'ChangeCancelled', 'ChangeRejected'];
+
+    // Act
+    const statuses = errors.map((Error) => planEndStatus({ Error, Cause: 'x' }));
+
+    // Assess
+    expect(statuses).toEqual(['CANCELLED', 'BLOCKED', 'BLOCKED', 'BLOCKED', 'CANCELLED', 'REJECTED']);
+    expect(planEndStatus(undefined)).toBe('FAILED');
+  });
+});
+
+describe('verdictFor a rolled-back attempt', () => {
+  it('should send the change back to PLAN keeping its environment while attempts remain', async () => {
+    // Arrange
+    const deps = memoryDeps();
+    const change = { ...await submitted(deps, 'CR-2026-937'), maxAttempts: 3 };
+
+    // Act
+    const verdict = verdictFor('rolled-back', change, 1, { Error: 'StepFailed' });
+
+    // Assess
+    expect(verdict).toEqual({ status: 'ROLLED_BACK', reportStatus: 'ROLLED_BACK', releaseLock: false, kind: 'rolled-back', severity: 'warning', attemptsExhausted: false });
+  });
+
+  it('should fail the change and free its environment when the last attempt rolled back', async () => {
+    // Arrange
+    const deps = memoryDeps();
+    const change = { ...await submitted(deps, 'CR-2026-938'), maxAttempts: 2 };
+
+    // Act
+    const verdict = verdictFor('rolled-back', change, 2, { Error: 'StepFailed' });
+
+    // Assess
+    expect(verdict).toEqual({ status: 'FAILED', reportStatus: 'ROLLED_BACK', releaseLock: true, kind: 'rolled-back', severity: 'warning', attemptsExhausted: true });
+  });
+
+  it('should close a change rolled back because an operator cancelled it CANCELLED, not back in PLAN', async () => {
+    // Arrange
+    const deps = memoryDeps();
+    const change = { ...await submitted(deps, 'CR-2026-939'), maxAttempts: 3, cancelRequest: { by: 'ops', at: NOW, reason: null } };
+
+    // Act
+    const verdict = verdictFor('rolled-back', change, 1, { Error: 'ChangeCancelled' });
+
+    // Assess
+    expect(verdict).toEqual({ status: 'CANCELLED', reportStatus: 'ROLLED_BACK', releaseLock: true, kind: 'ended', severity: 'warning', attemptsExhausted: false });
   });
 });
 
