@@ -100,6 +100,7 @@ describe('unfinished executions', () => {
     expect(executions.started.map((s) => s.name)).toEqual(['CR-2026-702-1-r1', 'CR-2026-702-1-r1']);
     expect(executions.started[0]?.input).toEqual(executions.started[1]?.input);
     expect((await store.listEvents('CR-2026-702')).filter((e) => e.type === 'execution.rollback-run')).toHaveLength(1);
+    expect((await store.listEvents('CR-2026-702')).filter((e) => e.type === 'execution.ended')).toHaveLength(1);
     expect(notifier.sent).toHaveLength(1);
   });
 
