@@ -25,7 +25,7 @@ export default {
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
+  clearTextReporter: { allowColor: false, logTests: false, reportTests: false, reportScoreTable: true, reportMutants: false },
   concurrency: 2,
   timeoutMS: 5000,
   tempDirName: '.stryker-tmp',
