@@ -1,6 +1,6 @@
 // `npm run mutate:core`: Stryker over lambdas/core (stryker.core.config.mjs), incremental from a baseline kept in git
-// (test/mutation/core-incremental.json.gz, 8–9 MB of JSON as it is), so that CI tests only the mutants whose code or tests changed since the
-// baseline and still fails under the break threshold on the whole report (reused results included).
+// (test/mutation/core-incremental.json.gz, 8–9 MB of JSON unzipped), so that CI tests only the mutants whose code or
+// tests changed since the baseline and still fails under the break threshold on the whole report (reused included).
 //
 // Stryker's incremental mode diffs the mutated files and the test files against the baseline; a change anywhere else
 // that the run depends on (a test helper, a fixture or example the tests read, a config, a package) is invisible to
@@ -123,7 +123,7 @@ export function summarise(report: { files: Record<string, ReportFile> }): { coun
   return { counts, score: valid === 0 ? 0 : (100 * detected) / valid };
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const ci = process.argv.includes('--ci');
   const passThrough = process.argv.slice(2).filter((arg) => arg !== '--ci');
   const current = untrackedInputs();
@@ -153,16 +153,14 @@ async function main(): Promise<void> {
     console.log(`mutate:core: score ${score.toFixed(2)} % in ${seconds} s; ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   if (result.status !== 0) process.exit(result.status ?? 1);
-  if (!ci) {
+  if (passThrough.length > 0) {
+    // A narrowed run (say --mutate one file) would leave a baseline of that part only.
+    console.log(`mutate:core: run with ${passThrough.join(' ')}: the baseline in git is left as it was.`);
+  } else if (!ci) {
     writeFileSync(join(ROOT, BASELINE), gzipSync(readFileSync(join(ROOT, WORKING_BASELINE)), { level: 9 }));
     writeFileSync(join(ROOT, INPUTS), `${JSON.stringify(current, null, 1)}\n`);
     console.log(`mutate:core: baseline ${BASELINE} and inputs ${INPUTS} written; commit both.`);
   }
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+if (require.main === module) main();
