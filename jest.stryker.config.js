@@ -23,4 +23,8 @@ module.exports = {
   // Per mutant, only the test files whose tests reached it in the initial run (test/support/stryker/).
   setupFilesAfterEnv: [...(unit.setupFilesAfterEnv ?? []), '<rootDir>/test/support/stryker/record-test-files.cjs'],
   filter: '<rootDir>/test/support/stryker/filter.cjs',
+  // Per mutant, those files cheapest first, and nothing more once one test has failed (the mutant is killed).
+  testSequencer: '<rootDir>/test/support/stryker/sequencer.cjs',
+  // An absolute path: Stryker loads the environment itself (to mix its own in), without resolving <rootDir>.
+  testEnvironment: require('node:path').join(__dirname, 'test/support/stryker/bail-environment.cjs'),
 };

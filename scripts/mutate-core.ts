@@ -33,7 +33,9 @@ const FIXED_INPUTS = [
 /** Directories of data the core and document tests read with fs (not imports): every file in them counts. */
 const DATA_DIRS = ['documents', 'examples', 'schemas', 'statemachines', 'test/fixtures', 'test/support/stryker'];
 /** The packages that run the tests, beside those the tests and the core import (found in the import graph). */
-const RUNNER_PACKAGES = ['jest', '@swc/jest', '@swc/core', '@stryker-mutator/core', '@stryker-mutator/jest-runner'];
+const RUNNER_PACKAGES = [
+  'jest', '@swc/jest', '@swc/core', '@stryker-mutator/core', '@stryker-mutator/jest-runner', 'jest-environment-node', '@jest/test-sequencer',
+];
 
 /** A package's name from an import path: `zod/mini` -> zod, `@aws-sdk/client-ssm/x` -> @aws-sdk/client-ssm; undefined for node built-ins. */
 export function packageName(path: string): string | undefined {
