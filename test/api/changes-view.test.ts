@@ -110,6 +110,15 @@ describe('watchLinks', () => {
     });
   });
 
+  it('should encode the change id in the links\' paths', () => {
+    // Act
+    const links = watchLinks({} as ApiContext, req, { id: 'CR 1/2', executionName: 'x' });
+
+    // Assess
+    expect(links.status).toBe('https://api.example/v1/changes/CR%201%2F2');
+    expect(links.history).toBe('https://api.example/v1/changes/CR%201%2F2/history');
+  });
+
   it('should leave the console link out when the engine has no console or none for the execution', () => {
     // Arrange
     const none = {} as ApiContext;
