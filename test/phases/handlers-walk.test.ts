@@ -30,7 +30,7 @@ describe('a change walked through the phase handlers', () => {
 
     // Assess
     const change = await deps.store.getChange(ID);
-    expect(started).toEqual({ environment: 'test-env', plannedStart: change?.request.change_request.planned_start ?? expect.any(String), monitorWindowSeconds: change?.profile.monitoring.windowSeconds });
+    expect(started).toEqual({ environment: 'test-env', plannedStart: new Date(change?.request.timeline.planned_start ?? 0).toISOString(), monitorWindowSeconds: change?.profile.monitoring.windowSeconds });
     expect(change?.status).toBe('PREFLIGHT');
     const commands = await deps.store.listCommands(ID, 1);
     expect([health, dependencies, backup]).toEqual(commands.map((c) => ({ commandId: c.commandId })));
