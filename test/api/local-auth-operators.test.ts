@@ -91,6 +91,19 @@ describe('addOperator', () => {
     expect(Date.parse(plain.operator.createdAt)).not.toBeNaN();
   });
 
+  it('should name the operator that exists and the name that cannot be one', () => {
+    // Arrange
+    addOperator(home, 'alice');
+
+    // Act
+    const twice = (): unknown => addOperator(home, 'ALICE');
+    const invalid = (): unknown => addOperator(home, 'alice smith');
+
+    // Assess
+    expect(twice).toThrow('operator ALICE already exists');
+    expect(invalid).toThrow(/^operator name is invalid/);
+  });
+
   it('should leave no temporary file behind and write the file 0600 with a final newline', () => {
     // Act
     addOperator(home, 'hana');
@@ -203,6 +216,7 @@ describe('ensureLocalOperator', () => {
 
     // Assess
     expect(ensuring).toThrow(ValidationError);
+    expect(ensuring).toThrow(/^operator name is invalid/);
     expect(existsSync(join(home, TOKEN_FILE))).toBe(false);
   });
 });
@@ -235,6 +249,17 @@ describe('OperatorAuthenticator', () => {
 
     // Act
     const caller = new OperatorAuthenticator(home).authenticate(header(token));
+
+    // Assess
+    expect(caller).toBeUndefined();
+  });
+
+  it('should authenticate nobody with a token that lacks the rbk_ prefix, even one whose hash is listed', () => {
+    // Arrange
+    writeFileSync(file(), JSON.stringify({ operators: [{ name: 'legacy', tokenSha256: hashToken('plain-secret'), createdAt: '2026-01-01T00:00:00.000Z' }] }));
+
+    // Act
+    const caller = new OperatorAuthenticator(home).authenticate('Bearer plain-secret');
 
     // Assess
     expect(caller).toBeUndefined();
