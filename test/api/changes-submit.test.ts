@@ -1,5 +1,7 @@
 // POST /changes in-process: an empty body, `?dryRun` (true plans without writing or starting, false submits,
 // anything else is a 400), the 202 of a new change and the 200 of its duplicate, the warnings and the links.
+import { submit } from '../../lambdas/api/changes';
+import type { ApiContext } from '../../lambdas/api/context';
 import { testChange } from '../support/fixtures';
 import { memoryApi } from '../support/memory-api';
 
@@ -56,6 +58,22 @@ describe('submitting a change', () => {
     expect(res.statusCode).toBe(400);
     expect(body.error.message).toBe('the request body is empty: send a change request document (YAML or JSON)');
     expect(body.error.fields).toEqual([{ path: '', message: 'the request body is empty' }]);
+  });
+});
+
+describe('a change request that cannot be read', () => {
+  it('should name the change request in the error of broken JSON and of an invalid document', async () => {
+    // Arrange
+    const m = memoryApi();
+
+    // Act
+    const broken = await m.call('POST', '/changes', { body: { x: 1 } });
+    const brokenJson = submit({} as ApiContext, { method: 'POST', path: '/changes', query: {}, headers: { 'content-type': 'application/json' }, body: '{"a":', baseUrl: 'x' });
+
+    // Assess
+    expect(broken.res.statusCode).toBe(400);
+    expect(broken.body.error.message).toMatch(/^change request is invalid/);
+    await expect(brokenJson).rejects.toThrow(/^change request: not valid JSON: /);
   });
 });
 

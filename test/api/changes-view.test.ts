@@ -75,7 +75,20 @@ describe('monitoringView', () => {
     // Assess
     expect(withFigures.periods).toEqual([{ at: 's', requests: 7, p95Ms: 120, errorRate: 0 }]);
     expect(withoutFigures.periods).toEqual([{ at: 's', requests: 0 }]);
+    expect(Object.keys((withoutFigures.periods as object[])[0] ?? {})).toEqual(['at', 'requests']);
     expect(withFigures).toMatchObject({ attempt: 1, releaseLiveAt: 'L' });
+  });
+
+  it('should read a window event without data as a window with no live time and no periods', () => {
+    // Arrange
+    const change = { profile: testProfile({ monitoring: WINDOW }) };
+
+    // Act
+    const view = monitoringView(change, [event({ type: 'metrics.release', attempt: 3 })]);
+
+    // Assess
+    expect(view).toMatchObject({ attempt: 3, periods: [] });
+    expect(view.releaseLiveAt).toBeUndefined();
   });
 
   it('should chart no period for a window event that carried neither series nor snapshot', () => {

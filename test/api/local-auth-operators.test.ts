@@ -43,6 +43,7 @@ describe('removeOperator', () => {
     expect(absent).toThrow(NotFoundError);
     expect(absent).toThrow('no operator named bob');
     expect(invalid).toThrow(ValidationError);
+    expect(invalid).toThrow(/^operator name is invalid/);
     expect(readOperators(home)).toHaveLength(1);
   });
 });
@@ -74,6 +75,7 @@ describe('rotateOperator', () => {
     expect(absent).toThrow(NotFoundError);
     expect(absent).toThrow('no operator named nobody');
     expect(invalid).toThrow(ValidationError);
+    expect(invalid).toThrow(/^operator name is invalid/);
   });
 });
 
