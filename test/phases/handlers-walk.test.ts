@@ -90,8 +90,22 @@ describe('a change walked through the phase handlers', () => {
     expect(ran).toEqual({ commandId: expect.any(String) });
     const change = await deps.store.getChange(ID);
     expect(change?.status).toBe('MANUAL_INTERVENTION');
+    expect(change?.reason).toContain('rollback-release failed');
     const text = JSON.stringify(await deps.store.listEvents(ID));
     expect(text).toContain('p95 above the limit');
     expect(text).toContain('rollback-release failed');
+  });
+
+  it('should end a failed pre-flight with the failure the report step was given as the change\'s reason', async () => {
+    // Arrange
+    const deps = { ...memoryDeps(), callbacks: recordingCallbacks() };
+    await submitted(deps, ID);
+    await preflight(task('start'), deps);
+
+    // Act
+    await report(task('preflight-failed', { failure: { Error: 'PreflightCheckFailed', Cause: 'disk 97 % full' } }), deps);
+
+    // Assess
+    expect((await deps.store.getChange(ID))?.reason).toContain('disk 97 % full');
   });
 });
