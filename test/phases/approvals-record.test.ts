@@ -181,6 +181,34 @@ describe('recordApproval on the current attempt', () => {
     await expect(approving).rejects.toThrow(ForbiddenError);
     await expect(approving).rejects.toThrow('ops submitted change CR-2026-608 and may not approve it');
   });
+  it('should take the submitter from the change.submitted event, not from an earlier event by someone else', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    const base = await changeAt(deps, 'CR-2026-609', { status: 'AWAITING_APPROVAL', submittedBy: undefined });
+    await deps.store.createChange({ ...base, id: 'CR-2026-619' });
+    await deps.store.appendEvent({ changeId: 'CR-2026-619', attempt: 1, at: NOW.toISOString(), actor: 'someone', type: 'note', message: 'first' });
+    await deps.store.appendEvent({ changeId: 'CR-2026-619', attempt: 1, at: NOW.toISOString(), actor: 'ops', type: 'change.submitted', message: 'submitted' });
+    const withOps = { ...approvers, technical: [...approvers.technical, 'ops'] };
+
+    // Act
+    const approving = recordApproval(deps, { changeId: 'CR-2026-619', role: 'technical', decision: 'approve', approver: 'ops', approvers: withOps });
+
+    // Assess
+    await expect(approving).rejects.toThrow('ops submitted change CR-2026-619 and may not approve it');
+  });
+
+  it('should let an approval through when neither the record nor the events name the submitter', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    const base = await changeAt(deps, 'CR-2026-618', { status: 'AWAITING_APPROVAL', submittedBy: undefined });
+    await deps.store.createChange({ ...base, id: 'CR-2026-617' });
+
+    // Act
+    const result = await recordApproval(deps, { changeId: 'CR-2026-617', role: 'technical', decision: 'approve', approver: 'alice', approvers });
+
+    // Assess
+    expect(result).toMatchObject({ state: 'pending', duplicate: false, approval: { approver: 'alice' } });
+  });
 });
 
 describe('recordApproval after a rollback (the next attempt)', () => {
@@ -280,6 +308,42 @@ describe('recordApproval after a rollback (the next attempt)', () => {
 
     // Assess
     expect((await deps.store.getChange(change.id))?.reason).toBe('rejected');
+  });
+  it('should not read the change window when no freezes are given, even one it could not read', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    const base = await changeAt(deps, 'CR-2026-623', { status: 'ROLLED_BACK' });
+    const timeline = { ...base.request.timeline, estimated_duration: 'whenever' };
+    await deps.store.updateChange(base.id, base.version, { request: { ...base.request, timeline } });
+
+    // Act
+    const unset = await recordApproval(deps, { changeId: base.id, role: 'technical', decision: 'approve', approver: 'alice', approvers });
+    const empty = await recordApproval(deps, { changeId: base.id, role: 'business', decision: 'approve', approver: 'bob', approvers, freezes: [] });
+    const reading = recordApproval(deps, { changeId: base.id, role: 'security', decision: 'approve', approver: 'carol', approvers, freezes: [freeze(NOW, new Date(NOW.getTime() + 3600_000))] });
+
+    // Assess
+    expect(unset.state).toBe('pending');
+    expect(empty.state).toBe('pending');
+    await expect(reading).rejects.toThrow('timeline.estimated_duration');
+  });
+
+  it('should name every freeze the next attempt falls into, in the refusal and in the override', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    const base = await changeAt(deps, 'CR-2026-624', { status: 'ROLLED_BACK' });
+    const a = FreezeSchema.parse({ name: 'a', reason: 'ra', start: new Date(NOW.getTime() - 60_000).toISOString(), end: new Date(NOW.getTime() + 60_000).toISOString() });
+    const b = FreezeSchema.parse({ name: 'b', reason: 'rb', start: new Date(NOW.getTime() - 30_000).toISOString(), end: new Date(NOW.getTime() + 90_000).toISOString() });
+    const refusing = recordApproval(deps, { changeId: base.id, role: 'technical', decision: 'approve', approver: 'alice', approvers, freezes: [a, b] });
+    await expect(refusing).rejects.toThrow(`inside the change freeze "a" (${a.start} – ${a.end}: ra), "b" (${b.start} – ${b.end}: rb); only`);
+    const current = await deps.store.getChange(base.id);
+    await deps.store.updateChange(base.id, current?.version ?? 0, { request: { ...base.request, change_request: { ...base.request.change_request, type: 'emergency' } } });
+
+    // Act
+    await recordApproval(deps, { changeId: base.id, role: 'technical', decision: 'approve', approver: 'alice', approvers, freezes: [a, b] });
+
+    // Assess
+    const override = (await deps.store.listEvents(base.id)).find((e) => e.type === 'freeze.override');
+    expect(override?.message).toBe(`emergency attempt 2 inside freeze "a" (${a.start} – ${a.end}: ra), "b" (${b.start} – ${b.end}: rb): executive approval required`);
   });
 });
 

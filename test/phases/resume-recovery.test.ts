@@ -111,10 +111,11 @@ describe('recoveryFor', () => {
       recoveryFor({ status: 'ROLLED_BACK', profile: hold }),
       recoveryFor({ status: 'INTERRUPTED', profile: hold }),
       recoveryFor({ status: 'CANCELLED', interruptedFrom: 'ACTING', profile: hold }),
+      recoveryFor({ status: 'INTERRUPTED', interruptedFrom: 'ROLLED_BACK', profile: hold }),
     ];
 
     // Assess
-    expect(outcomes).toEqual([{ kind: 'none' }, { kind: 'none' }, { kind: 'none' }, { kind: 'none' }]);
+    expect(outcomes).toEqual([{ kind: 'none' }, { kind: 'none' }, { kind: 'none' }, { kind: 'none' }, { kind: 'none' }]);
   });
 });
 
