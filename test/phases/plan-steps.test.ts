@@ -4,7 +4,7 @@ import { probeRunFor } from '../../lambdas/core/active-probe';
 import { AlarmActive, AlarmMissing, AlarmNoData } from '../../lambdas/core/errors';
 import { rollbackAlarmNames } from '../../lambdas/core/events';
 import { callbackKey, type ChangeRecord } from '../../lambdas/core/records';
-import { assessRiskStep, awaitApprovals, checkAlarms, scheduleStep } from '../../lambdas/phases/plan';
+import { assessRiskStep, awaitApprovals, checkAlarms, scheduleStep, verdictWait } from '../../lambdas/phases/plan';
 import type { ActiveProbe, AlarmStateValue, Clock, ProbeRun } from '../../lambdas/ports';
 import { memoryDeps, recordingCallbacks, submitted, type MemoryDeps } from '../support/phase-deps';
 
@@ -201,15 +201,18 @@ describe('checkAlarms', () => {
     const clock = steppingClock(100);
     const active = probe({ seconds: 5, pollMs: 0 });
     const deps = { ...memoryDeps(), clock, activeProbe: active };
-    const change = await submitted(deps, 'CR-2026-822');
+    const base = await submitted(deps, 'CR-2026-822');
+    const change = await deps.store.updateChange(base.id, base.version, { attempt: 2 });
     let polls = 0;
     const fake = deps.alarms as unknown as { newestDatapoints: (n: string[]) => Promise<{ name: string; newestAt?: string }[]> };
-    fake.newestDatapoints = async (ns) => { polls += 1; return ns.map((name) => (polls < 3 ? { name } : { name, newestAt: NOW.toISOString() })); };
+    // The first datapoints of one metric come at once, of the other on the third read.
+    fake.newestDatapoints = async (ns) => { polls += 1; return ns.map((name, i) => (polls < 3 && i === 0 ? { name } : { name, newestAt: NOW.toISOString() })); };
 
     // Act
     await checkAlarms(deps, change.id, 1);
 
     // Assess
+    expect(change.attempt).toBe(2);
     expect(polls).toBe(3);
     expect(active.runs).toHaveLength(1);
     expect(active.runs[0]).toEqual({ ...probeRunFor(change.id, 1, change.profile, NOW), endAt: active.runs[0]?.endAt });
@@ -238,8 +241,8 @@ describe('checkAlarms', () => {
 
     // Assess
     await expect(checking).rejects.toThrow(AlarmNoData);
-    expect(polls).toBeGreaterThan(1);
-    expect(polls).toBeLessThan(8);
+    // One reading a second against a 5-s warm-up: read again at 1, 2, 3 and 4 s, given up at 5 s.
+    expect(polls).toBe(5);
   });
 
   it('should not start the probe for a profile reading its own CloudWatch metrics', async () => {
@@ -309,4 +312,78 @@ describe('checkAlarms', () => {
     const clear = (await deps.store.listEvents(base.id)).find((e) => e.type === 'plan.alarms-clear');
     expect(clear?.data?.verdictWaitMs).toBe(20_000);
   });
+  describe('waiting for a verdict', () => {
+    type Reading = Record<string, { state: AlarmStateValue; reason: string }>;
+    const unchecked = { state: 'INSUFFICIENT_DATA' as const, reason: 'Unchecked: Initial alarm creation' };
+    const ok = { state: 'OK' as const, reason: 'fine' };
+
+    /** Deps whose alarm states are `readings` by read number (the last repeats), with a stepping clock and a 50-ms poll. */
+    async function verdictDeps(id: string, stepMs: number, readings: Reading[]): Promise<{ deps: MemoryDeps; reads: () => number }> {
+      const deps = { ...memoryDeps(), clock: steppingClock(stepMs) };
+      const base = await submitted(deps, id);
+      // 0.2-s periods: a 10-s verdict wait read every 50 ms (the profile schema would want whole seconds).
+      await deps.store.updateChange(base.id, base.version, withMonitoring(base, { periodSeconds: 0.2, evaluationPeriods: 1 }));
+      let reads = 0;
+      (deps.alarms as unknown as { states: (ns: string[]) => Promise<unknown> }).states = async (ns) => {
+        const reading = readings[Math.min(reads, readings.length - 1)] ?? {};
+        reads += 1;
+        return ns.map((name) => ({ name, ...(reading[name] ?? ok) }));
+      };
+      return { deps, reads: () => reads };
+    }
+
+    it('should read again while an alarm has not evaluated and start ACT on its first verdict', async () => {
+      // Arrange
+      const { deps, reads } = await verdictDeps('CR-2026-830', 100, [{}, { [names.latency]: unchecked }, {}]);
+
+      // Act
+      await checkAlarms(deps, 'CR-2026-830');
+
+      // Assess
+      expect(reads()).toBe(3);
+      expect((await deps.store.listEvents('CR-2026-830')).map((e) => e.type)).toContain('plan.alarms-clear');
+    });
+
+    it('should stop waiting at once when one alarm fires while another has no verdict yet', async () => {
+      // Arrange
+      const { deps, reads } = await verdictDeps('CR-2026-831', 100, [{}, { [names.latency]: unchecked, [names.errorRate]: { state: 'ALARM', reason: 'errors' } }]);
+
+      // Act
+      const checking = checkAlarms(deps, 'CR-2026-831');
+
+      // Assess
+      await expect(checking).rejects.toThrow(`rollback alarm already in ALARM: ${names.errorRate} (errors)`);
+      expect(reads()).toBe(2);
+    });
+
+    it('should wait no longer than the verdict bound and name every alarm still without a verdict and how long it waited', async () => {
+      // Arrange: one clock reading every 5 s against a 10-s bound: read again at 5 s, given up at 10 s
+      const { deps, reads } = await verdictDeps('CR-2026-832', 5000, [{}, { [names.latency]: unchecked, [names.errorRate]: unchecked }]);
+
+      // Act
+      const checking = checkAlarms(deps, 'CR-2026-832');
+
+      // Assess
+      await expect(checking).rejects.toThrow(`rollback alarms ${names.latency}, ${names.errorRate}: not evaluated within 15 s though the metrics have data — no verdict to start ACT on`);
+      expect(reads()).toBe(3);
+    });
+  });
+
+  it('should bound the verdict wait by twice the evaluation range, 10 s to 150 s, read every quarter period (50 ms to 1 s)', () => {
+    // Arrange
+    const cases = [
+      { periodSeconds: 1, evaluationPeriods: 2 }, { periodSeconds: 10, evaluationPeriods: 1 }, { periodSeconds: 0.1, evaluationPeriods: 3 },
+      { periodSeconds: 2, evaluationPeriods: 2 }, { periodSeconds: 60, evaluationPeriods: 3 }, { periodSeconds: 3, evaluationPeriods: 2 },
+    ];
+
+    // Act
+    const waits = cases.map(verdictWait);
+
+    // Assess
+    expect(waits).toEqual([
+      { seconds: 10, pollMs: 250 }, { seconds: 60, pollMs: 1000 }, { seconds: 10, pollMs: 50 },
+      { seconds: 16, pollMs: 500 }, { seconds: 150, pollMs: 1000 }, { seconds: 24, pollMs: 750 },
+    ]);
+  });
 });
+
