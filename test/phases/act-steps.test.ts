@@ -52,6 +52,7 @@ describe('metricsWindowSeconds and beginAct', () => {
     const before = (await deps.store.listEvents(base.id)).find((e) => e.type === 'metrics.before');
     expect(before).toMatchObject({ phase: 'ACT', message: 'metrics before the change', data: { metrics: { requests: 5, windowSeconds: 21 } } });
     expect((await deps.store.listEvents(base.id)).find((e) => e.type === 'status.acting')?.message).toBe('ACT started: running the change steps');
+    expect(await deps.store.getChange(base.id)).toMatchObject({ status: 'ACTING', phase: 'ACT' });
   });
 });
 
@@ -330,6 +331,33 @@ describe('closeMonitor', () => {
     // Assess
     expect(result).toEqual({ closed: true });
     expect(asked).toBe(0);
+  });
+  it('should fail the window with every alarm in ALARM at its end, joined', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    const change = await changeAt(deps, 'CR-2026-926', { status: 'MONITORING', phase: 'ACT' });
+    await parkMonitor(deps, change.id);
+    (deps.alarms as unknown as { state: Map<string, AlarmStateValue> }).state.set(names.latency, 'ALARM').set(names.errorRate, 'ALARM');
+
+    // Act
+    await closeMonitor(deps, change.id, 1);
+
+    // Assess
+    expect(deps.callbacks.sent).toEqual([{ token: 'watch-token', outcome: 'failure', error: 'AlarmTriggered', cause: `${names.latency}: set by test; ${names.errorRate}: set by test` }]);
+  });
+
+  it('should record the quiet end of the window in ACT before completing the token', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    const change = await changeAt(deps, 'CR-2026-927', { status: 'MONITORING', phase: 'ACT' });
+    await parkMonitor(deps, change.id);
+
+    // Act
+    await closeMonitor(deps, change.id, 1);
+
+    // Assess
+    expect((await deps.store.listEvents(change.id)).find((e) => e.type === 'monitor.quiet')).toMatchObject({ phase: 'ACT', attempt: 1, message: 'monitoring window passed quietly' });
+    expect(deps.callbacks.sent).toEqual([{ token: 'watch-token', outcome: 'success', output: { quiet: true } }]);
   });
 });
 

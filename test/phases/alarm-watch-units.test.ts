@@ -3,7 +3,7 @@
 import { MemoryChangeStore } from '../../lambdas/adapters/memory/change-store';
 import { AlarmTriggered, ConflictError } from '../../lambdas/core/errors';
 import { rollbackAlarmNames } from '../../lambdas/core/events';
-import { ALARM_READ_ATTEMPTS, alarmRollbackCause, readRollbackAlarms, requestAlarmRollback, unlessAlarmed } from '../../lambdas/phases/alarm-watch';
+import { ALARM_READ_ATTEMPTS, alarmRollbackCause, breachingInWindow, notYetEvaluated, readRollbackAlarms, requestAlarmRollback, unlessAlarmed } from '../../lambdas/phases/alarm-watch';
 import type { Alarms, Deps, Logger } from '../../lambdas/ports';
 import { memoryDeps, submitted } from '../support/phase-deps';
 
@@ -173,6 +173,38 @@ describe('unlessAlarmed', () => {
     expect(signals.map((s) => s.aborted)).toEqual([false, false]);
   });
 
+  it('should leave work running over several checks alone while no alarm is requested', async () => {
+    // Arrange
+    const deps = memoryDeps();
+    const change = await submitted(deps, 'CR-2026-948');
+    let reads = 0;
+    const getChange = deps.store.getChange.bind(deps.store);
+    deps.store.getChange = async (id) => { reads += 1; return getChange(id); };
+    const work = (signal: AbortSignal): Promise<boolean> => new Promise((resolve) => {
+      const poll = (): void => { if (reads >= 3) resolve(signal.aborted); else setImmediate(poll); };
+      poll();
+    });
+
+    // Act
+    const aborted = await unlessAlarmed(deps, change, work, 1);
+
+    // Assess
+    expect(aborted).toBe(false);
+  });
+
+  it('should give up waiting for aborted work that does not stop after stopWaitMs', async () => {
+    // Arrange
+    const deps = memoryDeps();
+    const change = await submitted(deps, 'CR-2026-949');
+    const work = (): Promise<string> => new Promise(() => { void requestAlarmRollback(deps, change.id, names.latency, 'p95'); });
+
+    // Act
+    const watching = unlessAlarmed(deps, change, work, 1, 5);
+
+    // Assess
+    await expect(watching).rejects.toThrow(AlarmTriggered);
+  });
+
   it('should abort the work on an alarm of its attempt and wait for it to stop within stopWaitMs', async () => {
     // Arrange
     const deps = memoryDeps();
@@ -207,5 +239,37 @@ describe('unlessAlarmed', () => {
     // Assess
     await expect(watching).rejects.toThrow(AlarmTriggered);
     expect(steps).toEqual(['aborted']);
+  });
+});
+
+describe('notYetEvaluated and breachingInWindow', () => {
+  it('should take only INSUFFICIENT_DATA with CloudWatch\'s "Unchecked:" reason as not evaluated yet', () => {
+    // Arrange
+    const states = [
+      { state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation' }, { state: 'INSUFFICIENT_DATA', reason: 'no data' },
+      { state: 'OK', reason: 'Unchecked: Initial alarm creation' }, { state: 'ALARM', reason: 'Unchecked: x' },
+    ];
+
+    // Act
+    const verdicts = states.map(notYetEvaluated);
+
+    // Assess
+    expect(verdicts).toEqual([true, false, false, false]);
+  });
+
+  it('should count ALARM always, evaluated INSUFFICIENT_DATA only when missing data is breaching, and OK never', () => {
+    // Arrange
+    const states = [
+      { name: 'a', state: 'ALARM' as const, reason: 'crossed' }, { name: 'b', state: 'INSUFFICIENT_DATA' as const, reason: 'no data' },
+      { name: 'c', state: 'INSUFFICIENT_DATA' as const, reason: 'Unchecked: Initial alarm creation' }, { name: 'd', state: 'OK' as const, reason: 'fine' },
+    ];
+
+    // Act
+    const breaching = breachingInWindow(states, { missingData: 'breaching' });
+    const notBreaching = breachingInWindow(states, { missingData: 'notBreaching' });
+
+    // Assess
+    expect(breaching).toEqual(['a: crossed', 'b: INSUFFICIENT_DATA counts as breaching (no data)']);
+    expect(notBreaching).toEqual(['a: crossed']);
   });
 });
