@@ -86,8 +86,8 @@ describe('runScheduledCheck, checks scripted', () => {
       'preflight-system-health': [{ status: 'Failed', stdout: 'a\nb', stderr: 'one\ntwo\nthree\n' }],
       'preflight-dependencies': [{ status: 'TimedOut', stdout: 'x\ny\nz\n', stderr: '  ' }],
     });
-    const deps = checkDeps(hosts, { absent: ['B'] });
-    const profile = testProfile({ requiredParameters: ['A', 'B'] });
+    const deps = checkDeps(hosts);
+    const profile = testProfile({ requiredParameters: ['A'] });
 
     // Act
     const result = await runScheduledCheck(deps, profile, noSleep) as CheckResult;
@@ -95,14 +95,14 @@ describe('runScheduledCheck, checks scripted', () => {
     // Assess
     expect(result.passed).toBe(false);
     expect(result.checks).toEqual([
-      { name: 'required-parameters', status: 'FAIL', details: 'not set: B' },
+      { name: 'required-parameters', status: 'PASS', details: '1 set' },
       { name: 'preflight-system-health', status: 'FAIL', details: 'runbook-SystemHealth Failed: two | three' },
       { name: 'preflight-dependencies', status: 'FAIL', details: 'runbook-Dependencies TimedOut: y | z' },
     ]);
     expect(deps.published[0]).toMatchObject({ name: CHECK_FAILED_METRIC, value: 1 });
     expect(deps.notifier.sent).toEqual([{
       kind: 'ended', severity: 'warning', changeId: `CHECK-${profile.name}`, title: `Scheduled pre-flight check failed: ${profile.name}`,
-      text: 'required-parameters: not set: B\npreflight-system-health: runbook-SystemHealth Failed: two | three\npreflight-dependencies: runbook-Dependencies TimedOut: y | z',
+      text: 'preflight-system-health: runbook-SystemHealth Failed: two | three\npreflight-dependencies: runbook-Dependencies TimedOut: y | z',
     }]);
   });
 
@@ -117,9 +117,9 @@ describe('runScheduledCheck, checks scripted', () => {
 
     // Assess
     expect(result.checks[1]).toEqual({ name: 'preflight-system-health', status: 'FAIL', details: 'runbook-SystemHealth: no result within 360s (command cmd-1)' });
-    // 300 s + 60 s at one minute a clock reading: given up on the reading past the deadline, not before.
-    expect(hosts.reads).toBeGreaterThanOrEqual(6);
-    expect(hosts.reads).toBeLessThanOrEqual(8);
+    // 300 s + 60 s at one minute a clock reading: read at 0..6 min (6 min is not past the deadline), given up at 7 min;
+    // then the dependencies check's one read.
+    expect(hosts.reads).toBe(8);
   });
 
   it('should keep reading while the deadline is not passed, then take the outcome', async () => {
@@ -171,5 +171,21 @@ describe('runScheduledCheck, checks scripted', () => {
     expect(deps.logged).toEqual(['scheduled check skipped']);
     expect(hosts.sent).toEqual([]);
     expect('passed' in ran).toBe(true);
+  });
+  it('should fail a check that cannot be sent with the error, and name every parameter not set', async () => {
+    // Arrange
+    const hosts = scriptedHosts({});
+    hosts.send = async () => { throw new Error('document not found'); };
+    const deps = checkDeps(hosts, { absent: ['A', 'B'] });
+
+    // Act
+    const result = await runScheduledCheck(deps, testProfile({ requiredParameters: ['A', 'B', 'C'] }), noSleep) as CheckResult;
+
+    // Assess
+    expect(result.checks).toEqual([
+      { name: 'required-parameters', status: 'FAIL', details: 'not set: A, B' },
+      { name: 'preflight-system-health', status: 'FAIL', details: 'runbook-SystemHealth: document not found' },
+      { name: 'preflight-dependencies', status: 'FAIL', details: 'runbook-Dependencies: document not found' },
+    ]);
   });
 });
