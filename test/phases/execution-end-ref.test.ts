@@ -202,4 +202,36 @@ describe('onExecutionEnded', () => {
     expect(old).toEqual({ action: 'ignored', reason: 'execution CR-2026-737 ran attempt 1; the change is on attempt 2', changeId: 'CR-2026-737', status: 'ACTING' });
     expect(foreign).toEqual({ action: 'ignored', reason: 'execution nightly is not a runbook change\'s execution' });
   });
+  it('should take as seen only an end of this attempt recorded for the same execution', async () => {
+    // Arrange
+    const deps = recordingDeps();
+    const change = await changeAt(deps, 'CR-2026-738', { status: 'ACTING', phase: 'ACT' });
+    const at = new Date().toISOString();
+    await deps.store.appendEvent({ changeId: change.id, attempt: 1, at, actor: 't', type: 'note', message: 'same arn, other type', data: { executionArn: arn('e') } });
+    await deps.store.appendEvent({ changeId: change.id, attempt: 2, at, actor: 't', type: EXECUTION_ENDED, message: 'other attempt', data: { executionArn: arn('e') } });
+    await deps.store.appendEvent({ changeId: change.id, attempt: 1, at, actor: 't', type: EXECUTION_ENDED, message: 'no data' });
+
+    // Act
+    await onExecutionEnded(deps, { name: 'CR-2026-738', executionArn: arn('e'), status: 'FAILED' });
+
+    // Assess
+    const recorded = (await deps.store.listEvents(change.id)).filter((e) => e.type === EXECUTION_ENDED && e.attempt === 1 && e.data?.executionArn === arn('e'));
+    expect(recorded).toHaveLength(1);
+  });
+
+  it('should say why it handed a rollback run over, and that it finished a report', async () => {
+    // Arrange
+    const deps = recordingDeps();
+    await changeAt(deps, 'CR-2026-739', { status: 'ROLLING_BACK', phase: 'ROLLBACK' });
+    const otherDeps = recordingDeps();
+    await changeAt(otherDeps, 'CR-2026-740', { status: 'REPORTING', phase: 'REPORT' });
+
+    // Act
+    const handed = await onExecutionEnded(deps, { name: 'CR-2026-739-1-r1', executionArn: arn('r'), status: 'FAILED' });
+    const finished = await onExecutionEnded(otherDeps, { name: 'CR-2026-740', executionArn: arn('f'), status: 'TIMED_OUT' });
+
+    // Assess
+    expect(handed).toMatchObject({ action: 'manual-intervention', reason: 'rollback run CR-2026-739-1-r1 FAILED' });
+    expect(finished).toMatchObject({ action: 'report-finished', reason: 'execution CR-2026-740 TIMED_OUT while REPORTING: report finished' });
+  });
 });
