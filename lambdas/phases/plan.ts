@@ -41,6 +41,7 @@ export async function awaitApprovals(deps: Deps, changeId: string, attempt: numb
     return;
   }
   if (verdict.state === 'rejected') {
+    // Stryker disable next-line OptionalChaining,StringLiteral: evaluateApprovals sets rejectedBy whenever the state is rejected, so the optional read and its fallback are never taken
     await deps.callbacks.sendTaskFailure(taskToken, 'ChangeRejected', `rejected by ${verdict.rejectedBy?.approver ?? 'an approver'}`);
     return;
   }
@@ -99,6 +100,7 @@ export async function checkAlarms(deps: Deps, changeId: string, attempt?: number
   // On AWS with the built-in probe nothing publishes before this: the probe starts here (before ACT, after the change
   // window's Wait, so a change waiting days for its window is not probed meanwhile), and its first datapoints are
   // waited for within the port's bound. With source: cloudwatch the user's metrics are read as they are.
+  // Stryker disable next-line ConditionalExpression: probing is only ever read together with deps.activeProbe (for the type), so without the port it does nothing either way
   const probing = change.profile.monitoring.source === 'probe' && deps.activeProbe !== undefined;
   if (probing && deps.activeProbe) {
     const { scheduleName } = await deps.activeProbe.start(probeRunFor(change.id, at, change.profile, deps.clock.now()));
