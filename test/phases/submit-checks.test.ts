@@ -171,6 +171,7 @@ describe('submissionIssues', () => {
       { step: 'deploy', path: 'parameters.Release', message: 'bad release' },
       { step: 'deploy', path: 'parameters.Method', message: 'bad method' },
       { step: 'deploy', path: 'timeoutSeconds', message: 'too long' },
+      { step: 'deploy', path: 'defaults.parameters.Release', message: 'not a parameter' },
       { step: 'rollback-release', path: 'parameters.Release', message: 'bad rollback release' },
     ]);
 
@@ -184,6 +185,7 @@ describe('submissionIssues', () => {
       { path: 'deployment.step_parameters.deploy.Release', message: 'bad release' },
       { path: 'profile.act.steps.1.parameters.Method', message: 'bad method' },
       { path: 'profile.act.steps.1.timeoutSeconds', message: 'too long' },
+      { path: 'profile.act.steps.1.defaults.parameters.Release', message: 'not a parameter' },
       { path: 'profile.rollback.steps.0.parameters.Release', message: 'bad rollback release' },
     ]);
   });
