@@ -104,6 +104,30 @@ describe('freezeCheck and approvalsFor', () => {
     expect(missed).toEqual({ frozen: [] });
   });
 
+  it('should not read the duration of a change on a profile without freezes', () => {
+    // Arrange
+    const unreadable = testChange('CR-2026-714', (r) => { (r.timeline as Record<string, unknown>).estimated_duration = 'about a day'; });
+
+    // Act
+    const check = freezeCheck(unreadable, testProfile(), NOW);
+
+    // Assess
+    expect(check).toEqual({ frozen: [] });
+    expect(() => freezeCheck(unreadable, testProfile({ freezes: [freeze] }), NOW)).toThrow(/timeline\.estimated_duration/);
+  });
+
+  it('should name every freeze the window overlaps, comma-separated', () => {
+    // Arrange
+    const inside = startingIn('CR-2026-715', 3_600_000);
+    const second = { name: 'audit', reason: 'auditors on site', start: '2026-06-01T01:15:00Z', end: '2026-06-01T01:45:00Z' };
+
+    // Act
+    const check = freezeCheck(inside, testProfile({ freezes: [freeze, second] }), NOW);
+
+    // Assess
+    expect(check.refusal).toContain('overlaps the change freeze "year-end" (2026-06-01T01:00:00.000Z – 2026-06-01T02:00:00.000Z: closing the books), "audit" (2026-06-01T01:15:00.000Z – 2026-06-01T01:45:00.000Z: auditors on site); only an emergency');
+  });
+
   it('should refuse a change that is not an emergency inside a freeze, naming its window and the freeze', () => {
     // Arrange
     const inside = startingIn('CR-2026-704', 3_600_000);
@@ -218,6 +242,24 @@ describe('submissionIssues', () => {
     // Assess
     expect(request.change_request.environment).toBeUndefined();
     expect(issues).toEqual([]);
+  });
+
+  it('should name by the profile an issue that is not a parameter\'s, even with an override named "undefined"', async () => {
+    // Arrange
+    const request = testChange('CR-2026-716', (r) => { r.deployment = { step_parameters: { deploy: { undefined: 'x' } } }; });
+    const hosts = refusing([
+      { step: 'deploy', path: 'timeoutSeconds', message: 'too long' },
+      { step: 'deploy', path: 'parameters.undefined\nnot a parameter path', message: 'two lines' },
+    ]);
+
+    // Act
+    const issues = await submissionIssues(hosts, testProfile(), request);
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'profile.act.steps.1.timeoutSeconds', message: 'too long' },
+      { path: 'profile.act.steps.1.parameters.undefined\nnot a parameter path', message: 'two lines' },
+    ]);
   });
 
   it('should let a failure that is not a validation pass through', async () => {

@@ -78,10 +78,11 @@ describe('submitChange writes', () => {
     // Arrange
     const { deps } = recorded();
     const freeze = { name: 'launch', reason: 'product launch', start: '2026-06-01T00:30:00Z', end: '2026-06-01T03:00:00Z' };
+    const audit = { name: 'audit', reason: 'auditors', start: '2026-06-01T01:00:00Z', end: '2026-06-01T02:00:00Z' };
     const request = change('CR-2026-722', (r) => { (r.change_request as Record<string, unknown>).type = 'emergency'; });
 
     // Act
-    const result = await submitChange(deps, { request, profile: testProfile({ freezes: [freeze] }), submittedBy: 'dana' });
+    const result = await submitChange(deps, { request, profile: testProfile({ freezes: [freeze, audit] }), submittedBy: 'dana' });
 
     // Assess
     expect(result.change.requiredApprovals).toEqual(['technical', 'business', 'security', 'executive']);
@@ -89,8 +90,11 @@ describe('submitChange writes', () => {
     expect(events.map((e) => e.type)).toEqual(['change.submitted', 'freeze.override']);
     expect(events[1]).toMatchObject({
       phase: 'SUBMIT', actor: 'dana',
-      message: 'emergency change submitted into freeze "launch" (2026-06-01T00:30:00.000Z – 2026-06-01T03:00:00.000Z: product launch) by dana: executive approval required',
-      data: { freezes: [{ name: 'launch', reason: 'product launch', start: '2026-06-01T00:30:00.000Z', end: '2026-06-01T03:00:00.000Z' }] },
+      message: 'emergency change submitted into freeze "launch" (2026-06-01T00:30:00.000Z – 2026-06-01T03:00:00.000Z: product launch), "audit" (2026-06-01T01:00:00.000Z – 2026-06-01T02:00:00.000Z: auditors) by dana: executive approval required',
+      data: { freezes: [
+        { name: 'launch', reason: 'product launch', start: '2026-06-01T00:30:00.000Z', end: '2026-06-01T03:00:00.000Z' },
+        { name: 'audit', reason: 'auditors', start: '2026-06-01T01:00:00.000Z', end: '2026-06-01T02:00:00.000Z' },
+      ] },
     });
     expect(events[1]?.status).toBeUndefined();
     expect(deps.notifier.sent[0]?.text).toBe('Risk MEDIUM; approvals required: technical, business, security, executive');
