@@ -147,6 +147,21 @@ describe('transition', () => {
     expect(moved).toMatchObject({ id: 'CR-2026-758', status: 'PREFLIGHT', version: 2 });
   });
 
+  it('should use the change given only for the first try, reading it again after a lost race', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    const stale = await submitted(deps, 'CR-2026-764');
+    await deps.store.updateChange('CR-2026-764', 1, { reason: 'touched meanwhile' });
+    const reads = jest.spyOn(deps.store, 'getChange');
+
+    // Act
+    const moved = await transition(deps, 'CR-2026-764', { status: 'PREFLIGHT', phase: 'PREFLIGHT', message: 'checks' }, stale);
+
+    // Assess
+    expect(moved).toMatchObject({ status: 'PREFLIGHT', version: 3, reason: 'touched meanwhile' });
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+
   it('should refuse a change that does not exist', async () => {
     // Arrange
     const deps = fixedDeps();
