@@ -35,6 +35,38 @@ describe('sendCommandForTask, first send', () => {
     });
   });
 
+  it('should claim the slot with the task\'s token before sending, reading nothing back on a first send', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    await submitted(deps, 'CR-2026-777');
+    const reads = jest.spyOn(deps.store, 'getCallback');
+    deps.hosts.send = async () => { throw new Error('SendCommand throttled'); };
+
+    // Act
+    const attempt = sendCommandForTask(deps, { changeId: 'CR-2026-777', attempt: 1, taskToken: 'tok-1', phase: 'ACT', step, slot: 'deploy' });
+
+    // Assess
+    await expect(attempt).rejects.toThrow('SendCommand throttled');
+    expect(reads).not.toHaveBeenCalled();
+    expect(await deps.store.getCallback('command#CR-2026-777#1#ACT:deploy')).toEqual({
+      key: 'command#CR-2026-777#1#ACT:deploy', kind: 'command', changeId: 'CR-2026-777', attempt: 1, token: 'tok-1', createdAt: NOW.toISOString(),
+    });
+  });
+
+  it('should send when the slot is taken but its record is gone', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    await submitted(deps, 'CR-2026-778');
+    const store = Object.assign(Object.create(deps.store) as MemoryDeps['store'], { createCallback: async () => false, getCallback: async () => undefined });
+
+    // Act
+    const { commandId } = await sendCommandForTask({ ...deps, store }, { changeId: 'CR-2026-778', attempt: 1, taskToken: 'tok-2', phase: 'ACT', step, slot: 'deploy' });
+
+    // Assess
+    expect(deps.hosts.sent).toHaveLength(1);
+    expect(await deps.store.getCommand(commandId)).toMatchObject({ taskToken: 'tok-2' });
+  });
+
   it('should cut the command comment at 100 characters', async () => {
     // Arrange
     const deps = fixedDeps();

@@ -147,6 +147,20 @@ describe('transition', () => {
     expect(moved).toMatchObject({ id: 'CR-2026-758', status: 'PREFLIGHT', version: 2 });
   });
 
+  it('should not read the change again when the one given is current', async () => {
+    // Arrange
+    const deps = fixedDeps();
+    const known = await submitted(deps, 'CR-2026-765');
+    const reads = jest.spyOn(deps.store, 'getChange');
+
+    // Act
+    const moved = await transition(deps, 'CR-2026-765', { status: 'PREFLIGHT', phase: 'PREFLIGHT', message: 'checks' }, known);
+
+    // Assess
+    expect(moved).toMatchObject({ status: 'PREFLIGHT', version: 2 });
+    expect(reads).not.toHaveBeenCalled();
+  });
+
   it('should use the change given only for the first try, reading it again after a lost race', async () => {
     // Arrange
     const deps = fixedDeps();
