@@ -67,12 +67,14 @@ describe('onAlarmStateChange ignores', () => {
   it('should ignore an alarm of an environment no change holds', async () => {
     // Arrange
     const deps = await changeIn('CR-2026-803', 'ACTING', 'ACT');
+    const reads = jest.spyOn(deps.store, 'getChange');
 
     // Act
     const outcome = await onAlarmStateChange(deps, alarmEvent('runbook-other-env-error-rate', 'ALARM'));
 
     // Assess
     expect(outcome).toEqual({ handled: false, reason: 'no change in flight on other-env' });
+    expect(reads).not.toHaveBeenCalled();
   });
 
   it('should ignore a lock whose holder is not recorded', async () => {

@@ -1,8 +1,9 @@
 // onCommandStatus in process: which status events it leaves alone, the finished command record and event it writes,
 // and the waiting task it completes (success with the result line, failure with the output's last lines).
+import { TransientError } from '../../lambdas/core/errors';
 import { ssmCommandStatusEvent } from '../../lambdas/core/events';
 import type { CommandRecord } from '../../lambdas/core/records';
-import { commandOutput, lastLineJson, onCommandStatus } from '../../lambdas/phases/events';
+import { commandOutput, environmentOfAlarm, lastLineJson, onCommandStatus } from '../../lambdas/phases/events';
 import type { CommandOutcome } from '../../lambdas/ports';
 import { memoryDeps, recordingCallbacks, submitted, type MemoryDeps } from '../support/phase-deps';
 
@@ -58,6 +59,20 @@ describe('onCommandStatus leaves alone', () => {
     expect(await deps.store.getCommand(commandId)).toMatchObject({ status });
     expect(await finishedEvent(deps, 'CR-2026-811')).toBeUndefined();
     expect(deps.callbacks.sent).toEqual([]);
+  });
+});
+
+describe('onCommandStatus before the command is recorded', () => {
+  it('should ask for a redelivery, naming the command', async () => {
+    // Arrange
+    const { deps } = await running('CR-2026-823', { status: 'Success', stdout: '', stderr: '' });
+
+    // Act
+    const attempt = onCommandStatus(deps, statusEvent('cmd-unknown', 'Success'));
+
+    // Assess
+    await expect(attempt).rejects.toThrow(new TransientError('command cmd-unknown is not recorded yet'));
+    await expect(attempt).rejects.toBeInstanceOf(TransientError);
   });
 });
 
@@ -162,6 +177,33 @@ describe('onCommandStatus finishes', () => {
     expect(await finishedEvent(deps, 'CR-2026-819')).toMatchObject({ message: 'deploy: runbook-DeployRelease Failed: reached no instance', data: { status: 'Failed', instances: 0 } });
   });
 
+  it('should call a success that reached no instance a failure', async () => {
+    // Arrange
+    const { deps, commandId } = await running('CR-2026-824', { status: 'Success', instances: 0, exitCode: 0, stdout: '', stderr: '' });
+
+    // Act
+    await onCommandStatus(deps, statusEvent(commandId, 'Success'));
+
+    // Assess
+    expect(await deps.store.getCommand(commandId)).toMatchObject({ status: 'Failed' });
+    expect(await finishedEvent(deps, 'CR-2026-824')).toMatchObject({ message: 'deploy: runbook-DeployRelease Failed (exit 0): reached no instance', data: { status: 'Failed', instances: 0 } });
+    expect(deps.callbacks.sent).toEqual([expect.objectContaining({ outcome: 'failure', cause: 'deploy (runbook-DeployRelease) Failed: ' })]);
+  });
+
+  it('should say nothing of hosts when none failed, and name the first of many that did', async () => {
+    // Arrange
+    const none = await running('CR-2026-825', { status: 'Success', stdout: '', stderr: '', notSucceeded: { count: 0, instanceIds: [] } });
+    const many = await running('CR-2026-826', { status: 'Failed', instances: 9, stdout: '', stderr: '', notSucceeded: { count: 4, instanceIds: ['i-a', 'i-b'] } });
+
+    // Act
+    await onCommandStatus(none.deps, statusEvent(none.commandId, 'Success'));
+    await onCommandStatus(many.deps, statusEvent(many.commandId, 'Failed'));
+
+    // Assess
+    expect((await finishedEvent(none.deps, 'CR-2026-825'))?.message).toBe('deploy: runbook-DeployRelease Success');
+    expect((await finishedEvent(many.deps, 'CR-2026-826'))?.message).toBe('deploy: runbook-DeployRelease Failed: 4 of 9 host(s) did not succeed (first 2: i-a, i-b)');
+  });
+
   it('should not call a success on some instances a failure', async () => {
     // Arrange
     const { deps, commandId } = await running('CR-2026-820', { status: 'Success', instances: 3, stdout: '', stderr: '' });
@@ -210,6 +252,17 @@ describe('command output and result line', () => {
 
     // Assess
     expect(results).toEqual([{ a: 1 }, undefined, undefined, undefined, undefined]);
+  });
+
+  it('should take only a whole rollback alarm name for an environment', () => {
+    // Arrange
+    const names = ['runbook-test-env-error-rate', 'x-runbook-test-env-error-rate', 'runbook-test-env-error-rate-old', 'runbook-test-env-p95-latency'];
+
+    // Act
+    const environments = names.map(environmentOfAlarm);
+
+    // Assess
+    expect(environments).toEqual(['test-env', undefined, undefined, 'test-env']);
   });
 
   it('should keep the whole end when it fills the room, and no progress', () => {

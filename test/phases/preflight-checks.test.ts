@@ -51,7 +51,7 @@ describe('pre-flight steps of a profile', () => {
   it('should back up what the profile names, the database empty when there is none', () => {
     // Arrange
     const full = testProfile({ backup: { directory: '/var/backups', database: 'postgresql://db:5432/app', configFiles: ['/etc/a.conf', '/etc/b.conf'], stateSnapshot: false } });
-    const bare = testProfile();
+    const bare = testProfile({ services: ['api', 'worker'] });
 
     // Act
     const steps = [backupStep(full), backupStep(bare)];
@@ -64,22 +64,24 @@ describe('pre-flight steps of a profile', () => {
         BackupType: 'pre-flight', ServiceManager: 'pidfile', Services: 'estimator-service', StateSnapshot: 'false',
       },
     });
-    expect(steps[1]?.parameters).toMatchObject({ BackupRoot: '/backups', DatabaseUrl: '', ConfigFiles: '', StateSnapshot: 'true' });
+    expect(steps[1]?.parameters).toMatchObject({ BackupRoot: '/backups', DatabaseUrl: '', ConfigFiles: '', StateSnapshot: 'true', Services: 'api,worker' });
   });
 
   it('should check the dependencies as one step, warnings apart, and have no step without endpoints', () => {
     // Arrange
-    const onlyWarnings = testProfile({ endpoints: [], dependencies: [{ name: 'api', kind: 'http', url: 'https://api.example.com' }] });
+    const onlyWarnings = testProfile({ endpoints: [], dependencies: [{ name: 'api', kind: 'http', url: 'https://api.example.com' }, { name: 'db', kind: 'postgres', url: 'postgresql://db:5432/app', required: false }] });
     const onlyFatal = testProfile();
     const none = testProfile({ endpoints: [] });
+    const oneEach = testProfile({ endpoints: ['tcp://q:5672', 'http://127.0.0.1:9/h'], dependencies: [{ name: 'api', kind: 'http', url: 'https://api.example.com' }] });
 
     // Act
-    const steps = [dependenciesStep(onlyWarnings), dependenciesStep(onlyFatal), dependenciesStep(none)];
+    const steps = [dependenciesStep(onlyWarnings), dependenciesStep(onlyFatal), dependenciesStep(none), dependenciesStep(oneEach)];
 
     // Assess
-    expect(steps[0]).toEqual({ name: 'preflight-dependencies', document: 'runbook-Dependencies', timeoutSeconds: 300, parameters: { Endpoints: '', WarnEndpoints: 'https://api.example.com' } });
+    expect(steps[0]).toEqual({ name: 'preflight-dependencies', document: 'runbook-Dependencies', timeoutSeconds: 300, parameters: { Endpoints: '', WarnEndpoints: 'https://api.example.com,postgresql://db:5432/app' } });
     expect(steps[1]?.parameters).toEqual({ Endpoints: 'http://127.0.0.1:9/api/v1/health' });
     expect(steps[2]).toBeUndefined();
+    expect(steps[3]?.parameters).toEqual({ Endpoints: 'tcp://q:5672,http://127.0.0.1:9/h', WarnEndpoints: 'https://api.example.com' });
   });
 
   it('should make an endpoint fatal when a later listing is, and keep it fatal after a later warning', () => {
@@ -313,8 +315,10 @@ describe('pre-flight warnings and the passed event', () => {
       command({ phase: 'ACT', result: { warnings: ['not pre-flight'] } }),
       command({ result: { warnings: 'not a list' } }),
       command({ document: 'runbook-Backup', stepName: 'preflight-backup', result: { warnings: ['not a check'] } }),
+      command({ stepName: 'no-result' }),
     ];
     const events = [
+      { type: 'preflight.parameters-missing', message: 'no data' },
       { type: 'preflight.parameters-missing', message: 'required parameters not set: API_KEY', data: { severity: 'warning' } },
       { type: 'preflight.parameters-missing', message: 'required parameters not set: DB', data: { severity: 'fatal' } },
       { type: 'preflight.other', message: 'other', data: { severity: 'warning' } },
