@@ -276,6 +276,29 @@ describe('command output and result line', () => {
     expect(output).toBe(result.slice(-4000));
   });
 
+  it('should start at the result, not at the newline before it, when the result line fills the room', () => {
+    // Arrange
+    const result = `{"x":"${'r'.repeat(3991)}"}`;
+
+    // Act
+    const output = commandOutput({ status: 'Success', stdout: result, stderr: 'progress line' });
+
+    // Assess
+    expect(result).toHaveLength(3999);
+    expect(output).toBe(result);
+  });
+
+  it('should start at the progress kept, not at a newline it begins with', () => {
+    // Arrange
+    const progress = `${'x'.repeat(10)}\n${'y'.repeat(3997)}`;
+
+    // Act
+    const output = commandOutput({ status: 'Success', stdout: 'r', stderr: progress });
+
+    // Assess
+    expect(output).toBe(`${'y'.repeat(3997)}\nr`);
+  });
+
   it('should put what was cut after the progress when there is no result', () => {
     // Arrange
     const outcome: CommandOutcome = { status: 'Failed', stdout: '  \n', stderr: 'working\n', truncated: { streams: ['stdout'], note: 'cut here' } };
