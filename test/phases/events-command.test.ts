@@ -204,6 +204,17 @@ describe('onCommandStatus finishes', () => {
     expect((await finishedEvent(many.deps, 'CR-2026-826'))?.message).toBe('deploy: runbook-DeployRelease Failed: 4 of 9 host(s) did not succeed (first 2: i-a, i-b)');
   });
 
+  it('should keep a time-out that reached no instance a time-out', async () => {
+    // Arrange
+    const { deps, commandId } = await running('CR-2026-827', { status: 'TimedOut', instances: 0, stdout: '', stderr: '' });
+
+    // Act
+    await onCommandStatus(deps, statusEvent(commandId, 'TimedOut'));
+
+    // Assess
+    expect(await deps.store.getCommand(commandId)).toMatchObject({ status: 'TimedOut' });
+  });
+
   it('should not call a success on some instances a failure', async () => {
     // Arrange
     const { deps, commandId } = await running('CR-2026-820', { status: 'Success', instances: 3, stdout: '', stderr: '' });

@@ -72,7 +72,7 @@ describe('pre-flight steps of a profile', () => {
     const onlyWarnings = testProfile({ endpoints: [], dependencies: [{ name: 'api', kind: 'http', url: 'https://api.example.com' }, { name: 'db', kind: 'postgres', url: 'postgresql://db:5432/app', required: false }] });
     const onlyFatal = testProfile();
     const none = testProfile({ endpoints: [] });
-    const oneEach = testProfile({ endpoints: ['tcp://q:5672', 'http://127.0.0.1:9/h'], dependencies: [{ name: 'api', kind: 'http', url: 'https://api.example.com' }] });
+    const oneEach = testProfile({ endpoints: ['tcp://q:5672'], dependencies: [{ name: 'api', kind: 'http', url: 'https://api.example.com' }] });
 
     // Act
     const steps = [dependenciesStep(onlyWarnings), dependenciesStep(onlyFatal), dependenciesStep(none), dependenciesStep(oneEach)];
@@ -81,7 +81,7 @@ describe('pre-flight steps of a profile', () => {
     expect(steps[0]).toEqual({ name: 'preflight-dependencies', document: 'runbook-Dependencies', timeoutSeconds: 300, parameters: { Endpoints: '', WarnEndpoints: 'https://api.example.com,postgresql://db:5432/app' } });
     expect(steps[1]?.parameters).toEqual({ Endpoints: 'http://127.0.0.1:9/api/v1/health' });
     expect(steps[2]).toBeUndefined();
-    expect(steps[3]?.parameters).toEqual({ Endpoints: 'tcp://q:5672,http://127.0.0.1:9/h', WarnEndpoints: 'https://api.example.com' });
+    expect(steps[3]?.parameters).toEqual({ Endpoints: 'tcp://q:5672', WarnEndpoints: 'https://api.example.com' });
   });
 
   it('should make an endpoint fatal when a later listing is, and keep it fatal after a later warning', () => {
