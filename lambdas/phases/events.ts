@@ -13,11 +13,15 @@ const OUTPUT_TAIL = 4000;
 
 /** The JSON object a document prints on its last stdout line (its only one: progress goes to stderr), if any. */
 export function lastLineJson(stdout: string): Record<string, unknown> | undefined {
+  // Stryker disable next-line OptionalChaining: split always answers at least one element, so pop() is never undefined
   const line = stdout.trimEnd().split('\n').pop()?.trim();
+  // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral: a line that does not start with { parses to a non-object or throws, both answered undefined below
   if (!line || !line.startsWith('{')) return undefined;
   try {
     const parsed: unknown = JSON.parse(line);
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a line starting with { parses to a plain object or throws
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    // Stryker disable next-line BlockStatement: an empty catch also answers undefined
   } catch {
     return undefined;
   }
