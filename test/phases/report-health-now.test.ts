@@ -43,6 +43,8 @@ const done = (stdout: string): CommandOutcome => ({ status: 'Success', stdout, s
 const running: CommandOutcome = { status: 'InProgress', stdout: '', stderr: '' };
 
 describe('healthNow', () => {
+  afterEach(() => { jest.useRealTimers(); });
+
   it('should send one Dependencies command warning on every URL once, record it for REPORT and read the lines it answers', async () => {
     // Arrange
     const hosts = scriptedHosts([running, done(`progress\n{"endpoints":{"${API}":"REACHABLE","${DB}":"UNREACHABLE","${CACHE}":"DOWN"},"checks":{"${API}":"http","${DB}":"psql"}}`)]);
@@ -116,12 +118,31 @@ describe('healthNow', () => {
     const deps = { hosts, store: new MemoryChangeStore(), clock: CLOCK, log: recordingLog() };
 
     // Act
-    const health = await healthNow(deps, changeWith({}), 1, { pollIntervalMs: 1, waitSeconds: 0.005 });
+    const health = await healthNow(deps, changeWith({}), 1, { pollIntervalMs: 1, waitSeconds: 0.05 });
 
     // Assess
     expect(health).toEqual({});
     expect(hosts.asked).toBeGreaterThan(1);
     expect(deps.log.warnings).toEqual([{ message: 'report health check did not finish in time', fields: { changeId: 'CR-2026-960', commandId: 'cmd-r1' } }]);
+  });
+
+  it('should ask every quarter second and give up after forty seconds by default', async () => {
+    // Arrange: jest's clock, so the 40 s pass at once; asked at 0, 0.25 … 40.25 s, given up once past 40 s.
+    jest.useFakeTimers({ now: Date.parse('2026-12-02T10:00:00.000Z') });
+    const hosts = scriptedHosts([running]);
+    const deps = { hosts, store: new MemoryChangeStore(), clock: CLOCK, log: recordingLog() };
+
+    // Act
+    const checking = healthNow(deps, changeWith({}), 1);
+    await jest.advanceTimersByTimeAsync(39_999);
+    const askedBefore = hosts.asked;
+    await jest.advanceTimersByTimeAsync(1_000);
+    const health = await checking;
+
+    // Assess
+    expect(askedBefore).toBe(160);
+    expect(hosts.asked).toBe(162);
+    expect(health).toEqual({});
   });
 
   it('should answer nothing and log why when the command cannot be sent', async () => {
