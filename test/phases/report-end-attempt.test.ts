@@ -2,7 +2,7 @@
 // the notification it sends, which checks it runs for which outcome, and how it stops the active probe.
 import type { ChangeRecord } from '../../lambdas/core/records';
 import type { ActiveProbe, Clock, Logger } from '../../lambdas/ports';
-import { endAttempt, recordLine } from '../../lambdas/phases/report';
+import { endAttempt, recordLine, verdictFor } from '../../lambdas/phases/report';
 import { testProfile } from '../support/fixtures';
 import { memoryDeps, submitted, type MemoryDeps } from '../support/phase-deps';
 
@@ -243,6 +243,23 @@ describe('endAttempt: the active probe', () => {
     // Assess
     expect(result.status).toBe('PREFLIGHT_FAILED');
     expect(log.errors).toEqual([{ message: 'stopping the active probe failed; its schedule ends by itself at its end date', fields: { changeId: change.id, attempt: 1, error: 'scheduler down' } }]);
+  });
+});
+
+describe('verdictFor the outcomes that are not a PLAN end or a rollback', () => {
+  it('should close a completed change with an info, a manual intervention with a critical keeping the lock, a pre-flight failure with a warning', async () => {
+    // Arrange
+    const { change } = await setup('CR-2026-983');
+
+    // Act
+    const verdicts = (['completed', 'manual-intervention', 'preflight-failed'] as const).map((o) => verdictFor(o, change, change.maxAttempts, { Error: 'X' }));
+
+    // Assess
+    expect(verdicts).toEqual([
+      { status: 'COMPLETED', reportStatus: 'SUCCESS', releaseLock: true, kind: 'completed', severity: 'info', attemptsExhausted: false },
+      { status: 'MANUAL_INTERVENTION', reportStatus: 'MANUAL_INTERVENTION', releaseLock: false, kind: 'manual-intervention', severity: 'critical', attemptsExhausted: false },
+      { status: 'PREFLIGHT_FAILED', reportStatus: 'PREFLIGHT_FAILED', releaseLock: true, kind: 'preflight-failed', severity: 'warning', attemptsExhausted: false },
+    ]);
   });
 });
 
