@@ -1,10 +1,12 @@
 // The dry run's plan without the engine (a validator that returns the parameters as given): the fleet's targets and
 // batches, each part of the longest time with where its number comes from, the CloudWatch alarms, the window, the
 // tests and the store's refusals.
+import { FreezeSchema } from '../../lambdas/core/freeze';
 import type { ChangeRecord } from '../../lambdas/core/records';
 import type { CommandStep } from '../../lambdas/core/schemas';
 import { dryRun, type DryRunStore } from '../../lambdas/phases/dry-run';
 import { testChange, testProfile } from '../support/fixtures';
+import { memoryDeps, submitted } from '../support/phase-deps';
 
 const NOW = new Date('2026-03-01T10:00:00Z');
 const clock = { now: () => NOW };
@@ -159,6 +161,25 @@ describe('dryRun on a fleet', () => {
   });
 });
 
+describe('dryRun in a freeze', () => {
+  it('should report the freeze a normal change would be refused for, with the store\'s refusal first', async () => {
+    // Arrange
+    const freezes = [FreezeSchema.parse({ name: 'launch', reason: 'product launch', start: '2026-03-01T00:00:00Z', end: '2026-03-02T00:00:00Z' })];
+    const request = testChange('CR-2026-846', (r) => { (r.timeline as Record<string, unknown>).planned_start = '2026-03-01T12:00:00Z'; });
+    const deps = memoryDeps();
+    await submitted(deps, 'CR-2026-847');
+
+    // Act
+    const frozen = await dryRun({ hosts, clock }, { request, profile: testProfile({ freezes }) });
+    const held = await dryRun({ hosts, clock, store: deps.store }, { request, profile: testProfile({ freezes }) });
+
+    // Assess
+    expect(frozen.refusal).toMatch(/overlaps the change freeze "launch"/);
+    expect(frozen.freezes.map((f) => f.name)).toEqual(['launch']);
+    expect(held.refusal).toMatch(/^environment test-env already has an active change: CR-2026-847/);
+  });
+});
+
 describe('dryRun with the store', () => {
   function store(changes: Partial<ChangeRecord>[]): DryRunStore & { listed: unknown[] } {
     const listed: unknown[] = [];
@@ -198,5 +219,22 @@ describe('dryRun with the store', () => {
 
     // Assess
     expect(plan).not.toHaveProperty('refusal');
+  });
+
+  it('should return a submitted change with the same body as a duplicate, and refuse another body under its id', async () => {
+    // Arrange
+    const deps = memoryDeps();
+    await submitted(deps, 'CR-2026-857');
+    const other = testChange('CR-2026-857', (r) => { (r.change_request as Record<string, unknown>).title = 'something else'; });
+
+    // Act
+    const same = await dryRun({ hosts, clock, store: deps.store }, { request: testChange('CR-2026-857'), profile: testProfile() });
+    const changed = await dryRun({ hosts, clock, store: deps.store }, { request: other, profile: testProfile() });
+
+    // Assess
+    expect(same.duplicateOf).toEqual({ status: 'SUBMITTED' });
+    expect(same).not.toHaveProperty('refusal');
+    expect(changed.refusal).toBe('change CR-2026-857 already exists with a different body');
+    expect(changed).not.toHaveProperty('duplicateOf');
   });
 });
