@@ -119,6 +119,11 @@ function describeTargets(profile: EnvironmentProfile): { targets: string; rateCo
     : { targets: `managed instances ${t.ids.join(', ')}`, rateControl };
 }
 
+/** The ASL state that runs a pre-flight step, by its name: the dependencies step is absent when there is nothing to check. */
+function preflightState(name: string): string {
+  return name === 'preflight-system-health' ? 'PreFlight System Health' : name === 'preflight-dependencies' ? 'PreFlight Dependencies' : 'PreFlight Backup';
+}
+
 async function planStep(hosts: StepValidator, profile: EnvironmentProfile, step: CommandStep, aslState: string): Promise<PlannedStep> {
   return {
     name: step.name, document: step.document, parameters: await hosts.validate(step), timeoutSeconds: step.timeoutSeconds,
@@ -152,10 +157,9 @@ function longest(profile: EnvironmentProfile, steps: DryRunPlan['steps'], waitSe
     part: `${s.name} (${s.document})`, phase, seconds: s.longestSeconds,
     source: s.longestSeconds === asl(state) ? `asl:${state}` : `profile:timeoutSeconds ${s.timeoutSeconds}${batches(profile) > 1 ? ` × ${batches(profile)} batches` : ''}`,
   });
-  const preflightStates = ['PreFlight System Health', 'PreFlight Dependencies', 'PreFlight Backup'];
   const beforeWindow: DurationPart[] = [
     lambda('PRE-FLIGHT', 'Start Attempt'),
-    ...steps.preflight.map((s, i) => step('PRE-FLIGHT', s, preflightStates[i] as string)),
+    ...steps.preflight.map((s) => step('PRE-FLIGHT', s, preflightState(s.name))),
     lambda('PRE-FLIGHT', 'PreFlight Passed'),
     lambda('PLAN', 'Plan Assess Risk'),
     { part: 'approvals (the longest the run waits for them)', phase: 'PLAN', seconds: asl('Plan Await Approvals'), source: 'asl:Plan Await Approvals' },
@@ -231,7 +235,7 @@ export async function dryRun(deps: { hosts: StepValidator; clock: Clock; store?:
   const overrides = request.deployment?.step_parameters ?? {};
   const preflightSteps = [systemHealthStep(profile), dependenciesStep(profile), backupStep(profile)].filter((s): s is CommandStep => s !== undefined);
   const steps: DryRunPlan['steps'] = {
-    preflight: await Promise.all(preflightSteps.map((s) => planStep(deps.hosts, profile, s, s.name === 'preflight-system-health' ? 'PreFlight System Health' : s.name === 'preflight-dependencies' ? 'PreFlight Dependencies' : 'PreFlight Backup'))),
+    preflight: await Promise.all(preflightSteps.map((s) => planStep(deps.hosts, profile, s, preflightState(s.name)))),
     act: await Promise.all(profile.act.steps.map((s) => planStep(deps.hosts, profile, { ...s, parameters: { ...s.parameters, ...(overrides[s.name] ?? {}) } }, 'Act Run Step'))),
     rollback: await Promise.all(profile.rollback.steps.map((s) => planStep(deps.hosts, profile, s, 'Rollback Run Step'))),
   };
