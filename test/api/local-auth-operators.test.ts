@@ -309,15 +309,19 @@ describe('OperatorAuthenticator', () => {
     expect(auth.authenticate(`Bearer ${token}`)).toBeUndefined();
   });
 
-  it('should read the file again when its modification time changes even if its size does not', () => {
-    // Arrange
+  /** max's file with a fixed modification time, read once by a new authenticator, and a token of the same length. */
+  function readOnceAtFixedTime(): { max: ReturnType<typeof addOperator>; mtime: Date; auth: OperatorAuthenticator; text: string; other: string } {
     const max = addOperator(home, 'max');
     const mtime = new Date('2026-01-01T00:00:00Z');
     utimesSync(file(), mtime, mtime);
     const auth = new OperatorAuthenticator(home);
     expect(auth.authenticate(`Bearer ${max.token}`)).toEqual({ id: 'max' });
-    const text = readFileSync(file(), 'utf8');
-    const other = newToken();
+    return { max, mtime, auth, text: readFileSync(file(), 'utf8'), other: newToken() };
+  }
+
+  it('should read the file again when its modification time changes even if its size does not', () => {
+    // Arrange
+    const { max, mtime, auth, text, other } = readOnceAtFixedTime();
 
     // Act
     writeFileSync(file(), text.replace(hashToken(max.token), hashToken(other)));
@@ -330,13 +334,7 @@ describe('OperatorAuthenticator', () => {
 
   it('should not read the file again while neither its size nor its modification time changed', () => {
     // Arrange
-    const max = addOperator(home, 'max');
-    const mtime = new Date('2026-01-01T00:00:00Z');
-    utimesSync(file(), mtime, mtime);
-    const auth = new OperatorAuthenticator(home);
-    expect(auth.authenticate(`Bearer ${max.token}`)).toEqual({ id: 'max' });
-    const text = readFileSync(file(), 'utf8');
-    const other = newToken();
+    const { max, mtime, auth, text, other } = readOnceAtFixedTime();
 
     // Act
     writeFileSync(file(), text.replace(hashToken(max.token), hashToken(other)));
