@@ -1,15 +1,14 @@
 // `npm run mutate:sample -- <dir>:<lines> [<dir>:<lines> ...] [--seed N]`: each layer's mutation score estimated from a
-// random sample of its code lines, for layers whose full run does not fit a session (lambdas/phases: ~3,400 mutants,
-// lambdas/api + handlers: ~1,500; most reached by tests that drive the embedded engine, seconds each: 5–10 mutants a
-// minute on 2 cores). Stryker (stryker.api.config.mjs: the tests of `npm run mutate` plus the HTTP-server suites) tests
-// only the mutants lying within the sampled lines (its `file:line-line` mutation ranges), all layers in one run (one
-// initial test run); the script prints each layer's score with a 95 % interval. The sample is of lines, so a mutant
-// spanning lines (a whole block removed) is never in it, and the mutants of one line are not independent (a line can
-// hold a dozen): the interval is a guide, not a bound.
+// random sample of its code lines: a quick estimate while a layer's full run (`npm run mutate`, ~30–60 min on 2 cores)
+// is stale. Stryker (stryker.api.config.mjs: the in-process tests of test/support/stryker/layer-tests.cjs and the
+// console's server suite) tests only the mutants lying within the sampled lines (its `file:line-line` mutation
+// ranges), all layers in one run (one initial test run); the script prints each layer's score with a 95 % interval.
+// The sample is of lines, so a mutant spanning lines (a whole block removed) is never in it, and the mutants of one
+// line are not independent (a line can hold a dozen): the interval is a guide, not a bound.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { summarise } from './mutate-core';
+import { summarise } from './mutate';
 
 const ROOT = join(__dirname, '..');
 
