@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { summarise } from './mutate';
+import { reportFilesUnder, summarise } from './mutate';
 
 const ROOT = join(__dirname, '..');
 
@@ -116,8 +116,7 @@ function main(): void {
   const files = (JSON.parse(readFileSync(report, 'utf8')) as { files: Record<string, { mutants: { status: string }[] }> }).files;
   console.log(`mutate:sample: ${ranges.length} lines (seed ${seed}) in ${seconds} s`);
   for (const { dir, lines } of groups) {
-    const mine = Object.fromEntries(Object.entries(files).filter(([name]) => name.startsWith(`${dir}/`)));
-    const { counts, score } = summarise({ files: mine });
+    const { counts, score } = summarise({ files: reportFilesUnder(files, dir) });
     const detected = (counts.Killed ?? 0) + (counts.Timeout ?? 0);
     const valid = detected + (counts.Survived ?? 0) + (counts.NoCoverage ?? 0);
     const [low, high] = wilson(detected, valid);

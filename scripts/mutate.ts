@@ -180,12 +180,17 @@ export function summarise(report: { files: Record<string, ReportFile> }): { coun
   return { counts, score: valid === 0 ? 0 : (100 * detected) / valid };
 }
 
+/** The report's files under `dir` (a repository directory such as lambdas/api; lambdas/apix is not under it). */
+export function reportFilesUnder(files: Record<string, ReportFile>, dir: string): Record<string, ReportFile> {
+  return Object.fromEntries(Object.entries(files).filter(([name]) => name.startsWith(`${dir}/`)));
+}
+
 export interface DirScore { dir: string; target: number; score: number; mutants: number; counts: Record<string, number> }
 
 /** A layer's report scored per mutated directory against its target. */
 export function scoreByDir(layer: Layer, report: { files: Record<string, ReportFile> }): DirScore[] {
   return Object.entries(layer.targets).map(([dir, target]) => {
-    const files = Object.fromEntries(Object.entries(report.files).filter(([name]) => name.startsWith(`${dir}/`)));
+    const files = reportFilesUnder(report.files, dir);
     const { counts, score } = summarise({ files });
     const mutants = Object.values(files).reduce((sum, file) => sum + file.mutants.length, 0);
     return { dir, target, score, mutants, counts };
